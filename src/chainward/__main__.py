@@ -1,0 +1,3 @@
+from chainward.cli import run
+
+run()

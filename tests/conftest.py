@@ -1,0 +1,71 @@
+"""Shared test helpers: paths to shared data and assets, and a CLI runner."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chainward.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "tests" / "assets"
+GOLDENS = ASSETS / "goldens"
+SHARED = Path(os.environ.get("CHAINWARD_SHARED", ROOT.parent / "shared"))
+OSV_ALL = SHARED / "osv" / "PyPI-all.zip"
+OSV_UPDATE = SHARED / "osv" / "PyPI-update.zip"
+
+
+def asset(*parts: str) -> Path:
+    path = ASSETS.joinpath(*parts)
+    assert path.exists(), f"missing test asset {path}"
+    return path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", help="rewrite golden files")
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str) -> CliResult:
+    """Run ``chainward ARGS`` in-process through ``cli.main``."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli() -> Any:
+    return run_cli
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Keep every test's chainward data dir out of the real user data dir."""
+    if "CHAINWARD_HOME" not in os.environ:
+        monkeypatch.setenv("CHAINWARD_HOME", str(tmp_path_factory.getbasetemp() / "chainward-home"))
+    yield
