@@ -1,0 +1,462 @@
+"""Model format detection by content, never by file name.
+
+``detect_format(path)`` reads a few KB at the start of a file (and for ZIP
+archives the central directory at its end) and names the format:
+
+=================  ===========================================================
+``pickle``         a raw pickle stream (any protocol), including dill/cloudpickle
+``pytorch``        PyTorch zip checkpoint, TorchScript archive, legacy
+                   (magic-number) or tar checkpoint
+``numpy``          ``.npy`` array file (magic ``\\x93NUMPY``)
+``npz``            ZIP of ``.npy`` members (``numpy.savez``)
+``joblib``         a joblib pickle, plain or in a zlib/gzip/bz2/xz/lzma wrapper
+``keras``          Keras 3 ``.keras`` ZIP (``config.json`` + ``metadata.json``)
+``hdf5``           HDF5 (legacy Keras ``.h5``), superblock at 0/512/1024/...
+``tf-savedmodel``  SavedModel protobuf (``saved_model.pb``) or its directory
+``tf-graphdef``    a frozen TensorFlow GraphDef protobuf
+``onnx``           ONNX ModelProto
+``tflite``         TensorFlow Lite flatbuffer (``TFL3``)
+``gguf``           GGUF (llama.cpp)
+``safetensors``    8-byte header length + JSON header
+``zip`` ``tar`` ``7z`` ``gzip`` ``bz2`` ``xz`` ``lzma`` ``zlib`` ``zstd`` ``lz4``
+                   generic containers and compressed wrappers
+=================  ===========================================================
+
+Anything else is ``None``. The check is cheap on purpose: the project inventory
+calls it on every file it walks.
+"""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import os
+import struct
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from chainward.models import zipread
+
+HEAD_SIZE = 8192
+
+NUMPY_MAGIC = b"\x93NUMPY"
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+GGUF_MAGIC = b"GGUF"
+SEVENZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
+GZIP_MAGIC = b"\x1f\x8b"
+BZ2_MAGIC = b"BZh"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+LZ4_MAGIC = b"\x04\x22\x4d\x18"
+# torch's legacy serialisation starts with this number pickled as a LONG1
+TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+
+FORMATS = (
+    "pickle", "pytorch", "numpy", "npz", "joblib", "keras", "hdf5", "tf-savedmodel",
+    "tf-graphdef", "onnx", "tflite", "gguf", "safetensors", "zip", "tar", "7z", "gzip",
+    "bz2", "xz", "lzma", "zlib", "zstd", "lz4",
+)  # fmt: skip
+CONTAINER_FORMATS = frozenset(
+    {"zip", "tar", "7z", "gzip", "bz2", "xz", "lzma", "zlib", "zstd", "lz4"}
+)
+
+
+def detect_format(path: Path) -> str | None:
+    """The model format of ``path`` by content, or None if it is not a model file.
+
+    A directory holding ``saved_model.pb`` is ``tf-savedmodel``; other directories,
+    unreadable and special files are None. Never raises for I/O problems.
+    """
+    try:
+        if path.is_dir():
+            return "tf-savedmodel" if (path / "saved_model.pb").is_file() else None
+        if not path.is_file():
+            return None
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            head = fh.read(HEAD_SIZE)
+            return detect_stream(fh, head, size)
+    except OSError:
+        return None
+
+
+def detect_bytes(data: bytes) -> str | None:
+    """Like :func:`detect_format` for bytes already in memory (archive members)."""
+    import io
+
+    return detect_stream(io.BytesIO(data), data[:HEAD_SIZE], len(data))
+
+
+def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
+    """Detect from ``head`` (the first bytes) and, for archives, seekable ``fh``."""
+    if not head:
+        return None
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_kind(fh, size) or "zip"
+    if head.startswith(NUMPY_MAGIC):
+        return "numpy"
+    if head.startswith(GGUF_MAGIC):
+        return "gguf"
+    if _is_hdf5(fh, head, size):
+        return "hdf5"
+    if head.startswith(SEVENZIP_MAGIC):
+        return "7z"
+    if head.startswith(XZ_MAGIC):
+        return _compressed_kind("xz", head) or "xz"
+    if head.startswith(GZIP_MAGIC):
+        return _compressed_kind("gzip", head) or "gzip"
+    if head.startswith(BZ2_MAGIC) and len(head) > 4 and head[3:4] in b"123456789":
+        return _compressed_kind("bz2", head) or "bz2"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    if head.startswith(LZ4_MAGIC):
+        return "lz4"
+    if len(head) >= 263 and head[257:262] == b"ustar":
+        return _tar_kind(head)
+    if len(head) >= 8 and head[4:8] == b"TFL3":
+        return "tflite"
+    if _is_safetensors(head, size):
+        return "safetensors"
+    if head.startswith(b"ZF0x"):
+        return "joblib"  # joblib < 0.10 zlib file: "ZF" + hex length + zlib stream
+    kind = _pickle_kind(head)
+    if kind is not None:
+        return kind
+    if head[:1] == b"\x78" and len(head) > 1 and (head[0] * 256 + head[1]) % 31 == 0:
+        return _compressed_kind("zlib", head)
+    if head[:1] == b"\x5d" and len(head) > 13:
+        kind = _compressed_kind("lzma", head)
+        if kind is not None:
+            return kind
+    proto = _protobuf_kind(head, size)
+    if proto is not None:
+        return proto
+    if _has_trailing_zip(fh, head, size):
+        return _zip_kind(fh, size) or "zip"
+    return None
+
+
+# ---------------------------------------------------------------- containers
+
+
+def _zip_kind(fh: BinaryIO, size: int) -> str | None:
+    try:
+        index = zipread.read_index(fh, size, max_entries=4096)
+    except (zipread.ZipFormatError, OSError, struct.error):
+        return None
+    return classify_zip_names([e.name for e in index.entries])
+
+
+def classify_zip_names(names: list[str]) -> str:
+    """Name a ZIP archive's flavour from its member names."""
+    files = [n for n in names if not n.endswith("/")]
+    if not files:
+        return "zip"
+    base = {n.rsplit("/", 1)[-1] for n in files}
+    depth_ok = [n for n in files if n.count("/") <= 1]
+    if any(n.rsplit("/", 1)[-1] in ("data.pkl", "constants.pkl") for n in depth_ok):
+        return "pytorch"
+    if any(n.endswith("/data/version") or n == "version" for n in files) and any(
+        n.endswith(".pkl") for n in files
+    ):
+        return "pytorch"
+    root = {n for n in files if "/" not in n}
+    if "config.json" in root and ("metadata.json" in root or "model.weights.h5" in root):
+        return "keras"
+    if all(n.endswith(".npy") for n in files):
+        return "npz"
+    if "saved_model.pb" in base and "keras_metadata.pb" not in base:
+        return "zip"
+    return "zip"
+
+
+def _has_trailing_zip(fh: BinaryIO, head: bytes, size: int) -> bool:
+    """A ZIP with bytes prepended (self-extractor or polyglot) has its directory at the end."""
+    if size < 22 or b"\x00" not in head[:1024]:
+        return False
+    try:
+        fh.seek(max(0, size - 22 - 65535))
+        tail = fh.read()
+    except OSError:
+        return False
+    return zipread.EOCD_SIG in tail
+
+
+def _tar_kind(head: bytes) -> str:
+    name = head[:100].split(b"\x00", 1)[0]
+    # torch's pre-zip "tar" checkpoints start with sys_info, then pickle, tensors, storages
+    if name in (b"sys_info", b"./sys_info", b"storages", b"pickle", b"tensors"):
+        return "pytorch"
+    return "tar"
+
+
+def _compressed_kind(kind: str, head: bytes) -> str | None:
+    """Peek into a compressed head: a joblib pickle inside makes it ``joblib``."""
+    try:
+        if kind == "gzip":
+            inner = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)
+        elif kind == "zlib":
+            inner = zlib.decompressobj().decompress(head, 4096)
+        elif kind == "bz2":
+            inner = bz2.BZ2Decompressor().decompress(head, 4096)
+        elif kind == "xz":
+            inner = lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(head, 4096)
+        else:
+            inner = lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(head, 4096)
+    except (OSError, zlib.error, lzma.LZMAError, EOFError, ValueError):
+        return None
+    if inner and _pickle_kind(inner) == "joblib":
+        return "joblib"
+    if kind in ("zlib", "lzma") and not inner:
+        return None
+    return kind
+
+
+def _is_hdf5(fh: BinaryIO, head: bytes, size: int) -> bool:
+    if head.startswith(HDF5_MAGIC):
+        return True
+    offset = 512
+    while offset + 8 <= min(size, 1 << 20):
+        if offset + 8 <= len(head):
+            chunk = head[offset : offset + 8]
+        else:
+            try:
+                fh.seek(offset)
+                chunk = fh.read(8)
+            except OSError:
+                return False
+        if chunk == HDF5_MAGIC:
+            return True
+        offset *= 2
+    return False
+
+
+def _is_safetensors(head: bytes, size: int) -> bool:
+    if len(head) < 10:
+        return False
+    (length,) = struct.unpack_from("<Q", head)
+    if length < 2 or length > size - 8:
+        return False
+    return head[8:9] == b"{" and head[9:10] in b'"} \t\r\n'
+
+
+# ---------------------------------------------------------------- pickle probe
+
+# opcode -> (argument kind, pops, pushes); kind: None, int width, "len1"/"len4"/"len8",
+# "line", "2lines"; pops == -1 means "everything down to the last MARK".
+_OPS: dict[int, tuple[object, int, int]] = {
+    ord("("): (None, 0, 0), ord("."): (None, 1, 0), ord("0"): (None, 1, 0),
+    ord("1"): (None, -1, 0), ord("2"): (None, 1, 2), ord("F"): ("line", 0, 1),
+    ord("I"): ("line", 0, 1), ord("J"): (4, 0, 1), ord("K"): (1, 0, 1),
+    ord("L"): ("line", 0, 1), ord("M"): (2, 0, 1), ord("N"): (None, 0, 1),
+    ord("P"): ("line", 0, 1), ord("Q"): (None, 1, 1), ord("R"): (None, 2, 1),
+    ord("S"): ("line", 0, 1), ord("T"): ("len4", 0, 1), ord("U"): ("len1", 0, 1),
+    ord("V"): ("line", 0, 1), ord("X"): ("len4", 0, 1), ord("a"): (None, 2, 1),
+    ord("b"): (None, 2, 1), ord("c"): ("2lines", 0, 1), ord("d"): (None, -1, 1),
+    ord("}"): (None, 0, 1), ord("e"): (None, -1, 0), ord("g"): ("line", 0, 1),
+    ord("h"): (1, 0, 1), ord("i"): ("2lines", -1, 1), ord("j"): (4, 0, 1),
+    ord("l"): (None, -1, 1), ord("]"): (None, 0, 1), ord("o"): (None, -1, 1),
+    ord("p"): ("line", 1, 1), ord("q"): (1, 1, 1), ord("r"): (4, 1, 1),
+    ord("s"): (None, 3, 1), ord("t"): (None, -1, 1), ord(")"): (None, 0, 1),
+    ord("u"): (None, -1, 0), ord("G"): (8, 0, 1), 0x80: (1, 0, 0), 0x81: (None, 2, 1),
+    0x82: (1, 0, 1), 0x83: (2, 0, 1), 0x84: (4, 0, 1), 0x85: (None, 1, 1),
+    0x86: (None, 2, 1), 0x87: (None, 3, 1), 0x88: (None, 0, 1), 0x89: (None, 0, 1),
+    0x8A: ("len1", 0, 1), 0x8B: ("len4", 0, 1), ord("B"): ("len4", 0, 1),
+    ord("C"): ("len1", 0, 1), 0x8C: ("len1", 0, 1), 0x8D: ("len8", 0, 1),
+    0x8E: ("len8", 0, 1), 0x8F: (None, 0, 1), 0x90: (None, -1, 0), 0x91: (None, -1, 1),
+    0x92: (None, 3, 1), 0x93: (None, 2, 1), 0x94: (None, 1, 1), 0x95: (8, 0, 0),
+    0x96: ("len8", 0, 1), 0x97: (None, 0, 1), 0x98: (None, 1, 1),
+}  # fmt: skip
+_FIRST_OPS = frozenset(b"(cdl}])IJKLMNSTUVXFG\x80\x8c\x95\x88\x89\x8aBC")
+
+
+def _pickle_kind(head: bytes) -> str | None:
+    """Walk the opcodes in ``head``; a consistent prefix of a pickle names the format."""
+    first = head[0]
+    if first not in _FIRST_OPS or (first == 0x80 and (len(head) < 2 or head[1] > 5)):
+        return None
+    if first == 0x80 and b"joblib.numpy_pickle" in head[:1024]:
+        # raw array bytes follow each NumpyArrayWrapper, so the opcode walk would stop there
+        return "joblib"
+    if not _plausible_pickle(head):
+        return None
+    if head.startswith(b"\x80\x02\x8a\x0a") and int.from_bytes(head[4:14], "little") == (
+        TORCH_LEGACY_MAGIC
+    ):
+        return "pytorch"
+    return "pickle"
+
+
+def _plausible_pickle(data: bytes) -> bool:
+    """True if ``data`` parses as opcodes with a sane stack up to STOP or its end."""
+    pos = 0
+    count = 0  # items above the innermost MARK
+    marks: list[int] = []
+    ops = 0
+    end = len(data)
+    while pos < end:
+        op = data[pos]
+        pos += 1
+        ops += 1
+        spec = _OPS.get(op)
+        if spec is None:
+            return False
+        kind, pops, pushes = spec
+        if isinstance(kind, int):
+            if op == 0x80 and pos < end and data[pos] > 5:
+                return False
+            pos += kind
+        elif kind in ("len1", "len4", "len8"):
+            width = {"len1": 1, "len4": 4, "len8": 8}[str(kind)]
+            if pos + width > end:
+                break
+            pos += width + int.from_bytes(data[pos : pos + width], "little")
+        elif kind == "line":
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                break
+            if not _plausible_line(op, data[pos:nl]):
+                return False
+            pos = nl + 1
+        elif kind == "2lines":
+            for _ in range(2):
+                nl = data.find(b"\n", pos)
+                if nl < 0:
+                    return False
+                if not _is_identifier_path(data[pos:nl]):
+                    return False
+                pos = nl + 1
+        if op == ord("("):
+            marks.append(count)
+            count = 0
+            continue
+        if pops == -1:
+            if not marks:
+                return False
+            inner = count
+            count = marks.pop()
+            if op in (ord("e"), ord("u"), 0x90) and count < 1:
+                return False
+            if op == ord("o") and inner < 1:
+                return False
+        elif count < pops:
+            if not (op == ord("0") and marks):
+                return False
+            count = marks.pop()
+            continue
+        else:
+            count -= pops
+        count += pushes
+        if op == ord("."):
+            return ops >= 2 and count == 0 and not marks
+    # a binary protocol announces itself; a text pickle must show its STOP (or be long)
+    return ops >= 3 and (data[0] == 0x80 or (len(data) >= HEAD_SIZE and ops >= 64))
+
+
+def _plausible_line(op: int, arg: bytes) -> bool:
+    if op in (ord("I"), ord("L"), ord("F"), ord("g"), ord("p")):
+        text = arg.rstrip(b"L")
+        return 0 < len(text) < 64 and all(c in b"0123456789+-.eE_xXabcdefABCDEFoO" for c in text)
+    if op == ord("S"):
+        return len(arg) >= 2 and arg[:1] in b"'\"" and arg[-1:] == arg[:1]
+    return True
+
+
+def _is_identifier_path(text: bytes) -> bool:
+    if not text or len(text) > 512:
+        return False
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(part.isidentifier() for part in decoded.split("."))
+
+
+# ---------------------------------------------------------------- protobuf sniffing
+
+_ONNX_FIELDS = {1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2}
+_SAVEDMODEL_FIELDS = {1: 0, 2: 2}
+_METAGRAPH_FIELDS = {1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2}
+_GRAPHDEF_FIELDS = {1: 2, 2: 2, 3: 0, 4: 2}
+
+
+def _protobuf_kind(head: bytes, size: int) -> str | None:
+    fields = _top_fields(head, size)
+    if not fields:
+        return None
+    numbers = [f[0] for f in fields]
+    wires = {f[0]: f[1] for f in fields}
+    if (
+        set(numbers) <= set(_SAVEDMODEL_FIELDS)
+        and wires.get(2) == 2
+        and all(_SAVEDMODEL_FIELDS[n] == wires[n] for n in wires)
+    ):
+        inner = next(f for f in fields if f[0] == 2)
+        sub = _top_fields(inner[2], inner[3])
+        if sub and all(_METAGRAPH_FIELDS.get(f[0]) == f[1] for f in sub):
+            return "tf-savedmodel"
+    if (
+        all(_ONNX_FIELDS.get(f[0]) == f[1] for f in fields)
+        and (1 in wires or 7 in wires)
+        and (7 in wires or 8 in wires or len(fields) >= 3)
+    ):
+        return "onnx"
+    if numbers[0] == 1 and all(_GRAPHDEF_FIELDS.get(f[0]) == f[1] for f in fields):
+        sub = _top_fields(fields[0][2], fields[0][3])
+        if sub and sub[0][0] == 1 and any(f[0] == 2 for f in sub):
+            return "tf-graphdef"
+    return None
+
+
+def _top_fields(data: bytes, total: int) -> list[tuple[int, int, bytes, int]]:
+    """Top-level (field, wire type, payload, declared length) of a protobuf message.
+
+    ``data`` may be a prefix of a ``total``-byte message; [] if it is not protobuf.
+    """
+    out: list[tuple[int, int, bytes, int]] = []
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        if key is None:
+            break
+        number, wire = key >> 3, key & 7
+        if number == 0 or number > 1 << 20:
+            return []
+        if wire == 0:
+            value, pos = _varint(data, pos)
+            if value is None:
+                break
+            out.append((number, 0, b"", 0))
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            if length is None:
+                break
+            if pos + length > total:
+                return []
+            out.append((number, 2, data[pos : pos + length], length))
+            pos += length
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+            out.append((number, wire, b"", 0))
+        else:
+            return []
+    if pos > total:
+        return []
+    return out
+
+
+def _varint(data: bytes, pos: int) -> tuple[int | None, int]:
+    result = 0
+    shift = 0
+    while pos < len(data) and shift < 70:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+    return None, pos
+
+
+__all__ = ["CONTAINER_FORMATS", "FORMATS", "classify_zip_names", "detect_bytes", "detect_format"]

@@ -1,0 +1,333 @@
+"""A tolerant, bounded ZIP reader (PKWARE APPNOTE 6.3), written for scanning.
+
+Why not :mod:`zipfile`: PyTorch reads checkpoints with miniz, which ignores CRC
+errors and trusts the central directory over local headers. A scanner must read
+what the loader reads, so this reader does the same and *reports* every
+inconsistency (CRC, local/central name mismatch, duplicate names, encryption,
+symlinks, traversal) instead of refusing the archive. Only the central directory
+is read eagerly, and member data is decompressed with an output budget.
+"""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+EOCD_SIG = b"PK\x05\x06"
+EOCD64_LOC_SIG = b"PK\x06\x07"
+EOCD64_SIG = b"PK\x06\x06"
+CENTRAL_SIG = b"PK\x01\x02"
+LOCAL_SIG = b"PK\x03\x04"
+
+_EOCD = struct.Struct("<4s4H2LH")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+_EOCD64_LOC = struct.Struct("<4sLQL")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_LOCAL = struct.Struct("<4s5H3L2H")
+
+MAX_CENTRAL_DIRECTORY = 64 << 20
+MAX_ENTRIES = 1_000_000
+
+
+class ZipFormatError(ValueError):
+    """The bytes are not a readable ZIP archive."""
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    """One central-directory record."""
+
+    name: str
+    raw_name: bytes
+    method: int
+    flags: int
+    crc: int
+    compressed_size: int
+    size: int
+    header_offset: int
+    external_attr: int
+    create_system: int
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.create_system == 3 and (self.external_attr >> 16) & 0o170000 == 0o120000
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.flags & 0x1)
+
+
+@dataclass
+class ZipIndex:
+    """The central directory of an archive, plus what was odd about it."""
+
+    entries: list[ZipEntry]
+    prefix: int  # bytes before the archive (self-extractors, polyglots)
+    comment: bytes
+    truncated: bool  # the central directory was cut short
+
+
+def _find_eocd(fh: BinaryIO, size: int) -> tuple[int, bytes]:
+    tail_len = min(size, 22 + 65535)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    pos = tail.rfind(EOCD_SIG)
+    while pos >= 0:
+        if len(tail) - pos >= 22:
+            return size - tail_len + pos, tail[pos : pos + 22]
+        pos = tail.rfind(EOCD_SIG, 0, pos)
+    raise ZipFormatError("no end-of-central-directory record")
+
+
+def read_index(fh: BinaryIO, size: int, *, max_entries: int = MAX_ENTRIES) -> ZipIndex:
+    """Read the central directory of the archive in ``fh`` (``size`` bytes long)."""
+    if size < 22:
+        raise ZipFormatError("too short for a ZIP archive")
+    eocd_pos, record = _find_eocd(fh, size)
+    _sig, _disk, _cd_disk, _n_disk, count, cd_size, cd_offset, comment_len = _EOCD.unpack(record)
+    fh.seek(eocd_pos + 22)
+    comment = fh.read(min(comment_len, 65535))
+    cd_end = eocd_pos
+    if eocd_pos >= 20:
+        fh.seek(eocd_pos - 20)
+        loc = fh.read(20)
+        if loc[:4] == EOCD64_LOC_SIG:
+            _s, _d, rec64_offset, _t = _EOCD64_LOC.unpack(loc)
+            # normally right before the locator; the offset field does not count a prefix
+            for rec64_pos in (eocd_pos - 20 - 56, rec64_offset):
+                if rec64_pos < 0:
+                    continue
+                fh.seek(rec64_pos)
+                rec = fh.read(56)
+                if len(rec) == 56 and rec[:4] == EOCD64_SIG:
+                    fields = _EOCD64.unpack(rec)
+                    count, cd_size, cd_offset = fields[7], fields[8], fields[9]
+                    cd_end = rec64_pos
+                    break
+    if cd_size > MAX_CENTRAL_DIRECTORY:
+        raise ZipFormatError(f"central directory of {cd_size} bytes is over the limit")
+    cd_start = cd_end - cd_size
+    if cd_start < 0:
+        raise ZipFormatError("central directory offset out of range")
+    prefix = cd_start - cd_offset
+    if prefix < 0:
+        prefix = 0
+        cd_start = cd_offset
+    fh.seek(cd_start)
+    data = fh.read(cd_size)
+    entries: list[ZipEntry] = []
+    pos = 0
+    truncated = False
+    while pos + 46 <= len(data) and len(entries) < min(max_entries, max(count, 1) * 4 + 16):
+        if data[pos : pos + 4] != CENTRAL_SIG:
+            truncated = True
+            break
+        (
+            _sig,
+            made_by,
+            _need,
+            flags,
+            method,
+            _t,
+            _d,
+            crc,
+            csize,
+            usize,
+            nlen,
+            xlen,
+            clen,
+            _disk,
+            _iattr,
+            eattr,
+            offset,
+        ) = _CENTRAL.unpack_from(data, pos)
+        pos += 46
+        raw_name = data[pos : pos + nlen]
+        extra = data[pos + nlen : pos + nlen + xlen]
+        pos += nlen + xlen + clen
+        if pos > len(data):
+            truncated = True
+            break
+        usize, csize, offset = _zip64_extra(extra, usize, csize, offset)
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", errors="replace")
+        entries.append(
+            ZipEntry(
+                name,
+                raw_name,
+                method,
+                flags,
+                crc,
+                csize,
+                usize,
+                offset + prefix,
+                eattr,
+                made_by >> 8,
+            )
+        )
+    if len(entries) < count and not truncated and len(entries) < max_entries:
+        truncated = True
+    return ZipIndex(entries, prefix, comment, truncated)
+
+
+def _zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, pos)
+        body = extra[pos + 4 : pos + 4 + length]
+        pos += 4 + length
+        if tag != 0x0001:
+            continue
+        values = [struct.unpack_from("<Q", body, i)[0] for i in range(0, len(body) - 7, 8)]
+        it = iter(values)
+        if usize == 0xFFFFFFFF:
+            usize = next(it, usize)
+        if csize == 0xFFFFFFFF:
+            csize = next(it, csize)
+        if offset == 0xFFFFFFFF:
+            offset = next(it, offset)
+    return usize, csize, offset
+
+
+@dataclass(frozen=True)
+class LocalHeader:
+    raw_name: bytes
+    data_offset: int
+
+
+def read_local_header(fh: BinaryIO, entry: ZipEntry) -> LocalHeader:
+    fh.seek(entry.header_offset)
+    head = fh.read(30)
+    if len(head) < 30 or head[:4] != LOCAL_SIG:
+        raise ZipFormatError(f"bad local header for member {entry.name!r}")
+    fields = _LOCAL.unpack(head)
+    nlen, xlen = fields[9], fields[10]
+    raw_name = fh.read(nlen)
+    return LocalHeader(raw_name, entry.header_offset + 30 + nlen + xlen)
+
+
+class BudgetExceeded(ValueError):
+    """Decompressed output went over its budget (a decompression bomb, or just too big)."""
+
+
+def iter_member(
+    fh: BinaryIO, entry: ZipEntry, *, limit: int, chunk: int = 1 << 20
+) -> Iterator[bytes]:
+    """Yield the decompressed bytes of ``entry``; raise BudgetExceeded past ``limit``."""
+    local = read_local_header(fh, entry)
+    fh.seek(local.data_offset)
+    remaining = entry.compressed_size
+    out_total = 0
+    decomp: _Decompressor | None = _decompressor(entry.method)
+    while remaining > 0:
+        block = fh.read(min(chunk, remaining))
+        if not block:
+            break
+        remaining -= len(block)
+        pieces = [block] if decomp is None else decomp.feed(block, limit - out_total + 1)
+        for piece in pieces:
+            out_total += len(piece)
+            if out_total > limit:
+                raise BudgetExceeded(f"member {entry.name!r} expands past {limit} bytes")
+            yield piece
+        if decomp is not None and decomp.eof:
+            break
+
+
+class _Decompressor:
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+        self.eof = False
+        self.raw_deflate = hasattr(obj, "unconsumed_tail")
+
+    def feed(self, data: bytes, max_out: int) -> list[bytes]:
+        out: list[bytes] = []
+        obj = self.obj
+        if self.raw_deflate:
+            buf = data
+            while True:
+                piece = obj.decompress(buf, max(1, min(max_out, 1 << 22)))
+                if piece:
+                    out.append(piece)
+                    max_out -= len(piece)
+                if obj.eof:
+                    self.eof = True
+                    break
+                buf = obj.unconsumed_tail
+                if not buf or max_out <= 0:
+                    break
+            return out
+        piece = obj.decompress(data, max(1, min(max_out, 1 << 22)))
+        out.append(piece)
+        while not obj.eof and obj.needs_input is False and max_out - len(piece) > 0:
+            piece = obj.decompress(b"", max(1, min(max_out, 1 << 22)))
+            if not piece:
+                break
+            out.append(piece)
+        self.eof = obj.eof
+        return out
+
+
+def _decompressor(method: int) -> _Decompressor | None:
+    if method == 0:
+        return None
+    if method == 8:
+        return _Decompressor(zlib.decompressobj(-15))
+    if method == 12:
+        return _Decompressor(bz2.BZ2Decompressor())
+    if method == 14:
+        # ZIP's LZMA: 2-byte version, 2-byte properties size, then raw LZMA1 properties
+        return _Decompressor(_ZipLzma())
+    raise ZipFormatError(f"unsupported compression method {method}")
+
+
+class _ZipLzma:
+    """LZMA inside ZIP (method 14) has its own small header before the raw stream."""
+
+    def __init__(self) -> None:
+        self._header = b""
+        self._inner: lzma.LZMADecompressor | None = None
+        self.eof = False
+        self.needs_input = True
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        if self._inner is None:
+            self._header += data
+            if len(self._header) < 4:
+                return b""
+            psize = struct.unpack_from("<H", self._header, 2)[0]
+            if len(self._header) < 4 + psize:
+                return b""
+            props = self._header[4 : 4 + psize]
+            filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]
+            self._inner = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters)
+            data = self._header[4 + psize :]
+        result = self._inner.decompress(data, max_length)
+        self.eof = self._inner.eof
+        self.needs_input = self._inner.needs_input
+        return result
+
+
+def read_member(fh: BinaryIO, entry: ZipEntry, *, limit: int) -> bytes:
+    """The whole decompressed member; BudgetExceeded past ``limit``."""
+    return b"".join(iter_member(fh, entry, limit=limit))
+
+
+__all__ = [
+    "BudgetExceeded",
+    "ZipEntry",
+    "ZipFormatError",
+    "ZipIndex",
+    "iter_member",
+    "read_index",
+    "read_local_header",
+    "read_member",
+]
