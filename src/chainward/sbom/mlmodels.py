@@ -1,0 +1,109 @@
+"""Model artifacts grouped into models: one SBOM component per model.
+
+A Hugging Face style folder (a ``config.json`` or ``README.md`` beside the weights,
+or a cache snapshot) is one model made of several files; any other model file is a
+model on its own. Every file keeps its own SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chainward.records import ModelArtifact
+from chainward.sbom.modelcard import ModelFacts, has_model_card, hf_cache_location, read_facts
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One file of a model. ``role`` is "weights" for model artifacts, else the card source."""
+
+    path: str
+    format: str
+    size: int
+    sha256: str | None
+    role: str = "weights"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model: its files and what its card files say."""
+
+    name: str
+    version: str | None
+    path: str
+    files: tuple[ModelFile, ...]
+    facts: ModelFacts
+
+    @property
+    def ref(self) -> str:
+        return f"model:{self.path}"
+
+
+def _resolve(path: str, base: Path | None) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() or base is None else base / candidate
+
+
+def _display(path: Path, base: Path | None, fallback: str) -> str:
+    if base is not None:
+        try:
+            return path.relative_to(base).as_posix() or "."
+        except ValueError:
+            pass
+    return fallback
+
+
+def file_sha256(path: Path) -> str | None:
+    """Streaming SHA-256 of a file, None when unreadable."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def group_models(models: Sequence[ModelArtifact], base: Path | None = None) -> list[ModelEntry]:
+    """Group artifacts into models, in a stable order (by path)."""
+    groups: dict[Path, list[tuple[ModelArtifact, Path]]] = {}
+    singles: list[tuple[ModelArtifact, Path]] = []
+    for artifact in sorted(models, key=lambda m: m.path):
+        fs_path = _resolve(artifact.path, base)
+        parent = fs_path.parent
+        if hf_cache_location(fs_path) or has_model_card(parent):
+            groups.setdefault(parent, []).append((artifact, fs_path))
+        else:
+            singles.append((artifact, fs_path))
+    entries: list[ModelEntry] = []
+    for directory, members in groups.items():
+        facts = read_facts(directory, [fs for _, fs in members])
+        files = [_weights(artifact, fs) for artifact, fs in members]
+        for source in facts.sources:
+            shown = _display(source.path, base, source.path.as_posix())
+            files.append(ModelFile(shown, "json" if source.role == "config" else "markdown",
+                                   source.size, source.sha256, source.role))
+        first = members[0][0].path
+        shown_dir = _display(directory, base, first.rsplit("/", 1)[0] if "/" in first else ".")
+        name = facts.hf_repo or directory.name or shown_dir
+        entries.append(ModelEntry(name, facts.hf_revision, shown_dir,
+                                  tuple(sorted(files, key=lambda f: f.path)), facts))
+    for artifact, fs_path in singles:
+        facts = read_facts(None, [fs_path])
+        entries.append(ModelEntry(fs_path.name or artifact.path, facts.hf_revision,
+                                  artifact.path, (_weights(artifact, fs_path),), facts))
+    return sorted(entries, key=lambda e: e.path)
+
+
+def _weights(artifact: ModelArtifact, fs_path: Path) -> ModelFile:
+    digest = artifact.sha256 or file_sha256(fs_path)
+    return ModelFile(artifact.path, artifact.format, artifact.size, digest)
+
+
+__all__ = ["ModelEntry", "ModelFile", "file_sha256", "group_models"]
