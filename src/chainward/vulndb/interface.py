@@ -1,0 +1,157 @@
+"""The advisory database interface: what the auditor, the monitor and the malware checks need.
+
+One ABC (:class:`AdvisoryStore`), the value types it returns, and :class:`VulnDBError`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chainward.errors import ChainwardError, InputError
+from chainward.records import Severity
+
+
+class VulnDBError(ChainwardError):
+    """The advisory database is missing, locked, corrupt or of an unknown schema."""
+
+
+class AdvisoryDataError(InputError):
+    """An advisory export (zip, directory or file) could not be read."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """One OSV ``ranges[]`` entry: its type and its events as (kind, value) pairs."""
+
+    type: str
+    events: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Affected:
+    """One OSV ``affected[]`` entry for one package."""
+
+    ecosystem: str
+    name: str
+    versions: tuple[str, ...] = ()
+    ranges: tuple[Range, ...] = ()
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """An advisory as the matcher sees it, restricted to the ``affected`` entries of one package.
+
+    ``severity`` is None when the record carries no rating at all. The full OSV record is
+    available from :meth:`AdvisoryStore.record`.
+    """
+
+    id: str
+    modified: str
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    severity: Severity | None = None
+    withdrawn: str | None = None
+    affected: tuple[Affected, ...] = ()
+
+    @property
+    def malicious(self) -> bool:
+        return self.id.startswith("MAL-")
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset((self.id, *self.aliases))
+
+
+@dataclass(frozen=True)
+class ImportStats:
+    """What one import or update did."""
+
+    import_id: int
+    seen: int = 0
+    added: int = 0
+    modified: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    problems: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> float:
+        return self.seen / self.seconds if self.seconds > 0 else float(self.seen)
+
+
+@dataclass(frozen=True)
+class StoreMetadata:
+    """Counts and provenance of the database (``chainward db status``)."""
+
+    path: str
+    schema_version: int
+    records: int
+    packages: int
+    withdrawn: int
+    malicious: int
+    source: str | None
+    last_update: str | None
+    newest_modified: str | None
+    import_id: int
+    by_prefix: Mapping[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "schema_version": self.schema_version,
+            "records": self.records,
+            "packages": self.packages,
+            "withdrawn": self.withdrawn,
+            "malicious": self.malicious,
+            "source": self.source,
+            "last_update": self.last_update,
+            "newest_modified": self.newest_modified,
+            "import_id": self.import_id,
+            "by_prefix": dict(self.by_prefix),
+        }
+
+
+class AdvisoryStore(ABC):
+    """A queryable collection of OSV advisories, indexed by PEP 503 package name."""
+
+    @abstractmethod
+    def advisories_for(self, name: str, ecosystem: str = "PyPI") -> list[Advisory]:
+        """Every advisory (withdrawn ones included) with an ``affected`` entry for ``name``."""
+
+    def advisories_for_many(
+        self, names: Iterable[str], ecosystem: str = "PyPI"
+    ) -> dict[str, list[Advisory]]:
+        """Batch form of :meth:`advisories_for`; backends may override it with one query."""
+        return {name: self.advisories_for(name, ecosystem) for name in names}
+
+    @abstractmethod
+    def record(self, advisory_id: str) -> dict[str, Any] | None:
+        """The full OSV record as imported, or None."""
+
+    @abstractmethod
+    def changed_packages(self, since_import: int) -> set[str]:
+        """Names touched by records added or modified by imports after ``since_import``."""
+
+    @abstractmethod
+    def last_import_id(self) -> int:
+        """The id of the newest import (0 for an empty database)."""
+
+    @abstractmethod
+    def metadata(self) -> StoreMetadata:
+        """Counts, source, last update and data age."""
+
+
+__all__ = [
+    "Advisory",
+    "AdvisoryDataError",
+    "AdvisoryStore",
+    "Affected",
+    "ImportStats",
+    "Range",
+    "StoreMetadata",
+    "VulnDBError",
+]

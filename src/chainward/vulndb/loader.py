@@ -1,0 +1,89 @@
+"""Reading OSV exports: a per-ecosystem ``all.zip``, a directory of JSON files, or files.
+
+Work is bounded: members larger than :data:`MAX_RECORD_BYTES` are skipped (a zip bomb
+cannot exhaust memory) and at most :data:`MAX_RECORDS` records are read.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from chainward.vulndb.interface import AdvisoryDataError
+
+MAX_RECORD_BYTES = 8 * 1024 * 1024
+MAX_RECORDS = 2_000_000
+
+
+class Oversized:
+    """Marker yielded instead of bytes for an entry over the size limit."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+Entry = tuple[str, "bytes | Oversized"]
+
+
+def _from_zip(path: Path) -> Iterator[Entry]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise AdvisoryDataError(f"not a readable zip archive ({exc})", path=str(path)) from None
+    with archive:
+        members = [i for i in archive.infolist() if i.filename.endswith(".json") and not i.is_dir()]
+        if len(members) > MAX_RECORDS:
+            raise AdvisoryDataError(f"more than {MAX_RECORDS} records", path=str(path))
+        for info in members:
+            if info.file_size > MAX_RECORD_BYTES:
+                yield info.filename, Oversized(info.file_size)
+                continue
+            try:
+                with archive.open(info) as handle:
+                    data = handle.read(MAX_RECORD_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                # A truncated or corrupt archive is not a partial success.
+                raise AdvisoryDataError(
+                    f"corrupt zip member {info.filename}: {exc}", path=str(path)
+                ) from None
+            if len(data) > MAX_RECORD_BYTES:
+                yield info.filename, Oversized(len(data))
+                continue
+            yield info.filename, data
+
+
+def _from_file(path: Path) -> Iterator[Entry]:
+    size = path.stat().st_size
+    if size > MAX_RECORD_BYTES:
+        yield path.name, Oversized(size)
+        return
+    yield path.name, path.read_bytes()
+
+
+def iter_entries(path: Path) -> Iterator[Entry]:
+    """Raw ``(name, bytes)`` entries from a zip, a directory (recursively) or a JSON file."""
+    try:
+        if path.is_dir():
+            count = 0
+            for child in sorted(path.rglob("*.json")):
+                if child.is_symlink() or not child.is_file():
+                    continue
+                count += 1
+                if count > MAX_RECORDS:
+                    raise AdvisoryDataError(f"more than {MAX_RECORDS} records", path=str(path))
+                yield from _from_file(child)
+            return
+        if not path.exists():
+            raise AdvisoryDataError("no such file or directory", path=str(path))
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+        if magic.startswith(b"PK"):
+            yield from _from_zip(path)
+        else:
+            yield from _from_file(path)
+    except OSError as exc:
+        raise AdvisoryDataError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+
+
+__all__ = ["MAX_RECORDS", "MAX_RECORD_BYTES", "Oversized", "iter_entries"]

@@ -1,0 +1,173 @@
+"""Does an OSV ``affected`` entry cover a version?
+
+PyPI versions compare by PEP 440 (``packaging``); ``SEMVER`` ranges by semantic
+versioning; ``GIT`` ranges are ignored for version matching (they hold commits).
+Range events are evaluated as the OSV schema describes: sorted by version,
+``introduced`` opens, ``fixed`` closes (v >= fixed), ``last_affected`` closes
+(v > last_affected), and ``limit`` events cap the range. Strings that do not parse
+(non-PEP 440 versions, junk events) never crash: they match only by exact string in
+an explicit ``versions`` list, and unparseable events are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from chainward.vulndb.interface import Advisory, Affected, Range
+from chainward.vulndb.semver import parse_semver
+
+_Parser = Callable[[str], Any]
+
+
+@lru_cache(maxsize=65536)
+def parse_pep440(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _parser_for(ecosystem: str, range_type: str) -> _Parser | None:
+    if range_type == "SEMVER":
+        return parse_semver
+    if range_type == "ECOSYSTEM":
+        return parse_pep440 if ecosystem == "PyPI" else parse_semver
+    return None  # GIT and unknown types carry no orderable versions
+
+
+# (sort key, kind, parsed value or None for "introduced: 0")
+_Event = tuple[tuple[int, Any], str, Any]
+
+
+@lru_cache(maxsize=65536)
+def _compile(rng: Range, ecosystem: str) -> tuple[tuple[_Event, ...], tuple[Any, ...], bool]:
+    parse = _parser_for(ecosystem, rng.type)
+    if parse is None:
+        return (), (), False
+    events: list[tuple[tuple[int, Any], int, str, Any]] = []
+    limits: list[Any] = []
+    unlimited = False
+    for index, (kind, value) in enumerate(rng.events):
+        if kind == "limit":
+            if value == "*":
+                unlimited = True
+            else:
+                parsed = parse(value)
+                if parsed is not None:
+                    limits.append(parsed)
+            continue
+        if kind == "introduced" and value == "0":
+            events.append(((0, 0), index, kind, None))
+            continue
+        parsed = parse(value)
+        if parsed is None:
+            continue
+        events.append(((1, parsed), index, kind, parsed))
+    events.sort(key=lambda e: (e[0], e[1]))
+    has_limits = unlimited or bool(limits)
+    limit_values = () if unlimited else tuple(limits)
+    return tuple((e[0], e[2], e[3]) for e in events), limit_values, has_limits
+
+
+def range_affects(rng: Range, ecosystem: str, version: str) -> bool:
+    parse = _parser_for(ecosystem, rng.type)
+    if parse is None:
+        return False
+    parsed = parse(version)
+    if parsed is None:
+        return False
+    events, limits, has_limits = _compile(rng, ecosystem)
+    if has_limits and limits and not any(parsed < limit for limit in limits):
+        return False
+    affected = False
+    for _key, kind, value in events:
+        if kind == "introduced":
+            if value is None or parsed >= value:
+                affected = True
+        elif kind == "fixed":
+            if parsed >= value:
+                affected = False
+        elif kind == "last_affected" and parsed > value:
+            affected = False
+    return affected
+
+
+def _in_versions(entry: Affected, version: str) -> bool:
+    if not entry.versions:
+        return False
+    if version in entry.versions:
+        return True
+    if entry.ecosystem != "PyPI":
+        return False
+    parsed = parse_pep440(version)
+    if parsed is None:
+        return False
+    return any(parse_pep440(v) == parsed for v in entry.versions)
+
+
+def affected_by(entry: Affected, version: str) -> bool:
+    """True when ``version`` is in the entry's ``versions`` list or one of its ranges."""
+    if _in_versions(entry, version):
+        return True
+    return any(range_affects(rng, entry.ecosystem, version) for rng in entry.ranges)
+
+
+def advisory_affects(advisory: Advisory, version: str) -> bool:
+    """True when a non-withdrawn advisory covers ``version`` (entries are for one package)."""
+    if advisory.withdrawn:
+        return False
+    return any(affected_by(entry, version) for entry in advisory.affected)
+
+
+def fixed_candidates(advisories: Iterable[Advisory]) -> list[str]:
+    """Every ``fixed`` event version in these advisories (strings, unsorted, unique)."""
+    seen: dict[str, None] = {}
+    for advisory in advisories:
+        for entry in advisory.affected:
+            for rng in entry.ranges:
+                for kind, value in rng.events:
+                    if kind == "fixed":
+                        seen.setdefault(value, None)
+    return list(seen)
+
+
+def sort_versions(ecosystem: str, versions: Iterable[str]) -> list[str]:
+    """Parseable versions in ascending order (unparseable ones dropped)."""
+    parse = parse_pep440 if ecosystem == "PyPI" else parse_semver
+    keyed = [(parse(v), v) for v in versions]
+    return [v for p, v in sorted((k for k in keyed if k[0] is not None), key=lambda k: k[0])]
+
+
+def fix_versions(advisories: list[Advisory], ecosystem: str, version: str) -> list[str]:
+    """Versions above ``version`` that none of ``advisories`` affects, ascending.
+
+    Candidates are the advisories' own ``fixed`` events, so every answer is a release the
+    data names; the first one is the smallest upgrade that fixes all of them.
+    """
+    parse = parse_pep440 if ecosystem == "PyPI" else parse_semver
+    current = parse(version)
+    out: list[str] = []
+    for candidate in sort_versions(ecosystem, fixed_candidates(advisories)):
+        parsed = parse(candidate)
+        if current is not None and not parsed > current:
+            continue
+        if any(advisory_affects(a, candidate) for a in advisories):
+            continue
+        if any(parse(o) == parsed for o in out):
+            continue
+        out.append(candidate)
+    return out
+
+
+__all__ = [
+    "advisory_affects",
+    "affected_by",
+    "fix_versions",
+    "parse_pep440",
+    "range_affects",
+    "sort_versions",
+]
