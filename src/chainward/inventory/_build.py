@@ -1,0 +1,62 @@
+"""Building ``Component`` records the same way for every source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from packageurl import PackageURL
+
+from chainward.records import Component, Provenance, Scope, canonical_name
+
+
+def purl_for(name: str, version: str | None) -> str:
+    """The package URL of a PyPI project (name normalised as the purl spec asks)."""
+    return str(PackageURL(type="pypi", name=canonical_name(name), version=version).to_string())
+
+
+def make_component(
+    name: str,
+    version: str | None,
+    *,
+    scope: Scope = Scope.DIRECT,
+    source: Provenance | None = None,
+    path: Sequence[str] = (),
+    groups: Iterable[str] = (),
+    extras: Iterable[str] = (),
+    requires: Iterable[str] = (),
+    hashes: Iterable[tuple[str, str]] = (),
+    specifier: str = "",
+    marker: str = "",
+    url: str | None = None,
+) -> Component:
+    """A PyPI component with a normalised name, a purl and sorted, de-duplicated tuples."""
+    norm = canonical_name(name)
+    return Component(
+        name=norm,
+        version=version,
+        ecosystem="PyPI",
+        purl=purl_for(norm, version),
+        scope=scope,
+        source=source,
+        path=tuple(path),
+        groups=tuple(sorted(set(groups))),
+        extras=tuple(sorted({canonical_name(e) for e in extras})),
+        requires=tuple(sorted({canonical_name(r) for r in requires})),
+        hashes=tuple(sorted(set(hashes))),
+        specifier=specifier,
+        marker=marker,
+        url=url,
+    )
+
+
+def split_hash(text: str) -> tuple[str, str] | None:
+    """``"sha256:abc"`` -> ``("sha256", "abc")``; None when there is no algorithm."""
+    algo, sep, digest = text.partition(":")
+    if not sep:
+        algo, sep, digest = text.partition("=")
+    if not sep or not algo or not digest:
+        return None
+    return (algo.strip().lower(), digest.strip().lower())
+
+
+__all__ = ["make_component", "purl_for", "split_hash"]

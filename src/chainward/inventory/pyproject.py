@@ -1,0 +1,335 @@
+"""pyproject.toml: PEP 621 dependencies and extras, PEP 735 dependency groups, Poetry sections.
+
+The declarations serve twice: on their own they become components (pinned ones audited,
+ranges reported as ``Skipped``), and beside a lock file they say which locked packages
+are direct, optional or dev.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from chainward.inventory._build import make_component
+from chainward.inventory._io import display, expect, read_toml
+from chainward.inventory.interface import InventoryError, Source
+from chainward.inventory.markers import evaluate, marker_environment
+from chainward.inventory.requirements import DIRECT_REFERENCE, UNPINNED, exact_version
+from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One dependency a manifest declares."""
+
+    name: str
+    specifier: str
+    scope: Scope
+    group: str | None
+    source: Provenance
+    extras: tuple[str, ...] = ()
+    marker: str = ""
+    url: str | None = None
+    text: str = ""
+
+
+def _line_of(text: str, needle: str, start: int = 0) -> int | None:
+    index = text.find(needle, start)
+    return None if index < 0 else text.count("\n", 0, index) + 1
+
+
+class _Reader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.shown = display(path)
+        self.data = read_toml(path)
+        self.text = path.read_text(encoding="utf-8-sig")
+
+    def where(self, needle: str) -> Provenance:
+        return Provenance(self.shown, _line_of(self.text, needle))
+
+    def pep508(self, item: object, scope: Scope, group: str | None, field: str) -> Declared:
+        expect(isinstance(item, str), f"{field}: expected a requirement string", self.path)
+        assert isinstance(item, str)
+        where = self.where(item)
+        try:
+            req = Requirement(item)
+        except InvalidRequirement as exc:
+            raise InventoryError(
+                f"{field}: invalid requirement {item!r}: {str(exc).splitlines()[0]}",
+                path=self.shown,
+                line=where.line,
+            ) from None
+        return Declared(
+            canonical_name(req.name),
+            str(req.specifier),
+            scope,
+            group,
+            where,
+            tuple(sorted(req.extras)),
+            str(req.marker) if req.marker else "",
+            req.url,
+            item,
+        )
+
+
+def declared(path: Path) -> list[Declared]:
+    """Every dependency pyproject.toml declares (PEP 621, PEP 735 and Poetry)."""
+    reader = _Reader(path)
+    out: list[Declared] = []
+    out.extend(_pep621(reader))
+    out.extend(_pep735(reader))
+    out.extend(_poetry(reader))
+    return out
+
+
+def _table(value: object, field: str, reader: _Reader) -> dict[str, Any]:
+    expect(isinstance(value, dict), f"{field}: expected a table", reader.path)
+    assert isinstance(value, dict)
+    return value
+
+
+def _list(value: object, field: str, reader: _Reader) -> list[Any]:
+    expect(isinstance(value, list), f"{field}: expected an array", reader.path)
+    assert isinstance(value, list)
+    return value
+
+
+def _pep621(reader: _Reader) -> Iterator[Declared]:
+    project = reader.data.get("project")
+    if project is None:
+        return
+    project = _table(project, "project", reader)
+    for item in _list(project.get("dependencies", []), "project.dependencies", reader):
+        yield reader.pep508(item, Scope.DIRECT, None, "project.dependencies")
+    optional = _table(
+        project.get("optional-dependencies", {}), "project.optional-dependencies", reader
+    )
+    for extra, items in optional.items():
+        field = f"project.optional-dependencies.{extra}"
+        for item in _list(items, field, reader):
+            yield reader.pep508(item, Scope.OPTIONAL, canonical_name(extra), field)
+
+
+def _pep735(reader: _Reader) -> Iterator[Declared]:
+    raw = reader.data.get("dependency-groups")
+    if raw is None:
+        return
+    groups = {canonical_name(k): v for k, v in _table(raw, "dependency-groups", reader).items()}
+
+    def expand(name: str, stack: tuple[str, ...]) -> Iterator[object]:
+        if name in stack:
+            raise InventoryError(
+                "dependency-groups include cycle: " + " -> ".join((*stack, name)),
+                path=reader.shown,
+                line=_line_of(reader.text, "include-group"),
+            )
+        if name not in groups:
+            raise InventoryError(
+                f"dependency-groups: included group {name!r} does not exist", path=reader.shown
+            )
+        for item in _list(groups[name], f"dependency-groups.{name}", reader):
+            if isinstance(item, dict):
+                target = item.get("include-group")
+                expect(
+                    isinstance(target, str) and len(item) == 1,
+                    f'dependency-groups.{name}: tables must be {{include-group = "NAME"}}',
+                    reader.path,
+                )
+                yield from expand(canonical_name(str(target)), (*stack, name))
+            else:
+                yield item
+
+    for group in groups:
+        for item in expand(group, ()):
+            yield reader.pep508(item, Scope.DEV, group, f"dependency-groups.{group}")
+
+
+def _poetry(reader: _Reader) -> Iterator[Declared]:
+    tool = reader.data.get("tool", {})
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if poetry is None:
+        return
+    poetry = _table(poetry, "tool.poetry", reader)
+    extras_of: dict[str, list[str]] = {}
+    for extra, names in _table(poetry.get("extras", {}), "tool.poetry.extras", reader).items():
+        for name in _list(names, f"tool.poetry.extras.{extra}", reader):
+            extras_of.setdefault(canonical_name(str(name)), []).append(canonical_name(extra))
+    sections: list[tuple[str, object, Scope, str | None]] = [
+        ("tool.poetry.dependencies", poetry.get("dependencies", {}), Scope.DIRECT, None),
+        ("tool.poetry.dev-dependencies", poetry.get("dev-dependencies", {}), Scope.DEV, "dev"),
+    ]
+    for group, body in _table(poetry.get("group", {}), "tool.poetry.group", reader).items():
+        body = _table(body, f"tool.poetry.group.{group}", reader)
+        scope = Scope.DIRECT if group == "main" else Scope.DEV
+        sections.append(
+            (
+                f"tool.poetry.group.{group}.dependencies",
+                body.get("dependencies", {}),
+                scope,
+                None if group == "main" else canonical_name(group),
+            )
+        )
+    for field, deps, scope, group in sections:
+        for name, spec in _table(deps, field, reader).items():
+            if name.lower() == "python":
+                continue
+            yield from _poetry_dep(reader, field, name, spec, scope, group, extras_of)
+
+
+def _poetry_dep(
+    reader: _Reader,
+    field: str,
+    name: str,
+    spec: object,
+    scope: Scope,
+    group: str | None,
+    extras_of: dict[str, list[str]],
+) -> Iterator[Declared]:
+    where = Provenance(reader.shown, _poetry_line(reader.text, name))
+    norm = canonical_name(name)
+    # a list means several constraints with markers; each is one declaration
+    specs = spec if isinstance(spec, list) else [spec]
+    for one in specs:
+        marker = ""
+        url: str | None = None
+        extras: tuple[str, ...] = ()
+        this_scope: Scope = scope
+        this_group: str | None = group
+        if isinstance(one, str):
+            constraint = one
+        elif isinstance(one, dict):
+            constraint = str(one.get("version", "*"))
+            marker = str(one.get("markers", ""))
+            extras = tuple(str(e) for e in one.get("extras", []))
+            for key in ("git", "url", "path", "file"):
+                if key in one:
+                    url = str(one[key])
+            if one.get("optional") and scope is Scope.DIRECT:
+                this_scope = Scope.OPTIONAL
+                names = extras_of.get(norm, [])
+                this_group = names[0] if names else None
+        else:
+            raise InventoryError(
+                f"{field}.{name}: expected a version string or a table",
+                path=reader.shown,
+                line=where.line,
+            )
+        yield Declared(
+            norm,
+            poetry_specifier(constraint, reader, where),
+            this_scope,
+            this_group,
+            where,
+            extras,
+            marker,
+            url,
+            f"{name} = {constraint!r}",
+        )
+
+
+def _poetry_line(text: str, name: str) -> int | None:
+    match = re.search(rf"^\s*\"?{re.escape(name)}\"?\s*=", text, re.MULTILINE)
+    return None if match is None else text.count("\n", 0, match.start()) + 1
+
+
+_CARET = re.compile(r"^\^\s*(\d+(?:\.\d+)*)(.*)$")
+_TILDE = re.compile(r"^~(?!=)\s*(\d+(?:\.\d+)*)(.*)$")
+
+
+def poetry_specifier(
+    constraint: str, reader: _Reader | None = None, where: Provenance | None = None
+) -> str:
+    """A Poetry version constraint as a PEP 440 specifier ("1.2.3" means exactly 1.2.3)."""
+    parts = []
+    for piece in re.split(r"\s*,\s*|\s+(?=[<>=!~^])", constraint.strip()):
+        if not piece or piece == "*":
+            continue
+        if "||" in piece:
+            return constraint  # alternatives have no PEP 440 form; never exact
+        caret, tilde = _CARET.match(piece), _TILDE.match(piece)
+        if caret or tilde:
+            match = caret or tilde
+            assert match is not None
+            numbers = [int(n) for n in match.group(1).split(".")]
+            upper = _bump(numbers, caret=caret is not None)
+            parts += [f">={match.group(1)}{match.group(2)}", f"<{upper}"]
+        elif re.match(r"^\d", piece):
+            parts.append(f"=={piece}")
+        else:
+            parts.append(piece)
+    text = ",".join(parts)
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        if reader is not None and where is not None:
+            raise InventoryError(
+                f"invalid Poetry version constraint {constraint!r}",
+                path=reader.shown,
+                line=where.line,
+            ) from None
+        raise
+    return text
+
+
+def _bump(numbers: list[int], *, caret: bool) -> str:
+    if caret:
+        for i, n in enumerate(numbers):
+            if n != 0 or i == len(numbers) - 1:
+                return ".".join(str(x) for x in [*numbers[:i], n + 1])
+    if len(numbers) == 1:
+        return str(numbers[0] + 1)
+    return ".".join(str(x) for x in [*numbers[:1], numbers[1] + 1])
+
+
+def components_from(
+    items: list[Declared], env: dict[str, str]
+) -> tuple[list[Component], list[Skipped]]:
+    """Declarations as components: pinned ones audited, the rest reported as skipped."""
+    components: list[Component] = []
+    skipped: list[Skipped] = []
+    for item in items:
+        if item.marker and not evaluate(item.marker, env, (item.group,) if item.group else ()):
+            continue
+        version = None if item.url else exact_version(SpecifierSet(item.specifier))
+        components.append(
+            make_component(
+                item.name,
+                version,
+                scope=item.scope,
+                source=item.source,
+                groups=(item.group,) if item.group else (),
+                extras=item.extras,
+                specifier=item.specifier,
+                marker=item.marker,
+                url=item.url,
+            )
+        )
+        if item.url:
+            skipped.append(Skipped(item.text or item.name, DIRECT_REFERENCE, item.source))
+        elif version is None:
+            skipped.append(Skipped(item.text or item.name, UNPINNED, item.source))
+    return components, skipped
+
+
+class PyprojectSource(Source):
+    """A pyproject.toml read on its own (no lock file beside it)."""
+
+    def __init__(
+        self, path: Path, *, python_version: str | None = None, platform: str | None = None
+    ) -> None:
+        self.path = path
+        self.env = marker_environment(python_version, platform)
+
+    def collect(self) -> Inventory:
+        components, skipped = components_from(declared(self.path), self.env)
+        return Inventory(tuple(components), (), tuple(skipped))
+
+
+__all__ = ["Declared", "PyprojectSource", "components_from", "declared", "poetry_specifier"]

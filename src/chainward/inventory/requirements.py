@@ -1,0 +1,308 @@
+"""pip requirements files, read with pip's own grammar (pip-requirements-parser).
+
+Includes (``-r``) and constraints (``-c``) are followed relative to the including
+file, as pip does; environment markers are evaluated for the running interpreter
+or for the Python version and platform the user names. A requirement is pinned when
+its specifiers (together with every constraint on the same name) allow exactly one
+version (``==V`` without a wildcard, or ``===V``); anything else, and URL, VCS or
+local-path requirements, becomes a ``Skipped`` entry unless the caller resolves it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pip_requirements_parser as rp
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from chainward.inventory._build import make_component, split_hash
+from chainward.inventory._io import display, read_bytes
+from chainward.inventory.interface import InventoryError, Source
+from chainward.inventory.markers import evaluate, marker_environment
+from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
+
+UNPINNED = "not pinned to one exact version: cannot audit exactly (use --resolve)"
+DIRECT_REFERENCE = "URL, VCS or local-path requirement: cannot audit exactly (use --resolve)"
+
+_DEV_WORDS = frozenset(
+    {
+        "dev",
+        "devel",
+        "develop",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "linting",
+        "docs",
+        "doc",
+        "ci",
+        "typing",
+        "mypy",
+        "style",
+        "qa",
+        "check",
+        "checks",
+        "bench",
+        "benchmark",
+    }
+)
+_MAX_INCLUDE_DEPTH = 64
+
+
+@dataclass
+class _Entry:
+    """One requirement line after marker evaluation."""
+
+    name: str | None
+    req: rp.InstallRequirement
+    file: str
+    line: int
+    constraint: bool
+
+
+@dataclass
+class _Group:
+    """Everything the files say about one project name."""
+
+    name: str
+    entries: list[_Entry] = field(default_factory=list)
+    constraints: list[_Entry] = field(default_factory=list)
+
+
+def file_scope(path: Path) -> tuple[Scope, tuple[str, ...]]:
+    """Dev scope for files whose name says so (requirements-dev.txt, requirements/test.txt)."""
+    words = set(re.split(r"[^a-z0-9]+", path.stem.lower())) - {"requirements", "requirement", ""}
+    if path.parent.name.lower() == "requirements":
+        words |= set(re.split(r"[^a-z0-9]+", path.stem.lower()))
+    dev = words & _DEV_WORDS
+    if dev:
+        return Scope.DEV, (sorted(dev)[0],)
+    return Scope.DIRECT, ()
+
+
+def exact_version(spec: SpecifierSet) -> str | None:
+    """The one version ``spec`` pins, if it pins exactly one."""
+    for item in spec:
+        if item.operator == "===":
+            return item.version
+        if item.operator == "==" and not item.version.endswith(".*"):
+            return item.version
+    return None
+
+
+class RequirementsFileSource(Source):
+    """A requirements file and everything it includes."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        python_version: str | None = None,
+        platform: str | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        self.path = path
+        self.env = marker_environment(python_version, platform)
+        if scope is None:
+            self.scope, self.groups = file_scope(path)
+        else:
+            self.scope, self.groups = scope, ()
+        self.files: list[str] = []
+
+    def collect(self) -> Inventory:
+        skipped: list[Skipped] = []
+        groups: dict[str, _Group] = {}
+        for entry in self._read(self.path, (), constraint=False, skipped=skipped):
+            if entry.name is None:
+                continue
+            group = groups.setdefault(entry.name, _Group(entry.name))
+            (group.constraints if entry.constraint else group.entries).append(entry)
+        components: list[Component] = []
+        for group in groups.values():
+            if not group.entries:
+                continue  # constraints pin but do not add
+            component, skip = self._component(group)
+            components.append(component)
+            if skip is not None:
+                skipped.append(skip)
+        return Inventory(tuple(components), (), tuple(skipped))
+
+    # reading -----------------------------------------------------------------------------
+
+    def _read(
+        self, path: Path, stack: tuple[str, ...], *, constraint: bool, skipped: list[Skipped]
+    ) -> Iterator[_Entry]:
+        key = os.path.normcase(os.path.abspath(path))
+        shown = display(path)
+        if key in stack:
+            raise InventoryError(
+                "requirements include cycle: "
+                + " -> ".join([*(os.path.basename(s) for s in stack), path.name]),
+                path=shown,
+            )
+        if len(stack) >= _MAX_INCLUDE_DEPTH:
+            raise InventoryError("requirements includes nested too deeply", path=shown)
+        read_bytes(path)  # existence, type and size checks with a clean error
+        self.files.append(shown)
+        try:
+            parsed = rp.RequirementsFile.from_file(str(path), include_nested=False)
+        except (rp.PipError, rp.InstallationError, UnicodeDecodeError, ValueError) as exc:
+            raise InventoryError(f"cannot parse requirements: {exc}", path=shown) from None
+        if parsed.invalid_lines:
+            bad = parsed.invalid_lines[0]
+            message = str(bad.error_message).splitlines()[0] if bad.error_message else ""
+            raise InventoryError(
+                f"invalid requirement line {bad.line.strip()!r}: {message}".rstrip(": "),
+                path=shown,
+                line=bad.line_number,
+            )
+        stack = (*stack, key)
+        items: list[tuple[int, object]] = [
+            (o.requirement_line.line_number, o) for o in parsed.options
+        ]
+        items += [(r.requirement_line.line_number, r) for r in parsed.requirements]
+        items.sort(key=lambda item: item[0])
+        for line, item in items:
+            if isinstance(item, rp.OptionLine):
+                yield from self._follow(path, line, item, stack, constraint, skipped)
+            elif isinstance(item, rp.InstallRequirement):
+                entry = self._entry(item, shown, line, constraint, skipped)
+                if entry is not None:
+                    yield entry
+
+    def _follow(
+        self,
+        path: Path,
+        line: int,
+        option: rp.OptionLine,
+        stack: tuple[str, ...],
+        constraint: bool,
+        skipped: list[Skipped],
+    ) -> Iterator[_Entry]:
+        for dest, nested_constraint in (("requirements", constraint), ("constraints", True)):
+            for target in option.options.get(dest, ()) or ():
+                where = Provenance(display(path), line)
+                if re.match(r"^[a-z][a-z0-9+.-]*://", target, re.IGNORECASE):
+                    skipped.append(
+                        Skipped(f"-r {target}", "remote requirements file not fetched", where)
+                    )
+                    continue
+                included = Path(os.path.normpath(path.parent / os.path.expanduser(target)))
+                if not included.exists():
+                    raise InventoryError(
+                        f"included file {target!r} not found", path=display(path), line=line
+                    )
+                yield from self._read(
+                    included, stack, constraint=nested_constraint, skipped=skipped
+                )
+
+    def _entry(
+        self,
+        req: rp.InstallRequirement,
+        shown: str,
+        line: int,
+        constraint: bool,
+        skipped: list[Skipped],
+    ) -> _Entry | None:
+        extras = tuple(sorted(req.extras or ()))
+        if req.marker is not None and not evaluate(req.marker, self.env):
+            return None
+        name = canonical_name(req.name) if req.name else None
+        if name is None or req.link is not None or req.is_editable:
+            if not constraint:
+                text = req.requirement_line.line.strip()
+                skipped.append(Skipped(text, DIRECT_REFERENCE, Provenance(shown, line)))
+            if name is None:
+                return None
+        del extras
+        return _Entry(name, req, shown, line, constraint)
+
+    # combining ---------------------------------------------------------------------------
+
+    def _component(self, group: _Group) -> tuple[Component, Skipped | None]:
+        first = group.entries[0]
+        where = Provenance(first.file, first.line)
+        spec = SpecifierSet()
+        extras: set[str] = set()
+        hashes: set[tuple[str, str]] = set()
+        markers: list[str] = []
+        url: str | None = None
+        for entry in (*group.entries, *group.constraints):
+            try:
+                spec &= SpecifierSet(str(entry.req.specifier or ""))
+            except InvalidSpecifier:
+                raise InventoryError(
+                    f"invalid version specifier {entry.req.specifier!s}",
+                    path=entry.file,
+                    line=entry.line,
+                ) from None
+            if entry.req.link is not None or entry.req.is_editable:
+                url = url or str(entry.req.link.url if entry.req.link else entry.req.line)
+            if not entry.constraint:
+                extras.update(entry.req.extras or ())
+                if entry.req.marker is not None:
+                    markers.append(str(entry.req.marker))
+            for text in entry.req.hash_options or ():
+                pair = split_hash(text)
+                if pair is None:
+                    raise InventoryError(
+                        f"malformed --hash {text!r} (expected algorithm:digest)",
+                        path=entry.file,
+                        line=entry.line,
+                    )
+                hashes.add(pair)
+        version = None if url else exact_version(spec)
+        if version is not None and not _allowed(version, spec):
+            raise InventoryError(
+                f"conflicting requirements for {group.name}: {spec} cannot all hold",
+                path=first.file,
+                line=first.line,
+            )
+        component = make_component(
+            group.name,
+            version,
+            scope=self.scope,
+            source=where,
+            groups=self.groups,
+            extras=extras,
+            hashes=hashes,
+            specifier=str(spec),
+            marker=" or ".join(f"({m})" for m in markers) if len(markers) > 1 else "".join(markers),
+            url=url,
+        )
+        if version is not None:
+            return component, None
+        if url is not None:
+            return component, None  # already reported as a direct reference
+        text = first.req.requirement_line.line.strip().split(" --hash")[0]
+        return component, Skipped(text or group.name, UNPINNED, where)
+
+
+def _allowed(version: str, spec: SpecifierSet) -> bool:
+    try:
+        return spec.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return True  # arbitrary equality (===) on a non-PEP 440 version
+
+
+def read_requirements(
+    path: Path, *, python_version: str | None = None, platform: str | None = None
+) -> Inventory:
+    """Read a requirements file (and its includes) into an inventory."""
+    return RequirementsFileSource(path, python_version=python_version, platform=platform).collect()
+
+
+__all__ = [
+    "DIRECT_REFERENCE",
+    "UNPINNED",
+    "RequirementsFileSource",
+    "exact_version",
+    "file_scope",
+    "read_requirements",
+]
