@@ -1,0 +1,344 @@
+"""Inventory x advisory store -> one finding per vulnerability per dependency.
+
+Records whose ids or aliases overlap are folded into one vulnerability (PYSEC id first,
+as pip-audit reports them; every other id listed as an alias). Withdrawn records never
+match. Fix versions come from the records' own ``fixed`` events: a version is offered
+only if none of the folded records affects it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from types import MappingProxyType
+from typing import Any
+
+from chainward.records import Component, Finding, Inventory, Location, Severity, Skipped
+from chainward.vulndb.interface import Advisory, AdvisoryStore, StoreMetadata
+from chainward.vulndb.match import advisory_affects, fix_versions, parse_pep440
+from chainward.audit.ignore import IgnoreRule
+from chainward.audit.vex import VexStatement
+
+# Unrated advisories count as medium for --fail-on: most PYSEC records carry no score,
+# and treating them as harmless would let real vulnerabilities pass a gate.
+UNRATED_SEVERITY = Severity.MEDIUM
+_ID_ORDER = ("PYSEC-", "GHSA-", "CVE-", "MAL-")
+
+
+@dataclass(frozen=True)
+class Vulnerability:
+    """One (folded) vulnerability on one dependency."""
+
+    id: str
+    aliases: tuple[str, ...]
+    fix_versions: tuple[str, ...]
+    severity: Severity | None
+    summary: str
+    malicious: bool = False
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset((self.id, *self.aliases))
+
+    @property
+    def effective_severity(self) -> Severity:
+        return self.severity if self.severity is not None else UNRATED_SEVERITY
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "aliases": list(self.aliases),
+            "fix_versions": list(self.fix_versions),
+            "severity": self.severity.label if self.severity is not None else "unknown",
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A vulnerability not reported because of an ignore rule or a VEX statement."""
+
+    vulnerability: Vulnerability
+    component: Component
+    by: str  # "ignore" or "vex"
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.vulnerability.id,
+            "name": self.component.name,
+            "version": self.component.version,
+            "by": self.by,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class DependencyResult:
+    component: Component
+    vulns: tuple[Vulnerability, ...] = ()
+    fix_version: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    dependencies: tuple[DependencyResult, ...]
+    skipped: tuple[Skipped, ...] = ()
+    suppressed: tuple[Suppressed, ...] = ()
+    warnings: tuple[str, ...] = ()
+    expired_ignores: tuple[IgnoreRule, ...] = ()
+    database: StoreMetadata | None = None
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def vulnerable(self) -> tuple[DependencyResult, ...]:
+        return tuple(d for d in self.dependencies if d.vulns)
+
+    def summary(self) -> dict[str, Any]:
+        vulns = [v for d in self.dependencies for v in d.vulns]
+        by_severity = {s.label: 0 for s in sorted(Severity, reverse=True) if s is not Severity.NONE}
+        by_severity["unknown"] = 0
+        for vuln in vulns:
+            key = vuln.severity.label if vuln.severity is not None else "unknown"
+            by_severity[key] = by_severity.get(key, 0) + 1
+        database: dict[str, Any] | None = None
+        if self.database is not None:
+            database = {
+                "source": self.database.source,
+                "last_update": self.database.last_update,
+                "newest_record": self.database.newest_modified,
+                "records": self.database.records,
+                "age_days": data_age_days(self.database),
+            }
+        return {
+            "dependencies": len(self.dependencies),
+            "vulnerable_dependencies": len(self.vulnerable),
+            "vulnerabilities": sum(1 for v in vulns if not v.malicious),
+            "malicious": sorted(
+                {f"{d.component.name}=={d.component.version}" for d in self.dependencies
+                 for v in d.vulns if v.malicious}
+            ),
+            "fixable": sum(1 for d in self.vulnerable if d.fix_version),
+            "by_severity": by_severity,
+            "skipped": [{"entry": s.entry, "reason": s.reason} for s in self.skipped],
+            "suppressed": [s.to_json() for s in self.suppressed],
+            "expired_ignores": [
+                {"id": r.id, "reason": r.reason, "expires": r.expires.isoformat() if r.expires
+                 else None, "source": r.source}
+                for r in self.expired_ignores
+            ],
+            "database": database,
+        }
+
+    def to_document(self) -> dict[str, Any]:
+        """The ``chainward audit --format json`` contract document."""
+        return {
+            "dependencies": [
+                {
+                    "name": d.component.name,
+                    "version": d.component.version,
+                    "scope": d.component.scope.value,
+                    "vulns": [v.to_json() for v in d.vulns],
+                }
+                for d in self.dependencies
+            ],
+            "summary": self.summary(),
+        }
+
+
+def data_age_days(meta: StoreMetadata, now: datetime | None = None) -> int | None:
+    """Days since the newest record in the database was modified."""
+    from chainward.vulndb.store import parse_timestamp
+
+    if not meta.newest_modified:
+        return None
+    stamp = parse_timestamp(meta.newest_modified)
+    if stamp is None:
+        return None
+    now = now or datetime.now(timezone.utc)
+    return max(0, (now - stamp).days)
+
+
+def _id_rank(ident: str) -> tuple[int, str]:
+    for rank, prefix in enumerate(_ID_ORDER):
+        if ident.startswith(prefix):
+            return (rank, ident)
+    return (len(_ID_ORDER), ident)
+
+
+def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
+    """Group advisories whose id sets overlap (transitively)."""
+    groups: list[tuple[set[str], list[Advisory]]] = []
+    for advisory in sorted(advisories, key=lambda a: _id_rank(a.id)):
+        ids = set(advisory.ids)
+        merged_ids, merged = ids, [advisory]
+        rest = []
+        for group_ids, members in groups:
+            if group_ids & merged_ids:
+                merged_ids |= group_ids
+                merged = members + merged
+            else:
+                rest.append((group_ids, members))
+        groups = [*rest, (merged_ids, merged)]
+    return [sorted(m, key=lambda a: _id_rank(a.id)) for _, m in groups]
+
+
+def _vulnerability(group: list[Advisory], ecosystem: str, version: str) -> Vulnerability:
+    primary = min(group, key=lambda a: _id_rank(a.id))
+    ids: set[str] = set()
+    for advisory in group:
+        ids |= advisory.ids
+    ids.discard(primary.id)
+    rated = [a.severity for a in group if a.severity is not None]
+    return Vulnerability(
+        id=primary.id,
+        aliases=tuple(sorted(ids, key=_id_rank)),
+        fix_versions=tuple(fix_versions(group, ecosystem, version)),
+        severity=max(rated) if rated else None,
+        summary=primary.summary or next((a.summary for a in group if a.summary), ""),
+        malicious=any(a.malicious for a in group),
+    )
+
+
+def _skip_reason(component: Component) -> str | None:
+    if component.url:
+        return f"direct URL or VCS reference ({component.url}): no release version to audit"
+    if component.version is None:
+        spec = f" ({component.specifier})" if component.specifier else ""
+        return f"not pinned to an exact version{spec}"
+    return None
+
+
+def _finding(component: Component, vuln: Vulnerability, fix: str | None) -> Finding:
+    location = None
+    if component.source is not None:
+        location = Location(component.source.file, component.source.line)
+    what = "known-malicious release" if vuln.malicious else "known vulnerability"
+    message = f"{component.name} {component.version}: {what} {vuln.id}"
+    if vuln.summary:
+        message += f": {vuln.summary}"
+    return Finding(
+        check="audit",
+        rule=vuln.id,
+        severity=vuln.effective_severity,
+        message=message,
+        subject=component.name,
+        location=location,
+        fix=f"upgrade {component.name} to {fix}" if fix else None,
+        help_uri=f"https://osv.dev/vulnerability/{vuln.id}",
+        properties=MappingProxyType(
+            {
+                "category": "malicious" if vuln.malicious else "vulnerability",
+                "package": component.name,
+                "version": component.version,
+                "aliases": list(vuln.aliases),
+                "fix_versions": list(vuln.fix_versions),
+                "severity_rated": vuln.severity is not None,
+            }
+        ),
+    )
+
+
+def _dedupe(components: Iterable[Component]) -> list[Component]:
+    seen: dict[tuple[str, str, str | None], Component] = {}
+    for component in components:
+        seen.setdefault(component.key(), component)
+    return list(seen.values())
+
+
+def audit(
+    inventory: Inventory,
+    store: AdvisoryStore,
+    *,
+    ignores: Sequence[IgnoreRule] = (),
+    vex: Sequence[VexStatement] = (),
+    today: date | None = None,
+) -> AuditResult:
+    """Match every pinned component of ``inventory`` against ``store``."""
+    today = today or datetime.now(timezone.utc).date()
+    expired = tuple(r for r in ignores if r.expired(today))
+    active = [r for r in ignores if not r.expired(today)]
+    suppressing = [s for s in vex if s.suppresses]
+    warnings = [
+        f"ignore rule for {r.describe()} expired on {r.expires} ({r.source}): NOT applied"
+        for r in expired
+    ]
+
+    skipped = list(inventory.skipped)
+    named = {s.entry for s in skipped}
+    auditable: list[Component] = []
+    for component in _dedupe(inventory.components):
+        reason = _skip_reason(component)
+        if reason is None:
+            auditable.append(component)
+        elif component.name not in named and not any(component.name in e for e in named):
+            skipped.append(Skipped(component.name, reason, component.source))
+
+    by_ecosystem: dict[str, set[str]] = {}
+    for component in auditable:
+        by_ecosystem.setdefault(component.ecosystem, set()).add(component.name)
+    advisories: dict[tuple[str, str], list[Advisory]] = {}
+    for ecosystem, names in by_ecosystem.items():
+        for name, found in store.advisories_for_many(names, ecosystem).items():
+            advisories[(ecosystem, name)] = found
+
+    results: list[DependencyResult] = []
+    suppressed: list[Suppressed] = []
+    findings: list[Finding] = []
+    for component in auditable:
+        version = component.version
+        assert version is not None
+        candidates = advisories.get((component.ecosystem, component.name), [])
+        if component.ecosystem == "PyPI" and parse_pep440(version) is None:
+            warnings.append(
+                f"{component.name} {version}: not a PEP 440 version; matched by exact "
+                "string only"
+            )
+        matched = [a for a in candidates if advisory_affects(a, version)]
+        kept: list[Vulnerability] = []
+        kept_groups: list[Advisory] = []
+        for group in fold(matched):
+            vuln = _vulnerability(group, component.ecosystem, version)
+            rule = next((r for r in active if r.applies(vuln.ids, component.name)), None)
+            if rule is not None:
+                suppressed.append(Suppressed(vuln, component, "ignore", rule.describe()))
+                continue
+            statement = next(
+                (s for s in suppressing if s.applies(vuln.ids, component.name, version)), None
+            )
+            if statement is not None:
+                detail = f"{statement.status}: {statement.justification}".rstrip(": ")
+                suppressed.append(Suppressed(vuln, component, "vex", detail))
+                continue
+            kept.append(vuln)
+            kept_groups.extend(group)
+        kept.sort(key=lambda v: (-v.effective_severity, _id_rank(v.id)))
+        fix = None
+        if kept and not any(v.malicious for v in kept):
+            options = fix_versions(kept_groups, component.ecosystem, version)
+            fix = options[0] if options else None
+        results.append(DependencyResult(component, tuple(kept), fix))
+        findings.extend(_finding(component, v, fix) for v in kept)
+
+    return AuditResult(
+        dependencies=tuple(results),
+        skipped=tuple(skipped),
+        suppressed=tuple(suppressed),
+        warnings=tuple(warnings),
+        expired_ignores=expired,
+        database=store.metadata(),
+        findings=tuple(findings),
+    )
+
+
+__all__ = [
+    "UNRATED_SEVERITY",
+    "AuditResult",
+    "DependencyResult",
+    "Suppressed",
+    "Vulnerability",
+    "audit",
+    "data_age_days",
+    "fold",
+]
