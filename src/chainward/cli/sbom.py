@@ -27,29 +27,68 @@ from chainward.sbom.subject import subject_for
     help="SBOM format (CycloneDX 1.6 JSON or XML, SPDX 2.3 JSON).",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Write the SBOM to FILE instead of stdout.",
 )
-@click.option("-r", "--requirement", "requirements", multiple=True,
-              type=click.Path(path_type=Path), help="Read FILE as a pip requirements file.")
-@click.option("--env", "use_env", is_flag=True,
-              help="Describe the running interpreter's installed packages.")
-@click.option("--python", "python", metavar="PY",
-              help="Describe the installed packages of another interpreter (path).")
+@click.option(
+    "-r",
+    "--requirement",
+    "requirements",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Read FILE as a pip requirements file.",
+)
+@click.option(
+    "--env", "use_env", is_flag=True, help="Describe the running interpreter's installed packages."
+)
+@click.option(
+    "--python",
+    "python",
+    metavar="PY",
+    help="Describe the installed packages of another interpreter (path).",
+)
 @click.option("--no-models", is_flag=True, help="Do not look for model files.")
-@click.option("--deterministic", is_flag=True,
-              help="Reproducible output: stable order, no timestamp, serial derived from content.")
-@click.option("--with-vulns", is_flag=True,
-              help="Embed known vulnerabilities from the local advisory database "
-                   "(CycloneDX only; suppressed ones carry a VEX analysis).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="CHAINWARD_DB",
-              default=None, help="Advisory database for --with-vulns.")
-@click.option("--ignore", "ignore_ids", multiple=True, metavar="ID",
-              help="With --with-vulns: mark this advisory as suppressed (repeatable).")
-@click.option("--ignore-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="With --with-vulns: TOML ignore rules (id, reason, expires).")
-@click.option("--vex", "vex_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="With --with-vulns: CycloneDX VEX or OpenVEX statements (repeatable).")
+@click.option(
+    "--deterministic",
+    is_flag=True,
+    help="Reproducible output: stable order, no timestamp, serial derived from content.",
+)
+@click.option(
+    "--with-vulns",
+    is_flag=True,
+    help="Embed known vulnerabilities from the local advisory database "
+    "(CycloneDX only; suppressed ones carry a VEX analysis).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CHAINWARD_DB",
+    default=None,
+    help="Advisory database for --with-vulns.",
+)
+@click.option(
+    "--ignore",
+    "ignore_ids",
+    multiple=True,
+    metavar="ID",
+    help="With --with-vulns: mark this advisory as suppressed (repeatable).",
+)
+@click.option(
+    "--ignore-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --with-vulns: TOML ignore rules (id, reason, expires).",
+)
+@click.option(
+    "--vex",
+    "vex_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --with-vulns: CycloneDX VEX or OpenVEX statements (repeatable).",
+)
 def sbom(
     paths: tuple[Path, ...],
     sbom_format: str,
@@ -75,10 +114,13 @@ def sbom(
     targets = list(paths)
     if not targets and not requirements and not use_env and not python:
         targets = [Path(".")]
-    inventory = collect(targets, requirements=requirements, env=use_env, python=python,
-                        include_models=not no_models)
-    warnings = [f"{s.source}: {s.entry}: {s.reason}" if s.source else f"{s.entry}: {s.reason}"
-                for s in inventory.skipped]
+    inventory = collect(
+        targets, requirements=requirements, env=use_env, python=python, include_models=not no_models
+    )
+    warnings = [
+        f"{s.source}: {s.entry}: {s.reason}" if s.source else f"{s.entry}: {s.reason}"
+        for s in inventory.skipped
+    ]
     vulnerabilities = []
     if with_vulns:
         from chainward.sbom.vulns import known_vulnerabilities
@@ -86,11 +128,13 @@ def sbom(
         if fmt is SbomFormat.SPDX_JSON:
             warnings.append("SPDX 2.3 has no vulnerability section: --with-vulns adds nothing")
         found, audit_warnings = known_vulnerabilities(
-            inventory, db=db, ignore_ids=ignore_ids, ignore_file=ignore_file, vex=vex_files)
+            inventory, db=db, ignore_ids=ignore_ids, ignore_file=ignore_file, vex=vex_files
+        )
         vulnerabilities = found
         warnings.extend(audit_warnings)
-    content = build_content(inventory, subject_for(targets, env=use_env, python=python),
-                            vulnerabilities=vulnerabilities)
+    content = build_content(
+        inventory, subject_for(targets, env=use_env, python=python), vulnerabilities=vulnerabilities
+    )
     text = render(content, fmt, deterministic=deterministic)
     if not is_quiet():
         for warning in warnings:
@@ -106,7 +150,9 @@ def sbom(
         if not is_quiet():
             click.echo(
                 f"wrote {fmt.value} SBOM: {len(content.packages)} packages, "
-                f"{len(content.models)} models -> {output}", err=True)
+                f"{len(content.models)} models -> {output}",
+                err=True,
+            )
     return EXIT_OK
 
 

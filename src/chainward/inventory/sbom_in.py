@@ -109,8 +109,8 @@ class _Doc:
 
     def inventory(self) -> Inventory:
         names = {ref: pkg.component.name for ref, pkg in self.packages.items()}
-        has_graph = bool(self.root_refs) and any(
-            self.edges.get(root) for root in self.root_refs
+        has_graph = (
+            bool(self.root_refs) and any(self.edges.get(root) for root in self.root_refs)
         ) or bool(self.scoped_by_root)
         direct = {t for root in self.root_refs for t in self.edges.get(root, ())}
         components = []
@@ -146,15 +146,26 @@ class _Doc:
         components.sort(key=lambda c: (c.ecosystem, c.name, c.version or ""))
         return Inventory(tuple(components), tuple(self.models), tuple(self.skipped))
 
-    def add_package(self, ref: str, name: str, version: str | None, purl_text: str, *,
-                    hashes: Iterable[tuple[str, str]] = (), licenses: Iterable[str] = (),
-                    author: str | None = None, groups: tuple[str, ...] = (),
-                    declared_scope: Scope | None = None, cdx_optional: bool = False) -> None:
+    def add_package(
+        self,
+        ref: str,
+        name: str,
+        version: str | None,
+        purl_text: str,
+        *,
+        hashes: Iterable[tuple[str, str]] = (),
+        licenses: Iterable[str] = (),
+        author: str | None = None,
+        groups: tuple[str, ...] = (),
+        declared_scope: Scope | None = None,
+        cdx_optional: bool = False,
+    ) -> None:
         try:
             purl = PackageURL.from_string(purl_text)
         except ValueError:
-            self.skipped.append(Skipped(name or ref, f"invalid purl {purl_text!r}",
-                                        Provenance(self.source)))
+            self.skipped.append(
+                Skipped(name or ref, f"invalid purl {purl_text!r}", Provenance(self.source))
+            )
             return
         ecosystem = _ECOSYSTEMS.get(purl.type, purl.type)
         package_name = purl.name if purl.namespace is None else f"{purl.namespace}/{purl.name}"
@@ -289,24 +300,30 @@ def _read_cyclonedx(document: dict[str, Any], source: str) -> Inventory:
         purl = _text(component.get("purl"))
         if not purl:
             if kind not in _NOT_PACKAGES:
-                doc.skipped.append(Skipped(name or ref, f"{kind} component without a purl",
-                                           Provenance(source)))
+                doc.skipped.append(
+                    Skipped(name or ref, f"{kind} component without a purl", Provenance(source))
+                )
             continue
         props = _cdx_props(component)
         groups = tuple(g for g in props.get("chainward:groups", "").split(",") if g)
         doc.add_package(
-            ref, name, _text(component.get("version")), purl,
-            hashes=_cdx_hashes(component), licenses=_cdx_licenses(component),
-            author=_cdx_author(component), groups=groups,
+            ref,
+            name,
+            _text(component.get("version")),
+            purl,
+            hashes=_cdx_hashes(component),
+            licenses=_cdx_licenses(component),
+            author=_cdx_author(component),
+            groups=groups,
             declared_scope=_SCOPES.get(props.get("chainward:scope", "")),
             cdx_optional=component.get("scope") == "optional",
         )
     for dependency in _list(document.get("dependencies")):
         dependency = _dict(dependency)
-        ref = _text(dependency.get("ref"))
-        if ref:
+        source_ref = _text(dependency.get("ref"))
+        if source_ref:
             targets = {t for t in (_text(x) for x in _list(dependency.get("dependsOn"))) if t}
-            doc.edges.setdefault(ref, set()).update(targets)
+            doc.edges.setdefault(source_ref, set()).update(targets)
     return doc.inventory()
 
 
@@ -335,22 +352,27 @@ def _xml_to_cdx(root: ElementTree.Element) -> dict[str, Any]:
             "author": text(el, "author"),
         }
         hashes = child(el, "hashes")
-        out["hashes"] = [{"alg": h.get("alg"), "content": h.text}
-                         for h in (hashes if hashes is not None else ())]
+        out["hashes"] = [
+            {"alg": h.get("alg"), "content": h.text} for h in (hashes if hashes is not None else ())
+        ]
         licenses = child(el, "licenses")
         out["licenses"] = []
         for item in licenses if licenses is not None else ():
             if item.tag == ns + "expression":
                 out["licenses"].append({"expression": item.text})
             else:
-                out["licenses"].append({"license": {"id": text(item, "id"),
-                                                    "name": text(item, "name")}})
+                out["licenses"].append(
+                    {"license": {"id": text(item, "id"), "name": text(item, "name")}}
+                )
         authors = child(el, "authors")
-        out["authors"] = [{"name": text(a, "name")}
-                          for a in (authors if authors is not None else ())]
+        out["authors"] = [
+            {"name": text(a, "name")} for a in (authors if authors is not None else ())
+        ]
         props = child(el, "properties")
-        out["properties"] = [{"name": p.get("name"), "value": p.text or ""}
-                             for p in (props if props is not None else ())]
+        out["properties"] = [
+            {"name": p.get("name"), "value": p.text or ""}
+            for p in (props if props is not None else ())
+        ]
         nested = child(el, "components")
         out["components"] = [component(c) for c in (nested if nested is not None else ())]
         return out
@@ -360,8 +382,7 @@ def _xml_to_cdx(root: ElementTree.Element) -> dict[str, Any]:
     components = child(root, "components")
     dependencies = child(root, "dependencies")
     return {
-        "metadata": {"component": component(meta_component)} if meta_component is not None
-        else {},
+        "metadata": {"component": component(meta_component)} if meta_component is not None else {},
         "components": [component(c) for c in (components if components is not None else ())],
         "dependencies": [
             {"ref": d.get("ref"), "dependsOn": [x.get("ref") for x in d]}
@@ -447,26 +468,40 @@ def _read_spdx2(document: dict[str, Any], source: str) -> Inventory:
         if "chainward-model-file" in other or spdx_id in described:
             continue
         if "chainward-model" in other:
-            _spdx_model(doc, package, other, [packages[c] for c in contained.get(spdx_id, [])
-                                              if c in packages])
+            _spdx_model(
+                doc,
+                package,
+                other,
+                [packages[c] for c in contained.get(spdx_id, []) if c in packages],
+            )
             continue
         if purl is None:
             comment = _text(package.get("comment")) or ""
             if "named in the model card" not in comment:
-                doc.skipped.append(Skipped(name, "SPDX package without a purl",
-                                           Provenance(source)))
+                doc.skipped.append(Skipped(name, "SPDX package without a purl", Provenance(source)))
             continue
-        checksums = [(_hash_name(str(_dict(c).get("algorithm", ""))),
-                      str(_dict(c).get("checksumValue", "")).lower())
-                     for c in _list(package.get("checksums"))]
-        doc.add_package(spdx_id, name, _text(package.get("versionInfo")), purl,
-                        hashes=[c for c in checksums if c[0] and c[1]],
-                        licenses=_spdx_license(package), author=_spdx_author(package))
+        checksums = [
+            (
+                _hash_name(str(_dict(c).get("algorithm", ""))),
+                str(_dict(c).get("checksumValue", "")).lower(),
+            )
+            for c in _list(package.get("checksums"))
+        ]
+        doc.add_package(
+            spdx_id,
+            name,
+            _text(package.get("versionInfo")),
+            purl,
+            hashes=[c for c in checksums if c[0] and c[1]],
+            licenses=_spdx_license(package),
+            author=_spdx_author(package),
+        )
     return doc.inventory()
 
 
-def _spdx_model(doc: _Doc, package: dict[str, Any], other: dict[str, str],
-                members: list[dict[str, Any]]) -> None:
+def _spdx_model(
+    doc: _Doc, package: dict[str, Any], other: dict[str, str], members: list[dict[str, Any]]
+) -> None:
     def sha256(item: dict[str, Any]) -> str | None:
         for checksum in _list(item.get("checksums")):
             if _dict(checksum).get("algorithm") == "SHA256":
@@ -481,15 +516,23 @@ def _spdx_model(doc: _Doc, package: dict[str, Any], other: dict[str, str],
         if role != "weights":
             continue
         found = True
-        doc.models.append(ModelArtifact(
-            path=_text(member.get("packageFileName")) or _text(member.get("name")) or "?",
-            format=fmt or "unknown", size=_int(refs.get("chainward-size")), sha256=sha256(member),
-        ))
+        doc.models.append(
+            ModelArtifact(
+                path=_text(member.get("packageFileName")) or _text(member.get("name")) or "?",
+                format=fmt or "unknown",
+                size=_int(refs.get("chainward-size")),
+                sha256=sha256(member),
+            )
+        )
     if not found:
-        doc.models.append(ModelArtifact(
-            path=other.get("chainward-path") or _text(package.get("name")) or "?",
-            format=other.get("chainward-model", "unknown"), size=0, sha256=sha256(package),
-        ))
+        doc.models.append(
+            ModelArtifact(
+                path=other.get("chainward-path") or _text(package.get("name")) or "?",
+                format=other.get("chainward-model", "unknown"),
+                size=0,
+                sha256=sha256(package),
+            )
+        )
 
 
 # --------------------------------------------------------------------- SPDX 3.0
@@ -501,8 +544,9 @@ def _read_spdx3(document: dict[str, Any], source: str) -> Inventory:
     for element in graph:
         kind = element.get("type")
         if kind == "SpdxDocument" or kind == "software_Sbom":
-            doc.root_refs.update(t for t in (_text(x) for x in _list(element.get("rootElement")))
-                                 if t)
+            doc.root_refs.update(
+                t for t in (_text(x) for x in _list(element.get("rootElement"))) if t
+            )
     for element in graph:
         kind = element.get("type")
         spdx_id = _text(element.get("spdxId")) or _text(element.get("@id"))
@@ -512,15 +556,19 @@ def _read_spdx3(document: dict[str, Any], source: str) -> Inventory:
             left = _text(element.get("from"))
             rel = element.get("relationshipType")
             targets = [t for t in (_text(x) for x in _list(element.get("to"))) if t]
-            if left and rel == "dependsOn":
-                doc.edges.setdefault(left, set()).update(targets)
-            elif left and rel == "contains" and left in doc.root_refs:
+            if (left and rel == "dependsOn") or (
+                left and rel == "contains" and left in doc.root_refs
+            ):
                 doc.edges.setdefault(left, set()).update(targets)
             continue
-        hashes = [(_hash_name(str(_dict(h).get("algorithm", ""))),
-                   str(_dict(h).get("hashValue", "")).lower())
-                  for h in _list(element.get("verifiedUsing"))
-                  if _dict(h).get("type") == "Hash"]
+        hashes = [
+            (
+                _hash_name(str(_dict(h).get("algorithm", ""))),
+                str(_dict(h).get("hashValue", "")).lower(),
+            )
+            for h in _list(element.get("verifiedUsing"))
+            if _dict(h).get("type") == "Hash"
+        ]
         name = _text(element.get("name")) or spdx_id
         if kind == "ai_AIPackage":
             sha256 = next((d for a, d in hashes if a == "sha256"), None)
@@ -537,8 +585,14 @@ def _read_spdx3(document: dict[str, Any], source: str) -> Inventory:
             doc.skipped.append(Skipped(name, "SPDX package without a purl", Provenance(source)))
             continue
         licenses = [t for t in (_text(element.get("simplelicensing_licenseExpression")),) if t]
-        doc.add_package(spdx_id, name, _text(element.get("software_packageVersion")), purl,
-                        hashes=[h for h in hashes if h[0] and h[1]], licenses=licenses)
+        doc.add_package(
+            spdx_id,
+            name,
+            _text(element.get("software_packageVersion")),
+            purl,
+            hashes=[h for h in hashes if h[0] and h[1]],
+            licenses=licenses,
+        )
     return doc.inventory()
 
 
@@ -557,11 +611,11 @@ def read_sbom(path: Path) -> Inventory:
     if kind is None:
         raise InventoryError("not a CycloneDX or SPDX document", path=shown)
     if kind == "cyclonedx-xml":
-        head = data[:_SNIFF_BYTES * 4].upper()
+        head = data[: _SNIFF_BYTES * 4].upper()
         if b"<!DOCTYPE" in head or b"<!ENTITY" in data.upper():
             raise InventoryError("XML with a DOCTYPE or entities is not accepted", path=shown)
         try:
-            tree = ElementTree.fromstring(data)  # noqa: S314 (no DTD: checked above)
+            tree = ElementTree.fromstring(data)
             document = _xml_to_cdx(tree)
         except (ElementTree.ParseError, ValueError, RecursionError) as exc:
             raise InventoryError(f"malformed CycloneDX XML: {exc}", path=shown) from None

@@ -147,8 +147,8 @@ def build_content(
         )
     root_depends = [p.ref for p in packages if p.scope is not Scope.TRANSITIVE]
     if not root_depends:
-        required = {target for targets in edges.values() for target in targets}
-        root_depends = [p.ref for p in packages if p.ref not in required]
+        needed = {target for targets in edges.values() for target in targets}
+        root_depends = [p.ref for p in packages if p.ref not in needed]
     refs = set(merged)
     return SbomContent(
         subject=subject,
@@ -156,8 +156,10 @@ def build_content(
         root_depends=tuple(sorted(root_depends)),
         models=tuple(group_models(inventory.models, base)),
         vulnerabilities=tuple(
-            sorted((v for v in vulnerabilities if v.package_ref in refs),
-                   key=lambda v: (v.id, v.package_ref))
+            sorted(
+                (v for v in vulnerabilities if v.package_ref in refs),
+                key=lambda v: (v.id, v.package_ref),
+            )
         ),
     )
 

@@ -120,13 +120,19 @@ def _uri(text: str | None) -> XsUri | None:
 
 
 def _package(package: Package) -> Component:
-    scope = (ComponentScope.OPTIONAL if package.scope in (Scope.DEV, Scope.OPTIONAL)
-             else ComponentScope.REQUIRED)
+    scope = (
+        ComponentScope.OPTIONAL
+        if package.scope in (Scope.DEV, Scope.OPTIONAL)
+        else ComponentScope.REQUIRED
+    )
     refs = []
     url = _uri(package.url)
     if url is not None:
-        kind = (ExternalReferenceType.VCS if package.url and package.url.startswith("git+")
-                else ExternalReferenceType.DISTRIBUTION)
+        kind = (
+            ExternalReferenceType.VCS
+            if package.url and package.url.startswith("git+")
+            else ExternalReferenceType.DISTRIBUTION
+        )
         refs.append(ExternalReference(type=kind, url=url))
     return Component(
         type=ComponentType.LIBRARY,
@@ -139,11 +145,13 @@ def _package(package: Package) -> Component:
         licenses=_licenses(package.licenses),
         authors=[OrganizationalContact(name=package.author)] if package.author else None,
         external_references=refs,
-        properties=_props([
-            ("scope", package.scope.value),
-            ("groups", ",".join(package.groups)),
-            ("source", package.source),
-        ]),
+        properties=_props(
+            [
+                ("scope", package.scope.value),
+                ("groups", ",".join(package.groups)),
+                ("source", package.source),
+            ]
+        ),
     )
 
 
@@ -170,25 +178,46 @@ def _model(entry: ModelEntry, endpoint: str | None) -> Component:
     refs: list[ExternalReference] = []
     if facts.hf_repo:
         namespace, _, name = facts.hf_repo.rpartition("/")
-        purl = PackageURL(type="huggingface", namespace=namespace or None, name=name,
-                          version=facts.hf_revision)
-        url = _uri(f"{endpoint}/{facts.hf_repo}" + (
-            f"/tree/{facts.hf_revision}" if facts.hf_revision else "")) if endpoint else None
+        purl = PackageURL(
+            type="huggingface", namespace=namespace or None, name=name, version=facts.hf_revision
+        )
+        url = (
+            _uri(
+                f"{endpoint}/{facts.hf_repo}"
+                + (f"/tree/{facts.hf_revision}" if facts.hf_revision else "")
+            )
+            if endpoint
+            else None
+        )
         if url is not None:
             refs.append(ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=url))
     pedigree = None
     if facts.base_models:
-        pedigree = Pedigree(ancestors=[
-            Component(type=ComponentType.MACHINE_LEARNING_MODEL, name=base,
-                      bom_ref=f"{entry.ref}#base:{base}")
-            for base in facts.base_models
-        ])
+        pedigree = Pedigree(
+            ancestors=[
+                Component(
+                    type=ComponentType.MACHINE_LEARNING_MODEL,
+                    name=base,
+                    bom_ref=f"{entry.ref}#base:{base}",
+                )
+                for base in facts.base_models
+            ]
+        )
     single = len(entry.files) == 1 and entry.files[0].role == "weights"
-    nested = None if single else [
-        Component(type=ComponentType.FILE, name=f.path, bom_ref=f"{entry.ref}#{f.path}",
-                  hashes=_file_hashes(f), properties=_props(_file_props(f)))
-        for f in entry.files
-    ]
+    nested = (
+        None
+        if single
+        else [
+            Component(
+                type=ComponentType.FILE,
+                name=f.path,
+                bom_ref=f"{entry.ref}#{f.path}",
+                hashes=_file_hashes(f),
+                properties=_props(_file_props(f)),
+            )
+            for f in entry.files
+        ]
+    )
     properties = _file_props(entry.files[0]) if single else [("path", entry.path)]
     return Component(
         type=ComponentType.MACHINE_LEARNING_MODEL,
@@ -211,8 +240,14 @@ def _datasets(content: SbomContent, endpoint: str | None) -> list[Component]:
     for name in names:
         url = _uri(f"{endpoint}/datasets/{name}") if endpoint else None
         refs = [ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=url)] if url else []
-        out.append(Component(type=ComponentType.DATA, name=name, bom_ref=_dataset_ref(name),
-                             external_references=refs))
+        out.append(
+            Component(
+                type=ComponentType.DATA,
+                name=name,
+                bom_ref=_dataset_ref(name),
+                external_references=refs,
+            )
+        )
     return out
 
 
@@ -272,8 +307,9 @@ def build_bom(content: SbomContent) -> Bom:
         [components[ref] for ref in (*content.root_depends, *(m.ref for m in content.models))],
     )
     for package in content.packages:
-        bom.register_dependency(components[package.ref],
-                                [components[ref] for ref in package.depends_on])
+        bom.register_dependency(
+            components[package.ref], [components[ref] for ref in package.depends_on]
+        )
     for vuln in content.vulnerabilities:
         bom.vulnerabilities.add(_vulnerability(vuln))
     return bom
@@ -337,7 +373,7 @@ def to_xml(content: SbomContent, *, deterministic: bool = False) -> str:
     bom.serial_number = _serial(content, deterministic)
     text = make_outputter(bom, OutputFormat.XML, SCHEMA_VERSION).output_as_string()
     ElementTree.register_namespace("", XML_NS)
-    root = ElementTree.fromstring(text)  # noqa: S314 (our own serialiser's output)
+    root = ElementTree.fromstring(text)  # our own serialiser's output
     ns = "{" + XML_NS + "}"
     if deterministic:
         metadata = root.find(ns + "metadata")

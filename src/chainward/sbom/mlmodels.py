@@ -87,17 +87,38 @@ def group_models(models: Sequence[ModelArtifact], base: Path | None = None) -> l
         files = [_weights(artifact, fs) for artifact, fs in members]
         for source in facts.sources:
             shown = _display(source.path, base, source.path.as_posix())
-            files.append(ModelFile(shown, "json" if source.role == "config" else "markdown",
-                                   source.size, source.sha256, source.role))
+            files.append(
+                ModelFile(
+                    shown,
+                    "json" if source.role == "config" else "markdown",
+                    source.size,
+                    source.sha256,
+                    source.role,
+                )
+            )
         first = members[0][0].path
         shown_dir = _display(directory, base, first.rsplit("/", 1)[0] if "/" in first else ".")
         name = facts.hf_repo or directory.name or shown_dir
-        entries.append(ModelEntry(name, facts.hf_revision, shown_dir,
-                                  tuple(sorted(files, key=lambda f: f.path)), facts))
+        entries.append(
+            ModelEntry(
+                name,
+                facts.hf_revision,
+                shown_dir,
+                tuple(sorted(files, key=lambda f: f.path)),
+                facts,
+            )
+        )
     for artifact, fs_path in singles:
         facts = read_facts(None, [fs_path])
-        entries.append(ModelEntry(fs_path.name or artifact.path, facts.hf_revision,
-                                  artifact.path, (_weights(artifact, fs_path),), facts))
+        entries.append(
+            ModelEntry(
+                fs_path.name or artifact.path,
+                facts.hf_revision,
+                artifact.path,
+                (_weights(artifact, fs_path),),
+                facts,
+            )
+        )
     return sorted(entries, key=lambda e: e.path)
 
 

@@ -55,15 +55,11 @@ class ModelFacts:
     @property
     def has_card(self) -> bool:
         return bool(
-            self.architectures
-            or self.model_type
-            or self.task
-            or self.datasets
-            or self.base_models
+            self.architectures or self.model_type or self.task or self.datasets or self.base_models
         )
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class _NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]
     """SafeLoader that refuses anchors/aliases (no billion-laughs expansion)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -95,13 +91,11 @@ def front_matter(text: str) -> dict[str, Any]:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return {}
-    for end, line in enumerate(lines[1:], start=1):
-        if line.strip() == "---":
-            break
-    else:
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
+    if not end:
         return {}
     try:
-        data = yaml.load("\n".join(lines[1:end]), Loader=_NoAliasLoader)  # noqa: S506
+        data = yaml.load("\n".join(lines[1:end]), Loader=_NoAliasLoader)
     except (yaml.YAMLError, RecursionError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -143,8 +137,9 @@ def read_facts(model_dir: Path | None, members: Sequence[Path] = ()) -> ModelFac
     if location is None and model_dir is not None:
         location = hf_cache_location(model_dir / "x")
     if model_dir is None:
-        return ModelFacts(hf_repo=location[0] if location else None,
-                          hf_revision=location[1] if location else None)
+        return ModelFacts(
+            hf_repo=location[0] if location else None, hf_revision=location[1] if location else None
+        )
     sources: list[MetadataFile] = []
     architectures: tuple[str, ...] = ()
     model_type = None

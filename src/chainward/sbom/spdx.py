@@ -23,21 +23,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 from license_expression import get_spdx_licensing
-from spdx_tools.spdx.model import (
-    Actor,
-    ActorType,
-    Checksum,
-    ChecksumAlgorithm,
-    CreationInfo,
-    Document,
+from spdx_tools.spdx.model.actor import Actor, ActorType
+from spdx_tools.spdx.model.checksum import Checksum, ChecksumAlgorithm
+from spdx_tools.spdx.model.document import CreationInfo, Document
+from spdx_tools.spdx.model.package import (
     ExternalPackageRef,
     ExternalPackageRefCategory,
     Package,
     PackagePurpose,
-    Relationship,
-    RelationshipType,
-    SpdxNoAssertion,
 )
+from spdx_tools.spdx.model.relationship import Relationship, RelationshipType
+from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from chainward import __version__
@@ -153,8 +149,10 @@ def _card_comment(entry: ModelEntry) -> str:
 
 def _model_package(entry: ModelEntry, spdx_id: str) -> Package:
     facts = entry.facts
-    refs = [_other(MODEL_REF_TYPE, entry.files[0].format if len(entry.files) == 1 else "folder"),
-            _other(PATH_REF_TYPE, entry.path)]
+    refs = [
+        _other(MODEL_REF_TYPE, entry.files[0].format if len(entry.files) == 1 else "folder"),
+        _other(PATH_REF_TYPE, entry.path),
+    ]
     if facts.hf_repo:
         namespace, _, name = facts.hf_repo.rpartition("/")
         purl = "pkg:huggingface/" + (f"{namespace}/" if namespace else "") + name
@@ -204,8 +202,11 @@ def _created(deterministic: bool) -> datetime:
 def build_document(content: SbomContent, *, deterministic: bool = False) -> Document:
     """The spdx-tools Document for ``content``."""
     ids = _Ids()
-    serial = (uuid.uuid5(uuid.NAMESPACE_URL, f"chainward:spdx:{content.fingerprint()}")
-              if deterministic else uuid.uuid4())
+    serial = (
+        uuid.uuid5(uuid.NAMESPACE_URL, f"chainward:spdx:{content.fingerprint()}")
+        if deterministic
+        else uuid.uuid4()
+    )
     subject = content.subject
     info = CreationInfo(
         spdx_version=SPDX_VERSION,
@@ -231,7 +232,9 @@ def build_document(content: SbomContent, *, deterministic: bool = False) -> Docu
     ]
     relationships = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, root_id)]
     for package in content.packages:
-        packages.append(_package(package, ids(package.ref, f"Package-{package.name}-{package.version}")))
+        packages.append(
+            _package(package, ids(package.ref, f"Package-{package.name}-{package.version}"))
+        )
     direct = set(content.root_depends)
     for package in content.packages:
         spdx_id = ids(package.ref, "")
@@ -241,7 +244,9 @@ def build_document(content: SbomContent, *, deterministic: bool = False) -> Docu
         elif package.ref in direct:
             relationships.append(Relationship(root_id, RelationshipType.DEPENDS_ON, spdx_id))
         for target in package.depends_on:
-            relationships.append(Relationship(spdx_id, RelationshipType.DEPENDS_ON, ids(target, "")))
+            relationships.append(
+                Relationship(spdx_id, RelationshipType.DEPENDS_ON, ids(target, ""))
+            )
     for entry in content.models:
         model_id = ids(entry.ref, f"Model-{entry.name}")
         packages.append(_model_package(entry, model_id))
@@ -253,28 +258,47 @@ def build_document(content: SbomContent, *, deterministic: bool = False) -> Docu
         for base in entry.facts.base_models:
             base_id = ids(f"base:{base}", f"BaseModel-{base}")
             if not any(p.spdx_id == base_id for p in packages):
-                packages.append(Package(spdx_id=base_id, name=base,
-                                        download_location=SpdxNoAssertion(), files_analyzed=False,
-                                        primary_package_purpose=PackagePurpose.OTHER,
-                                        comment="base model named in the model card"))
+                packages.append(
+                    Package(
+                        spdx_id=base_id,
+                        name=base,
+                        download_location=SpdxNoAssertion(),
+                        files_analyzed=False,
+                        primary_package_purpose=PackagePurpose.OTHER,
+                        comment="base model named in the model card",
+                    )
+                )
             relationships.append(Relationship(base_id, RelationshipType.ANCESTOR_OF, model_id))
         for dataset in entry.facts.datasets:
             data_id = ids(f"data:{dataset}", f"Dataset-{dataset}")
             if not any(p.spdx_id == data_id for p in packages):
-                packages.append(Package(spdx_id=data_id, name=dataset,
-                                        download_location=SpdxNoAssertion(), files_analyzed=False,
-                                        primary_package_purpose=PackagePurpose.OTHER,
-                                        comment="dataset named in the model card"))
-            relationships.append(Relationship(model_id, RelationshipType.GENERATED_FROM, data_id,
-                                              comment="trained on (model card)"))
+                packages.append(
+                    Package(
+                        spdx_id=data_id,
+                        name=dataset,
+                        download_location=SpdxNoAssertion(),
+                        files_analyzed=False,
+                        primary_package_purpose=PackagePurpose.OTHER,
+                        comment="dataset named in the model card",
+                    )
+                )
+            relationships.append(
+                Relationship(
+                    model_id,
+                    RelationshipType.GENERATED_FROM,
+                    data_id,
+                    comment="trained on (model card)",
+                )
+            )
     return Document(creation_info=info, packages=packages, relationships=relationships)
 
 
 def to_json(content: SbomContent, *, deterministic: bool = False) -> str:
     """SPDX 2.3 JSON (raises ValueError if spdx-tools finds the document invalid)."""
     stream = io.StringIO()
-    write_document_to_stream(build_document(content, deterministic=deterministic), stream,
-                             validate=True)
+    write_document_to_stream(
+        build_document(content, deterministic=deterministic), stream, validate=True
+    )
     return stream.getvalue() + "\n"
 
 

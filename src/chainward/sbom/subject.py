@@ -29,7 +29,9 @@ def _from_pyproject(path: Path) -> Subject | None:
     return Subject(project["name"], version if isinstance(version, str) else None)
 
 
-def subject_for(targets: Sequence[Path], *, env: bool = False, python: str | None = None) -> Subject:
+def subject_for(
+    targets: Sequence[Path], *, env: bool = False, python: str | None = None
+) -> Subject:
     """Name the SBOM's subject after the project's metadata, else its folder or interpreter."""
     for target in targets:
         directory = target if target.is_dir() else target.parent

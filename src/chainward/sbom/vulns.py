@@ -27,28 +27,32 @@ def from_audit(result: AuditResult) -> list[Vulnerability]:
     for dependency in result.dependencies:
         ref = purl_for(dependency.component)
         for vuln in dependency.vulns:
-            out.append(Vulnerability(
+            out.append(
+                Vulnerability(
+                    id=vuln.id,
+                    package_ref=ref,
+                    aliases=vuln.aliases,
+                    severity=vuln.severity.label if vuln.severity is not None else None,
+                    summary=vuln.summary,
+                    fix_versions=vuln.fix_versions,
+                    source_url=OSV_VULN_URL + vuln.id,
+                )
+            )
+    for suppressed in result.suppressed:
+        vuln = suppressed.vulnerability
+        out.append(
+            Vulnerability(
                 id=vuln.id,
-                package_ref=ref,
+                package_ref=purl_for(suppressed.component),
                 aliases=vuln.aliases,
                 severity=vuln.severity.label if vuln.severity is not None else None,
                 summary=vuln.summary,
                 fix_versions=vuln.fix_versions,
+                suppressed=True,
+                suppression_reason=f"suppressed by {suppressed.by}: {suppressed.detail}",
                 source_url=OSV_VULN_URL + vuln.id,
-            ))
-    for suppressed in result.suppressed:
-        vuln = suppressed.vulnerability
-        out.append(Vulnerability(
-            id=vuln.id,
-            package_ref=purl_for(suppressed.component),
-            aliases=vuln.aliases,
-            severity=vuln.severity.label if vuln.severity is not None else None,
-            summary=vuln.summary,
-            fix_versions=vuln.fix_versions,
-            suppressed=True,
-            suppression_reason=f"suppressed by {suppressed.by}: {suppressed.detail}",
-            source_url=OSV_VULN_URL + vuln.id,
-        ))
+            )
+        )
     return out
 
 
