@@ -1,0 +1,72 @@
+"""Model integrity: hashes, OpenSSF model signing (OMS v1.0) signatures, model lock files.
+
+Stages, each usable alone:
+
+* hashing — :func:`hash_model` walks a model (symlinks followed only inside it,
+  special files refused) and digests files and shards in parallel;
+* signing — :func:`sign_model` with a :class:`KeySigner` or :class:`CertificateSigner`
+  writes a Sigstore bundle holding a DSSE envelope over an in-toto statement;
+* verification — :func:`verify_signature` with a policy (:class:`PublicKeyPolicy`,
+  :class:`CertificatePolicy`, :class:`IdentityPolicy`, composed by :class:`AllOf`)
+  returns the verified manifest or raises :class:`VerificationError` naming every
+  changed, missing and extra file;
+* lock files — :func:`verify` (``chainward.integrity.verify(path, lock=...)``)
+  refuses a model that drifted from ``chainward model lock``'s record, re-hashing
+  only what changed since the last check;
+* Hugging Face cache — :func:`check_cache` verifies blobs and snapshot links offline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chainward.integrity.errors import IntegrityError, Problem, UnsafePathError, VerificationError
+from chainward.integrity.hashing import HashAlgorithm
+from chainward.integrity.hfcache import check_cache
+from chainward.integrity.lock import verify
+from chainward.integrity.manifest import Manifest, build_manifest
+from chainward.integrity.policy import (
+    AllOf,
+    AnyOf,
+    CertificatePolicy,
+    IdentityPolicy,
+    PublicKeyPolicy,
+    UnsafeNoSignerCheck,
+    VerificationPolicy,
+)
+from chainward.integrity.sign import CertificateSigner, KeySigner, sign_model
+from chainward.integrity.verify import verify_signature
+
+
+def hash_model(
+    path: Path,
+    *,
+    algorithm: HashAlgorithm = HashAlgorithm.SHA256,
+    shard_size: int | None = None,
+) -> Manifest:
+    """The OMS manifest (file or shard digests and root digest) of a model."""
+    return build_manifest(path, algorithm=algorithm, shard_size=shard_size)
+
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "CertificatePolicy",
+    "CertificateSigner",
+    "HashAlgorithm",
+    "IdentityPolicy",
+    "IntegrityError",
+    "KeySigner",
+    "Manifest",
+    "Problem",
+    "PublicKeyPolicy",
+    "UnsafeNoSignerCheck",
+    "UnsafePathError",
+    "VerificationError",
+    "VerificationPolicy",
+    "check_cache",
+    "hash_model",
+    "sign_model",
+    "verify",
+    "verify_signature",
+]
