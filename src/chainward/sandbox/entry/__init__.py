@@ -1,0 +1,1 @@
+"""Programs that run *inside* the sandbox (stdlib only; never imported by chainward)."""

@@ -1,0 +1,115 @@
+"""Load one model file inside the sandbox, under the in-process lockdown (stdlib only).
+
+usage: load_model.py MODEL OUT_DIR LIB_DIR LOADER
+
+The loader library is imported first (its own start-up may spawn or probe), then the
+lockdown seccomp filter forbids exec, process creation and non-unix sockets for every
+thread, and only then is the file deserialised - with ``weights_only=False`` on purpose:
+the point is to see what the file would do to a user who loads it.
+"""
+
+import json
+import os
+import sys
+import traceback
+
+ZIP_MAGIC = b"PK\x03\x04"
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def _pick_loader(path, requested):
+    if requested != "auto":
+        return requested
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(NPY_MAGIC):
+        return "numpy"
+    if head.startswith(ZIP_MAGIC):
+        try:
+            import zipfile
+
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+            if any(n.endswith("data.pkl") for n in names):
+                return "torch"
+            if any(n.endswith(".npy") for n in names):
+                return "numpy"
+        except Exception:  # noqa: BLE001 - fall through to pickle
+            pass
+        return "torch"
+    if head[:1] == b"\x80" or head[:1] in (b"(", b"c", b"]", b"}"):
+        # torch's legacy format is a pickle too; torch.load handles both
+        return "pickle"
+    return "joblib"
+
+
+def _load(loader, path):
+    if loader == "torch":
+        import torch
+
+        def run():
+            return torch.load(path, map_location="cpu", weights_only=False)
+    elif loader == "joblib":
+        import joblib
+
+        def run():
+            return joblib.load(path)
+    elif loader == "numpy":
+        import numpy
+
+        def run():
+            return numpy.load(path, allow_pickle=True)
+    else:
+        import pickle
+
+        def run():
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+    return run
+
+
+def _describe(obj):
+    kind = type(obj)
+    text = f"{kind.__module__}.{kind.__qualname__}"
+    if isinstance(obj, dict):
+        text += f" with {len(obj)} keys"
+    return text
+
+
+def main():
+    model, out_dir, lib_dir, requested = sys.argv[1:5]
+    sys.path.insert(0, lib_dir)
+    import _bpf
+
+    result = {"model": model, "loader": None, "lockdown": False, "ok": False}
+    fd = os.open(os.path.join(out_dir, "result.json"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        loader = _pick_loader(model, requested)
+        result["loader"] = loader
+        try:
+            run = _load(loader, model)
+        except ImportError as exc:
+            result["exception"] = {"type": "ImportError", "message": str(exc), "phase": "import"}
+            return
+        _bpf.install(_bpf.build("lockdown"))
+        result["lockdown"] = True
+        try:
+            obj = run()
+            result["ok"] = True
+            result["object"] = _describe(obj)
+        except MemoryError:
+            result["exception"] = {"type": "MemoryError", "message": "out of memory"}
+        except BaseException as exc:  # noqa: BLE001 - a malicious file may raise anything
+            tb = traceback.extract_tb(exc.__traceback__)
+            result["exception"] = {
+                "type": type(exc).__name__,
+                "message": str(exc)[:500],
+                "where": f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "",
+            }
+    finally:
+        os.write(fd, json.dumps(result).encode())
+        os.close(fd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""placeholder"""
+from chainward.sandbox.interface import Backend
+
+class LandlockBackend(Backend):
+    name = "landlock"
+    def unavailable_reason(self, caps): return "not yet"
+    def view(self, ws): raise NotImplementedError
+    def prepare(self, policy, ws, command): raise NotImplementedError
