@@ -52,7 +52,8 @@ def collect_inventory(
     if options.env or options.python:
         from chainward.inventory.environment import read_environment
 
-        return read_environment(python=options.python, declared=merge(parts), options=options)
+        found = read_environment(python=options.python, declared=merge(parts), options=options)
+        return merge([found])
     return merge(parts)
 
 

@@ -176,11 +176,13 @@ def _poetry(reader: _Reader) -> Iterator[Declared]:
                 None if group == "main" else canonical_name(group),
             )
         )
-    for field, deps, scope, group in sections:
+    for field, deps, section_scope, section_group in sections:
         for name, spec in _table(deps, field, reader).items():
             if name.lower() == "python":
                 continue
-            yield from _poetry_dep(reader, field, name, spec, scope, group, extras_of)
+            yield from _poetry_dep(
+                reader, field, name, spec, section_scope, section_group, extras_of
+            )
 
 
 def _poetry_dep(
@@ -297,7 +299,15 @@ def components_from(
     for item in items:
         if item.marker and not evaluate(item.marker, env, (item.group,) if item.group else ()):
             continue
-        version = None if item.url else exact_version(SpecifierSet(item.specifier))
+        try:
+            spec = SpecifierSet(item.specifier)
+        except InvalidSpecifier:
+            raise InventoryError(
+                f"invalid version specifier {item.specifier!r} for {item.name}",
+                path=item.source.file,
+                line=item.source.line,
+            ) from None
+        version = None if item.url else exact_version(spec)
         components.append(
             make_component(
                 item.name,

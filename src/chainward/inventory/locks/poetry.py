@@ -1,0 +1,83 @@
+"""poetry.lock (lock-version 1.1, 2.0 and 2.1).
+
+Each ``[[package]]`` has ``name``, ``version``, ``optional``, ``files`` (hashes) and a
+``[package.dependencies]`` table; 1.x files put hashes in ``[metadata.files]`` and a
+``category`` ("main"/"dev") on packages, 2.1 files a ``groups`` list. Which packages
+are direct comes from pyproject.toml beside the lock when there is one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chainward.inventory._io import display, read_toml
+from chainward.inventory.interface import InventoryError
+from chainward.inventory.locks._common import (
+    LockPackage,
+    add_hash,
+    array,
+    finish,
+    header_lines,
+    manifest_roots,
+    table,
+    text_field,
+)
+from chainward.records import Inventory, canonical_name
+
+
+def read_poetry_lock(
+    path: Path, *, manifest: Path | None = None, options: object = None
+) -> Inventory:
+    data = read_toml(path)
+    text = path.read_text(encoding="utf-8-sig")
+    lines = header_lines(text, "package")
+    raw = array(data.get("package", []), "package", path)
+    metadata = table(data.get("metadata", {}), "metadata", path)
+    if not raw and not metadata:
+        raise InventoryError("not a poetry.lock: no [[package]] or [metadata]", path=display(path))
+    legacy_files = table(metadata.get("files", {}), "metadata.files", path)
+    packages: list[LockPackage] = []
+    for index, item in enumerate(raw):
+        line = lines[index] if index < len(lines) else None
+        entry = table(item, "package", path, line)
+        name = canonical_name(text_field(entry.get("name"), "package.name", path, line))
+        version = text_field(entry.get("version"), f"package {name}: version", path, line)
+        pkg = LockPackage(name, version, line)
+        deps = table(entry.get("dependencies", {}), f"package {name}: dependencies", path, line)
+        pkg.deps = [canonical_name(dep) for dep in deps]
+        groups = entry.get("groups")
+        if isinstance(groups, list):
+            pkg.groups = tuple(str(g) for g in groups)
+        elif isinstance(entry.get("category"), str):
+            pkg.groups = (str(entry["category"]),)
+        pkg.optional = bool(entry.get("optional", False))
+        markers = entry.get("markers")
+        if isinstance(markers, str):
+            pkg.marker = markers
+        for file in array(entry.get("files", []), f"package {name}: files", path, line):
+            add_hash(pkg, table(file, f"package {name}: files", path, line).get("hash"))
+        for file in legacy_files.get(entry.get("name", ""), []) or []:
+            if isinstance(file, dict):
+                add_hash(pkg, file.get("hash"))
+        source = entry.get("source")
+        if isinstance(source, dict) and source.get("type") in ("git", "directory", "file", "url"):
+            pkg.url = str(source.get("url", ""))
+            if source.get("type") == "git" and source.get("resolved_reference"):
+                pkg.url += f"@{source['resolved_reference']}"
+        packages.append(pkg)
+    opts = _options(options)
+    return finish(
+        path,
+        packages,
+        manifest_roots(manifest, packages),
+        python_version=opts[0],
+        platform=opts[1],
+        default_groups=("main",),
+    )
+
+
+def _options(options: object) -> tuple[str | None, str | None]:
+    return (getattr(options, "python_version", None), getattr(options, "platform", None))
+
+
+__all__ = ["read_poetry_lock"]
