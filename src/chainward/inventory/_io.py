@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
+        found = re.search(r"\(at line (\d+)", str(exc))
+        if line is None and found:
+            line = int(found.group(1))
         message = str(exc).split(" (at line")[0]
         raise InventoryError(f"malformed TOML: {message}", path=display(path), line=line) from None
     except RecursionError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,31 @@ def read_file(
     raise InventoryError(f"unsupported input kind {kind.value}", path=display(path))
 
 
+def _top_requirements(manifests: list[tuple[Kind, Path]], options: Options) -> list[Inventory]:
+    """Requirements files of a project, except those another one includes (-r or -c)."""
+    from chainward.inventory.requirements import RequirementsFileSource
+
+    sources = []
+    for kind, path in manifests:
+        if kind is Kind.REQUIREMENTS:
+            source = RequirementsFileSource(
+                path, python_version=options.python_version, platform=options.platform
+            )
+            sources.append((source, source.collect()))
+    own = {source: os.path.normcase(os.path.abspath(source.path)) for source, _ in sources}
+    included: set[str] = set()
+    for source, _ in sources:
+        included |= source.read - {own[source]}
+    parts = []
+    for source, inventory in sources:
+        if own[source] in included:
+            continue
+        if options.resolve:
+            inventory = read_file(source.path, Kind.REQUIREMENTS, options)
+        parts.append(inventory)
+    return parts
+
+
 def _read_sbom(path: Path) -> Inventory:
     try:
         sbom_in = importlib.import_module("chainward.inventory.sbom_in")
@@ -127,8 +153,7 @@ def read_directory(root: Path, options: Options) -> Inventory:
             parts.append(read_file(pyproject, Kind.PYPROJECT, options))
         if pipfile is not None and Kind.PIPFILE_LOCK not in locked_kinds:
             parts.append(read_file(pipfile, Kind.PIPFILE, options))
-        for path in kinds.get(Kind.REQUIREMENTS, []):
-            parts.append(read_file(path, Kind.REQUIREMENTS, options))
+    parts.extend(_top_requirements(found.manifests, options))
     if options.include_models:
         from chainward.inventory.models import find_models
 

@@ -114,6 +114,7 @@ class RequirementsFileSource(Source):
         else:
             self.scope, self.groups = scope, ()
         self.files: list[str] = []
+        self.read: set[str] = set()  # absolute paths of every file read, includes too
 
     def collect(self) -> Inventory:
         skipped: list[Skipped] = []
@@ -150,6 +151,7 @@ class RequirementsFileSource(Source):
             raise InventoryError("requirements includes nested too deeply", path=shown)
         read_bytes(path)  # existence, type and size checks with a clean error
         self.files.append(shown)
+        self.read.add(key)
         try:
             parsed = rp.RequirementsFile.from_file(str(path), include_nested=False)
         except (rp.PipError, rp.InstallationError, UnicodeDecodeError, ValueError) as exc:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.markers import Marker
+
 from chainward.inventory._build import make_component, split_hash
 from chainward.inventory._graph import Root, graph_roots, place
 from chainward.inventory._io import display, expect
@@ -153,10 +155,25 @@ def _has(by_name: dict[str, list[Key]], key: Key) -> bool:
     return key in by_name.get(key[0], [])
 
 
+_IN_SET = re.compile(r"""['"]([^'"]+)['"]\s+in\s+(extras|dependency_groups)""")
+
+
 def _holds(marker: str, env: dict[str, str]) -> bool:
+    """Does the package apply to ``env``? Every extra and group counts as selected."""
+    if "extras" not in marker and "dependency_groups" not in marker:
+        try:
+            return evaluate(marker, env)
+        except ValueError:
+            return True  # a marker we cannot evaluate keeps the package (conservative)
+    named = _IN_SET.findall(marker)
+    lock_env: dict[str, Any] = {
+        **env,
+        "extras": frozenset(n for n, kind in named if kind == "extras"),
+        "dependency_groups": frozenset(n for n, kind in named if kind == "dependency_groups"),
+    }
     try:
-        return evaluate(marker, env)
-    except Exception:  # PEP 751 markers may name variables older evaluators lack: keep it
+        return bool(Marker(marker).evaluate(lock_env, context="lock_file"))
+    except Exception:  # older packaging without PEP 751 markers: keep the package
         return True
 
 
