@@ -117,6 +117,10 @@ def sbom(
     inventory = collect(
         targets, requirements=requirements, env=use_env, python=python, include_models=not no_models
     )
+    if use_env or python:
+        from chainward.sbom.envmeta import enrich
+
+        inventory = enrich(inventory)
     warnings = [
         f"{s.source}: {s.entry}: {s.reason}" if s.source else f"{s.entry}: {s.reason}"
         for s in inventory.skipped

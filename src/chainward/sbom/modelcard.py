@@ -15,10 +15,9 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 CONFIG_NAME = "config.json"
 README_NAME = "README.md"
@@ -59,13 +58,21 @@ class ModelFacts:
         )
 
 
-class _NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """SafeLoader that refuses anchors/aliases (no billion-laughs expansion)."""
+@lru_cache(maxsize=1)
+def _loader() -> Any:
+    """A SafeLoader that refuses anchors/aliases (no billion-laughs expansion).
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("YAML aliases are not accepted in model-card metadata")
-        return super().compose_node(parent, index)
+    Built on first use: PyYAML is only imported when a README has front matter.
+    """
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):  # type: ignore[misc]
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.YAMLError("YAML aliases are not accepted in model-card metadata")
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
 
 
 def _read_limited(path: Path, limit: int) -> bytes | None:
@@ -94,8 +101,10 @@ def front_matter(text: str) -> dict[str, Any]:
     end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
     if not end:
         return {}
+    import yaml
+
     try:
-        data = yaml.load("\n".join(lines[1:end]), Loader=_NoAliasLoader)
+        data = yaml.load("\n".join(lines[1:end]), Loader=_loader())  # noqa: S506 (safe loader)
     except (yaml.YAMLError, RecursionError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
