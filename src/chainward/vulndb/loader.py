@@ -7,6 +7,7 @@ cannot exhaust memory) and at most :data:`MAX_RECORDS` records are read.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def _from_zip(path: Path) -> Iterator[Entry]:
             try:
                 with archive.open(info) as handle:
                     data = handle.read(MAX_RECORD_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
                 # A truncated or corrupt archive is not a partial success.
                 raise AdvisoryDataError(
                     f"corrupt zip member {info.filename}: {exc}", path=str(path)

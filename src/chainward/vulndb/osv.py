@@ -107,6 +107,8 @@ def parse_record(raw: bytes) -> ParsedRecord:
         record = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedRecord(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedRecord("JSON nested too deeply") from None
     if not isinstance(record, dict):
         raise MalformedRecord("not a JSON object")
     ident, modified = record.get("id"), record.get("modified")
