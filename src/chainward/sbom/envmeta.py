@@ -61,7 +61,7 @@ def _archive_hashes(dist_info: Path) -> tuple[tuple[str, str], ...]:
         return ()
     if not isinstance(info, dict):
         return ()
-    out = []
+    out: list[tuple[str, str]] = []
     hashes = info.get("hashes")
     if isinstance(hashes, dict):
         out.extend((str(k).lower(), str(v).lower()) for k, v in hashes.items())

@@ -104,7 +104,7 @@ def front_matter(text: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.load("\n".join(lines[1:end]), Loader=_loader())  # noqa: S506 (safe loader)
+        data = yaml.load("\n".join(lines[1:end]), Loader=_loader())  # safe loader, no aliases
     except (yaml.YAMLError, RecursionError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
