@@ -75,8 +75,15 @@ def _existing(
 ) -> list[Any]:
     f, p = schema.findings, schema.packages
     base = select(
-        f.c.id, f.c.version_id, f.c.package_id, f.c.advisory_id, f.c.aliases, f.c.fixed_at,
-        f.c.severity, f.c.summary, f.c.fix_versions,
+        f.c.id,
+        f.c.version_id,
+        f.c.package_id,
+        f.c.advisory_id,
+        f.c.aliases,
+        f.c.fixed_at,
+        f.c.severity,
+        f.c.summary,
+        f.c.fix_versions,
     )
     rows: list[Any] = []
     if version_ids is not None:
@@ -101,8 +108,9 @@ def reconcile(
     vids = sorted(set(version_ids)) if version_ids is not None else None
     name_list = sorted(set(names)) if names is not None else None
     links = _links(conn, vids, name_list)
-    keys: dict[int, PackageKey] = {row.package_id: (row.ecosystem, row.name, row.version)
-                                   for row in links}
+    keys: dict[int, PackageKey] = {
+        row.package_id: (row.ecosystem, row.name, row.version) for row in links
+    }
     matches = matcher.match(keys.values())
     expected: dict[tuple[int, int], tuple[Vuln, ...]] = {}
     outcome = Outcome(versions={row.version_id for row in links})
@@ -130,40 +138,64 @@ def reconcile(
                 # The folded id may have changed (e.g. a withdrawn PYSEC record leaves its
                 # GHSA twin): carry the finding over instead of "fixed" plus "new".
                 row = next(
-                    (r for r in stored.values()
-                     if r.advisory_id not in claimed and r.fixed_at is None
-                     and vuln.ids & {r.advisory_id, *r.aliases}
-                     and r.advisory_id not in {v.id for v in expected.get(pair, ())}),
+                    (
+                        r
+                        for r in stored.values()
+                        if r.advisory_id not in claimed
+                        and r.fixed_at is None
+                        and vuln.ids & {r.advisory_id, *r.aliases}
+                        and r.advisory_id not in {v.id for v in expected.get(pair, ())}
+                    ),
                     None,
                 )
             if row is None:
-                inserts.append({
-                    "version_id": pair[0], "package_id": pair[1], "advisory_id": vuln.id,
-                    "aliases": list(vuln.aliases), "severity": int(vuln.severity),
-                    "summary": vuln.summary, "fix_versions": list(vuln.fix_versions),
-                    "first_seen": at, "fixed_at": None,
-                })
+                inserts.append(
+                    {
+                        "version_id": pair[0],
+                        "package_id": pair[1],
+                        "advisory_id": vuln.id,
+                        "aliases": list(vuln.aliases),
+                        "severity": int(vuln.severity),
+                        "summary": vuln.summary,
+                        "fix_versions": list(vuln.fix_versions),
+                        "first_seen": at,
+                        "fixed_at": None,
+                    }
+                )
                 continue
             claimed.add(row.advisory_id)
             if row.fixed_at is not None:
                 reopen.append(row)
-            if (row.advisory_id != vuln.id or list(row.aliases) != list(vuln.aliases)
-                    or row.severity != int(vuln.severity) or row.summary != vuln.summary
-                    or list(row.fix_versions) != list(vuln.fix_versions)):
-                refresh.append({
-                    "b_id": row.id, "b_advisory_id": vuln.id, "b_aliases": list(vuln.aliases),
-                    "b_severity": int(vuln.severity), "b_summary": vuln.summary,
-                    "b_fix_versions": list(vuln.fix_versions),
-                })
+            if (
+                row.advisory_id != vuln.id
+                or list(row.aliases) != list(vuln.aliases)
+                or row.severity != int(vuln.severity)
+                or row.summary != vuln.summary
+                or list(row.fix_versions) != list(vuln.fix_versions)
+            ):
+                refresh.append(
+                    {
+                        "b_id": row.id,
+                        "b_advisory_id": vuln.id,
+                        "b_aliases": list(vuln.aliases),
+                        "b_severity": int(vuln.severity),
+                        "b_summary": vuln.summary,
+                        "b_fix_versions": list(vuln.fix_versions),
+                    }
+                )
         for advisory_id, row in stored.items():
             if advisory_id not in claimed and row.fixed_at is None:
                 closing.append(row)
 
     if refresh:
         conn.execute(
-            update(f).where(f.c.id == bindparam("b_id")).values(
-                advisory_id=bindparam("b_advisory_id"), aliases=bindparam("b_aliases"),
-                severity=bindparam("b_severity"), summary=bindparam("b_summary"),
+            update(f)
+            .where(f.c.id == bindparam("b_id"))
+            .values(
+                advisory_id=bindparam("b_advisory_id"),
+                aliases=bindparam("b_aliases"),
+                severity=bindparam("b_severity"),
+                summary=bindparam("b_summary"),
                 fix_versions=bindparam("b_fix_versions"),
             ),
             refresh,
@@ -171,7 +203,10 @@ def reconcile(
     if inserts:
         created = conn.execute(
             insert(f).returning(
-                f.c.id, f.c.version_id, f.c.package_id, f.c.advisory_id,
+                f.c.id,
+                f.c.version_id,
+                f.c.package_id,
+                f.c.advisory_id,
                 sort_by_parameter_order=True,
             ),
             inserts,

@@ -104,7 +104,11 @@ class Matcher:
                 vulns = dependency.get("vulns") or []
                 if not vulns:
                     continue
-                key = (ecosystem, canonical_name(str(dependency["name"])), str(dependency["version"]))
+                key = (
+                    ecosystem,
+                    canonical_name(str(dependency["name"])),
+                    str(dependency["version"]),
+                )
                 if key in found:
                     found[key] = tuple(_vuln(v) for v in vulns)
         return found

@@ -35,6 +35,7 @@ from chainward.records import Severity
 def sev_label(value: int) -> str:
     return "unknown" if value == 0 else Severity(value).label
 
+
 log = logging.getLogger("chainward.monitor")
 
 EVENTS = ("new_finding", "fixed_finding", "policy_violation")
@@ -66,13 +67,20 @@ def check_webhook(url: str, fmt: str, events: Sequence[str]) -> None:
 
 
 def add_webhook(
-    conn: Connection, url: str, secret: str | None, fmt: str = "json",
+    conn: Connection,
+    url: str,
+    secret: str | None,
+    fmt: str = "json",
     events: Sequence[str] = EVENTS,
 ) -> int:
     check_webhook(url, fmt, events)
     result = conn.execute(
         insert(schema.webhooks).values(
-            url=url, secret=secret or None, format=fmt, events=list(events), enabled=True,
+            url=url,
+            secret=secret or None,
+            format=fmt,
+            events=list(events),
+            enabled=True,
             created_at=now(),
         )
     )
@@ -86,9 +94,20 @@ def _finding_details(conn: Connection, finding_ids: Sequence[int]) -> dict[int, 
     f, p, v, pr = schema.findings, schema.packages, schema.project_versions, schema.projects
     query = (
         select(
-            f.c.id, f.c.advisory_id, f.c.aliases, f.c.severity, f.c.summary, f.c.fix_versions,
-            f.c.first_seen, f.c.fixed_at, f.c.version_id, p.c.name, p.c.version,
-            v.c.version.label("project_version"), pr.c.name.label("project"), pr.c.id.label("pid"),
+            f.c.id,
+            f.c.advisory_id,
+            f.c.aliases,
+            f.c.severity,
+            f.c.summary,
+            f.c.fix_versions,
+            f.c.first_seen,
+            f.c.fixed_at,
+            f.c.version_id,
+            p.c.name,
+            p.c.version,
+            v.c.version.label("project_version"),
+            pr.c.name.label("project"),
+            pr.c.id.label("pid"),
         )
         .join(p, p.c.id == f.c.package_id)
         .join(v, v.c.id == f.c.version_id)
@@ -148,22 +167,27 @@ def build_events(
             continue
         for item in items:
             if Severity.parse(item["severity"]) >= threshold:
-                extra.setdefault(vid, []).append({
-                    "rule": f"severity>={threshold.label}",
-                    "message": f"{item['package']} {item['version']}: {item['id']} "
-                               f"({item['severity']})",
-                    "finding": _public(item),
-                })
+                extra.setdefault(vid, []).append(
+                    {
+                        "rule": f"severity>={threshold.label}",
+                        "message": f"{item['package']} {item['version']}: {item['id']} "
+                        f"({item['severity']})",
+                        "finding": _public(item),
+                    }
+                )
     projects = _project_names(conn, {vid for _, vid in grouped} | set(extra))
     stamp = iso(at)
     events: list[Event] = []
     for (kind, vid), items in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         items.sort(key=lambda d: (-Severity.parse(d["severity"]), d["package"], d["id"]))
-        events.append(_event(kind, vid, projects[vid], stamp, {"findings": [_public(i) for i in items]}))
+        events.append(
+            _event(kind, vid, projects[vid], stamp, {"findings": [_public(i) for i in items]})
+        )
     for vid, items in sorted(extra.items()):
         if items:
-            events.append(_event("policy_violation", vid, projects[vid], stamp,
-                                 {"violations": items}))
+            events.append(
+                _event("policy_violation", vid, projects[vid], stamp, {"violations": items})
+            )
     return events
 
 
@@ -172,15 +196,17 @@ def _project_names(conn: Connection, version_ids: set[int]) -> dict[int, tuple[s
     names: dict[int, tuple[str, str]] = {}
     for part in chunks(sorted(version_ids)):
         rows = conn.execute(
-            select(v.c.id, v.c.version, pr.c.name).join(pr, pr.c.id == v.c.project_id)
+            select(v.c.id, v.c.version, pr.c.name)
+            .join(pr, pr.c.id == v.c.project_id)
             .where(v.c.id.in_(part))
         )
         names.update({r.id: (r.name, r.version) for r in rows})
     return names
 
 
-def _event(kind: str, vid: int, project: tuple[str, str], stamp: str | None,
-           body: dict[str, Any]) -> Event:
+def _event(
+    kind: str, vid: int, project: tuple[str, str], stamp: str | None, body: dict[str, Any]
+) -> Event:
     payload = {
         "event": kind,
         "timestamp": stamp,
@@ -200,9 +226,16 @@ def enqueue(conn: Connection, events: Sequence[Event], at: datetime) -> int:
     ).all()
     rows = [
         {
-            "webhook_id": hook.id, "event_key": event.key, "kind": event.kind,
-            "payload": event.payload, "created_at": at, "attempts": 0, "next_attempt_at": at,
-            "delivered_at": None, "dead": False, "last_error": None,
+            "webhook_id": hook.id,
+            "event_key": event.key,
+            "kind": event.kind,
+            "payload": event.payload,
+            "created_at": at,
+            "attempts": 0,
+            "next_attempt_at": at,
+            "delivered_at": None,
+            "dead": False,
+            "last_error": None,
         }
         for event in events
         for hook in hooks
@@ -322,8 +355,13 @@ class Deliverer:
             return conn.execute(
                 select(o.c.id, o.c.kind, o.c.payload, o.c.attempts, w.c.url, w.c.secret, w.c.format)
                 .join(w, w.c.id == o.c.webhook_id)
-                .where(and_(o.c.delivered_at.is_(None), o.c.dead.is_(False),
-                            o.c.next_attempt_at <= now()))
+                .where(
+                    and_(
+                        o.c.delivered_at.is_(None),
+                        o.c.dead.is_(False),
+                        o.c.next_attempt_at <= now(),
+                    )
+                )
                 .order_by(o.c.id)
                 .limit(limit)
             ).all()
@@ -352,8 +390,11 @@ class Deliverer:
         with self.db.write() as conn:
             for attempt in attempts:
                 if attempt.ok:
-                    values: dict[str, Any] = {"delivered_at": at, "attempts": attempt.attempts,
-                                              "last_error": None}
+                    values: dict[str, Any] = {
+                        "delivered_at": at,
+                        "attempts": attempt.attempts,
+                        "last_error": None,
+                    }
                 else:
                     delay = min(self.backoff * 2 ** (attempt.attempts - 1), self.max_backoff)
                     values = {

@@ -55,9 +55,19 @@ def _finding_rows(conn: Connection, where: Sequence[Any], *, include_fixed: bool
     f, p, v, pr = schema.findings, schema.packages, schema.project_versions, schema.projects
     query = (
         select(
-            f.c.id, f.c.advisory_id, f.c.aliases, f.c.severity, f.c.summary, f.c.fix_versions,
-            f.c.first_seen, f.c.fixed_at, p.c.name, p.c.version, v.c.id.label("version_id"),
-            v.c.version.label("project_version"), pr.c.id.label("project_id"),
+            f.c.id,
+            f.c.advisory_id,
+            f.c.aliases,
+            f.c.severity,
+            f.c.summary,
+            f.c.fix_versions,
+            f.c.first_seen,
+            f.c.fixed_at,
+            p.c.name,
+            p.c.version,
+            v.c.id.label("version_id"),
+            v.c.version.label("project_version"),
+            pr.c.id.label("project_id"),
             pr.c.name.label("project"),
         )
         .join(p, p.c.id == f.c.package_id)
@@ -75,44 +85,57 @@ def _decorate(conn: Connection, rows: Sequence[Any], at: datetime) -> list[dict[
     out = []
     for r in rows:
         decision = (
-            suppress.matching(decisions, r.project_id, [r.advisory_id, *r.aliases], r.name,
-                              r.version, at) if decisions else None
+            suppress.matching(
+                decisions, r.project_id, [r.advisory_id, *r.aliases], r.name, r.version, at
+            )
+            if decisions
+            else None
         )
-        out.append({
-            "finding": r.id,
-            "id": r.advisory_id,
-            "aliases": list(r.aliases),
-            "package": r.name,
-            "version": r.version,
-            "severity": sev_label(r.severity),
-            "summary": r.summary,
-            "fix_versions": list(r.fix_versions),
-            "first_seen": iso(r.first_seen),
-            "fixed_at": iso(r.fixed_at),
-            "state": "fixed" if r.fixed_at is not None else "open",
-            "project": r.project,
-            "project_version": r.project_version,
-            "analysis": None if decision is None else {
-                "state": decision.state.value,
-                "justification": decision.justification,
-                "expires_at": iso(decision.expires_at),
-                "suppression": decision.id,
-            },
-            "suppressed": bool(decision and decision.state.suppresses),
-        })
-    out.sort(key=lambda d: (d["state"] != "open", -Severity.parse(d["severity"]),
-                            d["package"], d["id"]))
+        out.append(
+            {
+                "finding": r.id,
+                "id": r.advisory_id,
+                "aliases": list(r.aliases),
+                "package": r.name,
+                "version": r.version,
+                "severity": sev_label(r.severity),
+                "summary": r.summary,
+                "fix_versions": list(r.fix_versions),
+                "first_seen": iso(r.first_seen),
+                "fixed_at": iso(r.fixed_at),
+                "state": "fixed" if r.fixed_at is not None else "open",
+                "project": r.project,
+                "project_version": r.project_version,
+                "analysis": None
+                if decision is None
+                else {
+                    "state": decision.state.value,
+                    "justification": decision.justification,
+                    "expires_at": iso(decision.expires_at),
+                    "suppression": decision.id,
+                },
+                "suppressed": bool(decision and decision.state.suppresses),
+            }
+        )
+    out.sort(
+        key=lambda d: (d["state"] != "open", -Severity.parse(d["severity"]), d["package"], d["id"])
+    )
     return out
 
 
 def findings(
-    conn: Connection, project: str, version: str | None = None, *, include_fixed: bool = False,
+    conn: Connection,
+    project: str,
+    version: str | None = None,
+    *,
+    include_fixed: bool = False,
     include_suppressed: bool = True,
 ) -> dict[str, Any]:
     prow = project_row(conn, project)
     vrow = version_row(conn, prow.id, version)
-    rows = _finding_rows(conn, [schema.findings.c.version_id == vrow.id],
-                         include_fixed=include_fixed)
+    rows = _finding_rows(
+        conn, [schema.findings.c.version_id == vrow.id], include_fixed=include_fixed
+    )
     items = _decorate(conn, rows, now())
     if not include_suppressed:
         items = [i for i in items if not i["suppressed"]]
@@ -121,8 +144,9 @@ def findings(
 
 def history(conn: Connection, finding_id: int) -> list[dict[str, Any]]:
     e = schema.finding_events
-    rows = conn.execute(select(e.c.kind, e.c.at).where(e.c.finding_id == finding_id)
-                        .order_by(e.c.id))
+    rows = conn.execute(
+        select(e.c.kind, e.c.at).where(e.c.finding_id == finding_id).order_by(e.c.id)
+    )
     return [{"event": r.kind, "at": iso(r.at)} for r in rows]
 
 
@@ -140,26 +164,43 @@ def status_document(conn: Connection, project: str, version: str | None = None) 
     vrow = version_row(conn, prow.id, version)
     vc, p = schema.version_components, schema.packages
     components = conn.execute(
-        select(p.c.name, p.c.version, vc.c.scope).join(vc, vc.c.package_id == p.c.id)
-        .where(vc.c.version_id == vrow.id).order_by(p.c.name, p.c.version)
+        select(p.c.name, p.c.version, vc.c.scope)
+        .join(vc, vc.c.package_id == p.c.id)
+        .where(vc.c.version_id == vrow.id)
+        .order_by(p.c.name, p.c.version)
     ).all()
     rows = _finding_rows(conn, [schema.findings.c.version_id == vrow.id], include_fixed=False)
     items = [i for i in _decorate(conn, rows, now()) if not i["suppressed"]]
     by_package: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for item in items:
-        by_package[(item["package"], item["version"])].append({
-            "id": item["id"], "aliases": item["aliases"], "fix_versions": item["fix_versions"],
-            "severity": item["severity"], "summary": item["summary"],
-        })
+        by_package[(item["package"], item["version"])].append(
+            {
+                "id": item["id"],
+                "aliases": item["aliases"],
+                "fix_versions": item["fix_versions"],
+                "severity": item["severity"],
+                "summary": item["summary"],
+            }
+        )
     dependencies = [
-        {"name": c.name, "version": c.version, "scope": c.scope,
-         "vulns": sorted(by_package.get((c.name, c.version), []), key=lambda x: x["id"])}
+        {
+            "name": c.name,
+            "version": c.version,
+            "scope": c.scope,
+            "vulns": sorted(by_package.get((c.name, c.version), []), key=lambda x: x["id"]),
+        }
         for c in components
     ]
     hidden = [i for i in _decorate(conn, rows, now()) if i["suppressed"]]
     vulnerable = [d for d in dependencies if d["vulns"]]
-    malicious = sorted({f"{d['name']}=={d['version']}" for d in dependencies
-                        for v in d["vulns"] if v["id"].startswith("MAL-")})
+    malicious = sorted(
+        {
+            f"{d['name']}=={d['version']}"
+            for d in dependencies
+            for v in d["vulns"]
+            if v["id"].startswith("MAL-")
+        }
+    )
     return {
         "dependencies": dependencies,
         "summary": {
@@ -171,8 +212,13 @@ def status_document(conn: Connection, project: str, version: str | None = None) 
             "by_severity": severity_counts(items),
             "skipped": list(vrow.skipped or []),
             "suppressed": [
-                {"id": i["id"], "name": i["package"], "version": i["version"], "by": "monitor",
-                 "detail": f"{i['analysis']['state']}: {i['analysis']['justification']}"}
+                {
+                    "id": i["id"],
+                    "name": i["package"],
+                    "version": i["version"],
+                    "by": "monitor",
+                    "detail": f"{i['analysis']['state']}: {i['analysis']['justification']}",
+                }
                 for i in hidden
             ],
             "expired_ignores": [],
@@ -189,21 +235,32 @@ def projects(conn: Connection) -> list[dict[str, Any]]:
     counts: dict[int, dict[str, int]] = defaultdict(_zero)
     rows = conn.execute(
         select(v.c.project_id, f.c.severity, func.count())
-        .join(v, v.c.id == f.c.version_id).where(f.c.fixed_at.is_(None))
+        .join(v, v.c.id == f.c.version_id)
+        .where(f.c.fixed_at.is_(None))
         .group_by(v.c.project_id, f.c.severity)
     )
     for project_id, severity, count in rows:
         counts[project_id][sev_label(severity)] += int(count)
     versions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in conn.execute(select(v.c.project_id, v.c.version, v.c.updated_at, v.c.component_count)
-                          .order_by(v.c.updated_at.desc())):
-        versions[r.project_id].append({"version": r.version, "updated_at": iso(r.updated_at),
-                                       "components": r.component_count})
+    for r in conn.execute(
+        select(v.c.project_id, v.c.version, v.c.updated_at, v.c.component_count).order_by(
+            v.c.updated_at.desc()
+        )
+    ):
+        versions[r.project_id].append(
+            {"version": r.version, "updated_at": iso(r.updated_at), "components": r.component_count}
+        )
     out = []
     for r in conn.execute(select(pr).order_by(pr.c.name)):
-        out.append({"name": r.name, "created_at": iso(r.created_at),
-                    "updated_at": iso(r.updated_at), "versions": versions.get(r.id, []),
-                    "open_findings": counts.get(r.id, _zero())})
+        out.append(
+            {
+                "name": r.name,
+                "created_at": iso(r.created_at),
+                "updated_at": iso(r.updated_at),
+                "versions": versions.get(r.id, []),
+                "open_findings": counts.get(r.id, _zero()),
+            }
+        )
     return out
 
 
@@ -211,33 +268,58 @@ def project_detail(conn: Connection, name: str) -> dict[str, Any]:
     prow = project_row(conn, name)
     v = schema.project_versions
     versions = [
-        {"version": r.version, "created_at": iso(r.created_at), "updated_at": iso(r.updated_at),
-         "format": r.source_format, "sha256": r.sha256, "components": r.component_count,
-         "models": r.model_count, "skipped": r.skipped}
-        for r in conn.execute(select(v).where(v.c.project_id == prow.id)
-                              .order_by(v.c.updated_at.desc(), v.c.id.desc()))
+        {
+            "version": r.version,
+            "created_at": iso(r.created_at),
+            "updated_at": iso(r.updated_at),
+            "format": r.source_format,
+            "sha256": r.sha256,
+            "components": r.component_count,
+            "models": r.model_count,
+            "skipped": r.skipped,
+        }
+        for r in conn.execute(
+            select(v)
+            .where(v.c.project_id == prow.id)
+            .order_by(v.c.updated_at.desc(), v.c.id.desc())
+        )
     ]
-    return {"name": prow.name, "created_at": iso(prow.created_at),
-            "updated_at": iso(prow.updated_at), "versions": versions}
+    return {
+        "name": prow.name,
+        "created_at": iso(prow.created_at),
+        "updated_at": iso(prow.updated_at),
+        "versions": versions,
+    }
 
 
 def components(conn: Connection, version_id: int) -> list[dict[str, Any]]:
     vc, p = schema.version_components, schema.packages
     return [
-        {"name": r.name, "version": r.version, "ecosystem": r.ecosystem, "purl": r.purl,
-         "scope": r.scope}
+        {
+            "name": r.name,
+            "version": r.version,
+            "ecosystem": r.ecosystem,
+            "purl": r.purl,
+            "scope": r.scope,
+        }
         for r in conn.execute(
             select(p.c.name, p.c.version, p.c.ecosystem, p.c.purl, vc.c.scope)
-            .join(vc, vc.c.package_id == p.c.id).where(vc.c.version_id == version_id)
-            .order_by(p.c.name))
+            .join(vc, vc.c.package_id == p.c.id)
+            .where(vc.c.version_id == version_id)
+            .order_by(p.c.name)
+        )
     ]
 
 
-def models(conn: Connection, version_id: int | None = None, sha256: str | None = None,
-           limit: int = 1000) -> list[dict[str, Any]]:
+def models(
+    conn: Connection, version_id: int | None = None, sha256: str | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
     m, v, pr = schema.model_artifacts, schema.project_versions, schema.projects
-    query = (select(m.c.path, m.c.format, m.c.size, m.c.sha256, v.c.version, pr.c.name)
-             .join(v, v.c.id == m.c.version_id).join(pr, pr.c.id == v.c.project_id))
+    query = (
+        select(m.c.path, m.c.format, m.c.size, m.c.sha256, v.c.version, pr.c.name)
+        .join(v, v.c.id == m.c.version_id)
+        .join(pr, pr.c.id == v.c.project_id)
+    )
     if version_id is not None:
         query = query.where(m.c.version_id == version_id)
     if sha256:
@@ -246,12 +328,22 @@ def models(conn: Connection, version_id: int | None = None, sha256: str | None =
             raise UploadError("a model hash is 64 hex digits (sha256)")
         query = query.where(m.c.sha256 == text)
     query = query.order_by(pr.c.name, v.c.version, m.c.path).limit(limit)
-    return [{"path": r.path, "format": r.format, "size": r.size, "sha256": r.sha256,
-             "project": r.name, "project_version": r.version} for r in conn.execute(query)]
+    return [
+        {
+            "path": r.path,
+            "format": r.format,
+            "size": r.size,
+            "sha256": r.sha256,
+            "project": r.name,
+            "project_version": r.version,
+        }
+        for r in conn.execute(query)
+    ]
 
 
-def search_components(conn: Connection, name: str, specifier: str = "",
-                      limit: int = 5000) -> dict[str, Any]:
+def search_components(
+    conn: Connection, name: str, specifier: str = "", limit: int = 5000
+) -> dict[str, Any]:
     """Which project versions use package ``name`` at versions matching ``specifier``."""
     if not name.strip():
         raise UploadError("give a package name to search for")
@@ -259,8 +351,12 @@ def search_components(conn: Connection, name: str, specifier: str = "",
         spec = SpecifierSet(specifier.strip()) if specifier.strip() else None
     except InvalidSpecifier:
         raise UploadError(f"not a PEP 440 version specifier: {specifier!r}") from None
-    p, vc, v, pr = (schema.packages, schema.version_components, schema.project_versions,
-                    schema.projects)
+    p, vc, v, pr = (
+        schema.packages,
+        schema.version_components,
+        schema.project_versions,
+        schema.projects,
+    )
     wanted = canonical_name(name)
     package_rows = conn.execute(select(p.c.id, p.c.version).where(p.c.name == wanted)).all()
     ids = []
@@ -277,15 +373,28 @@ def search_components(conn: Connection, name: str, specifier: str = "",
     for part in chunks(ids):
         for r in conn.execute(
             select(pr.c.name, v.c.version.label("project_version"), p.c.version, vc.c.scope)
-            .join(v, v.c.id == vc.c.version_id).join(pr, pr.c.id == v.c.project_id)
-            .join(p, p.c.id == vc.c.package_id).where(vc.c.package_id.in_(part))
+            .join(v, v.c.id == vc.c.version_id)
+            .join(pr, pr.c.id == v.c.project_id)
+            .join(p, p.c.id == vc.c.package_id)
+            .where(vc.c.package_id.in_(part))
         ):
-            matches.append({"project": r.name, "project_version": r.project_version,
-                            "package": wanted, "version": r.version, "scope": r.scope})
+            matches.append(
+                {
+                    "project": r.name,
+                    "project_version": r.project_version,
+                    "package": wanted,
+                    "version": r.version,
+                    "scope": r.scope,
+                }
+            )
     matches.sort(key=lambda d: (d["project"], d["project_version"]))
-    return {"package": wanted, "specifier": str(spec) if spec else "",
-            "projects": len({m["project"] for m in matches}), "matches": matches[:limit],
-            "truncated": len(matches) > limit}
+    return {
+        "package": wanted,
+        "specifier": str(spec) if spec else "",
+        "projects": len({m["project"] for m in matches}),
+        "matches": matches[:limit],
+        "truncated": len(matches) > limit,
+    }
 
 
 def vulnerability(conn: Connection, advisory_id: str, store: Any = None) -> dict[str, Any]:
@@ -295,9 +404,11 @@ def vulnerability(conn: Connection, advisory_id: str, store: Any = None) -> dict
     if not ident or len(ident) > 100:
         raise UploadError("give an advisory id")
     pattern = "%" + ident.replace("%", "").replace("_", "\\_").replace('"', "") + "%"
-    rows = _finding_rows(conn, [or_(f.c.advisory_id == ident,
-                                    cast(f.c.aliases, String).like(pattern, escape="\\"))],
-                         include_fixed=True)
+    rows = _finding_rows(
+        conn,
+        [or_(f.c.advisory_id == ident, cast(f.c.aliases, String).like(pattern, escape="\\"))],
+        include_fixed=True,
+    )
     rows = [r for r in rows if r.advisory_id == ident or ident in r.aliases]
     items = _decorate(conn, rows, now())
     record = store.record(ident) if store is not None else None
@@ -312,16 +423,25 @@ def vulnerability(conn: Connection, advisory_id: str, store: Any = None) -> dict
         "details": (record or {}).get("details", ""),
         "published": (record or {}).get("published"),
         "modified": (record or {}).get("modified"),
-        "references": [r.get("url") for r in (record or {}).get("references", [])
-                       if isinstance(r, dict) and r.get("url")][:50],
+        "references": [
+            r.get("url")
+            for r in (record or {}).get("references", [])
+            if isinstance(r, dict) and r.get("url")
+        ][:50],
         "affected": items,
         "open": sum(1 for i in items if i["state"] == "open"),
     }
 
 
 def portfolio(conn: Connection) -> dict[str, Any]:
-    pr, v, f, p, vc, m = (schema.projects, schema.project_versions, schema.findings,
-                          schema.packages, schema.version_components, schema.model_artifacts)
+    pr, v, f, p, vc, m = (
+        schema.projects,
+        schema.project_versions,
+        schema.findings,
+        schema.packages,
+        schema.version_components,
+        schema.model_artifacts,
+    )
     count = lambda q: int(conn.execute(q).scalar() or 0)  # noqa: E731
     open_rows = None
     has_suppressions = count(select(func.count()).select_from(schema.suppressions)) > 0
@@ -333,14 +453,18 @@ def portfolio(conn: Connection) -> dict[str, Any]:
         suppressed = sum(1 for i in open_rows if i["suppressed"])
         affected = len({i["project"] for i in open_rows if not i["suppressed"]})
     else:
-        for severity, n in conn.execute(select(f.c.severity, func.count())
-                                        .where(f.c.fixed_at.is_(None)).group_by(f.c.severity)):
+        for severity, n in conn.execute(
+            select(f.c.severity, func.count()).where(f.c.fixed_at.is_(None)).group_by(f.c.severity)
+        ):
             counts[sev_label(severity)] = int(n)
-        affected = count(select(func.count(func.distinct(v.c.project_id)))
-                         .select_from(f.join(v, v.c.id == f.c.version_id))
-                         .where(f.c.fixed_at.is_(None)))
-    last_sync = conn.execute(select(schema.sync_runs).order_by(schema.sync_runs.c.id.desc())
-                             .limit(1)).first()
+        affected = count(
+            select(func.count(func.distinct(v.c.project_id)))
+            .select_from(f.join(v, v.c.id == f.c.version_id))
+            .where(f.c.fixed_at.is_(None))
+        )
+    last_sync = conn.execute(
+        select(schema.sync_runs).order_by(schema.sync_runs.c.id.desc()).limit(1)
+    ).first()
     return {
         "projects": count(select(func.count()).select_from(pr)),
         "versions": count(select(func.count()).select_from(v)),
@@ -351,10 +475,16 @@ def portfolio(conn: Connection) -> dict[str, Any]:
         "open_total": sum(counts.values()),
         "suppressed": suppressed,
         "affected_projects": affected,
-        "fixed_findings": count(select(func.count()).select_from(f).where(f.c.fixed_at.isnot(None))),
-        "last_sync": None if last_sync is None else {
-            "started_at": iso(last_sync.started_at), "finished_at": iso(last_sync.finished_at),
-            "source": last_sync.source, "new_findings": last_sync.new_findings,
+        "fixed_findings": count(
+            select(func.count()).select_from(f).where(f.c.fixed_at.isnot(None))
+        ),
+        "last_sync": None
+        if last_sync is None
+        else {
+            "started_at": iso(last_sync.started_at),
+            "finished_at": iso(last_sync.finished_at),
+            "source": last_sync.source,
+            "new_findings": last_sync.new_findings,
             "fixed_findings": last_sync.fixed_findings,
             "versions_evaluated": last_sync.versions_evaluated,
         },
@@ -395,13 +525,27 @@ def trend(conn: Connection, days: int = 30, project: str | None = None) -> list[
     for index, end in enumerate(ends):
         for s in range(5):
             running[s] += opened[index][s] - closed[index][s]
-        series.append({"date": (end - timedelta(days=1)).date().isoformat(),
-                       **{sev_label(s): running[s] for s in range(5)}})
+        series.append(
+            {
+                "date": (end - timedelta(days=1)).date().isoformat(),
+                **{sev_label(s): running[s] for s in range(5)},
+            }
+        )
     return series
 
 
 __all__ = [
-    "components", "findings", "history", "models", "portfolio", "project_detail",
-    "project_row", "projects", "search_components", "status_document", "trend",
-    "version_row", "vulnerability",
+    "components",
+    "findings",
+    "history",
+    "models",
+    "portfolio",
+    "project_detail",
+    "project_row",
+    "projects",
+    "search_components",
+    "status_document",
+    "trend",
+    "version_row",
+    "vulnerability",
 ]

@@ -81,9 +81,7 @@ model_artifacts = Table(
     "model_artifacts",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column(
-        "version_id", ForeignKey("project_versions.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("version_id", ForeignKey("project_versions.id", ondelete="CASCADE"), nullable=False),
     Column("path", String(2000), nullable=False),
     Column("format", String(50), nullable=False),
     Column("size", BigInteger, nullable=False),
@@ -96,9 +94,7 @@ findings = Table(
     "findings",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column(
-        "version_id", ForeignKey("project_versions.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("version_id", ForeignKey("project_versions.id", ondelete="CASCADE"), nullable=False),
     Column("package_id", ForeignKey("packages.id"), nullable=False),
     Column("advisory_id", String(100), nullable=False),
     Column("aliases", JSON, nullable=False),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,11 +21,11 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from chainward.monitor import notify, policy, schema, suppress
 from chainward.monitor.db import Database
-from chainward.monitor.errors import MonitorError, UploadError
+from chainward.monitor.errors import UploadError
 from chainward.monitor.evaluate import Outcome, chunks, reconcile
 from chainward.monitor.ingest import parse_upload
 from chainward.monitor.matching import Matcher
-from chainward.monitor.timeutil import iso, now
+from chainward.monitor.timeutil import now
 from chainward.records import Inventory, Severity
 
 log = logging.getLogger("chainward.monitor")
@@ -118,7 +118,10 @@ class Monitor:
         version = check_label(version, "project version")
         parsed = parse_upload(body)
         return self.store_inventory(
-            project, version, parsed.inventory, parsed.source_format,
+            project,
+            version,
+            parsed.inventory,
+            parsed.source_format,
             hashlib.sha256(body).hexdigest(),
         )
 
@@ -139,12 +142,14 @@ class Monitor:
             rules = policy.load(conn)
             violations: list[dict[str, Any]] = []
             for name in sorted(added & set(rules.deny_packages)):
-                violations.append({"rule": "deny_package",
-                                   "message": f"{name} is on the deny list"})
+                violations.append(
+                    {"rule": "deny_package", "message": f"{name} is on the deny list"}
+                )
             if rules.model_drift:
                 violations.extend(_model_drift(previous_models, inventory))
-            notified = self._announce(conn, outcome, at, rules,
-                                      {version_id: violations} if violations else None)
+            notified = self._announce(
+                conn, outcome, at, rules, {version_id: violations} if violations else None
+            )
             counts = _open_counts(conn, [version_id])
         self._wake()
         return {
@@ -171,21 +176,35 @@ class Monitor:
         return int(result.inserted_primary_key[0])
 
     def _version(
-        self, conn: Connection, project_id: int, version: str, inventory: Inventory,
-        source_format: str, sha256: str, at: datetime,
+        self,
+        conn: Connection,
+        project_id: int,
+        version: str,
+        inventory: Inventory,
+        source_format: str,
+        sha256: str,
+        at: datetime,
     ) -> tuple[int, dict[str, str | None]]:
         v, m = schema.project_versions, schema.model_artifacts
         # The models of the project's most recent upload, to notice a changed model file.
         latest = conn.execute(
-            select(v.c.id).where(v.c.project_id == project_id).order_by(v.c.updated_at.desc())
+            select(v.c.id)
+            .where(v.c.project_id == project_id)
+            .order_by(v.c.updated_at.desc())
             .limit(1)
         ).first()
         previous: dict[str, str | None] = {}
         if latest is not None:
-            previous = {r.path: r.sha256 for r in conn.execute(
-                select(m.c.path, m.c.sha256).where(m.c.version_id == latest.id))}
+            previous = {
+                r.path: r.sha256
+                for r in conn.execute(
+                    select(m.c.path, m.c.sha256).where(m.c.version_id == latest.id)
+                )
+            }
         values = {
-            "updated_at": at, "source_format": source_format, "sha256": sha256,
+            "updated_at": at,
+            "source_format": source_format,
+            "sha256": sha256,
             "component_count": len({c.key() for c in inventory.components if c.version}),
             "model_count": len(inventory.models),
             "skipped": [{"entry": s.entry, "reason": s.reason} for s in inventory.skipped][:1000],
@@ -201,7 +220,9 @@ class Monitor:
         )
         return int(result.inserted_primary_key[0]), previous
 
-    def _replace_components(self, conn: Connection, version_id: int, inventory: Inventory) -> set[str]:
+    def _replace_components(
+        self, conn: Connection, version_id: int, inventory: Inventory
+    ) -> set[str]:
         """Link the version to its packages; returns names that were not linked before."""
         p, vc = schema.packages, schema.version_components
         wanted: dict[tuple[str, str, str], tuple[str, str]] = {}
@@ -210,11 +231,19 @@ class Monitor:
                 continue
             wanted.setdefault((c.ecosystem, c.name, c.version), (c.purl, c.scope.value))
         ids = package_ids(conn, {k: purl for k, (purl, _) in wanted.items()})
-        before = {r.name for r in conn.execute(
-            select(p.c.name).join(vc, vc.c.package_id == p.c.id).where(vc.c.version_id == version_id))}
+        before = {
+            r.name
+            for r in conn.execute(
+                select(p.c.name)
+                .join(vc, vc.c.package_id == p.c.id)
+                .where(vc.c.version_id == version_id)
+            )
+        }
         conn.execute(delete(vc).where(vc.c.version_id == version_id))
-        rows = [{"version_id": version_id, "package_id": ids[k], "scope": scope}
-                for k, (_, scope) in wanted.items()]
+        rows = [
+            {"version_id": version_id, "package_id": ids[k], "scope": scope}
+            for k, (_, scope) in wanted.items()
+        ]
         if rows:
             conn.execute(insert(vc), rows)
         return {k[1] for k in wanted} - before
@@ -222,20 +251,36 @@ class Monitor:
     def _replace_models(self, conn: Connection, version_id: int, inventory: Inventory) -> None:
         m = schema.model_artifacts
         conn.execute(delete(m).where(m.c.version_id == version_id))
-        rows = [{"version_id": version_id, "path": a.path[:2000], "format": a.format[:50],
-                 "size": a.size, "sha256": a.sha256} for a in inventory.models]
+        rows = [
+            {
+                "version_id": version_id,
+                "path": a.path[:2000],
+                "format": a.format[:50],
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in inventory.models
+        ]
         if rows:
             conn.execute(insert(m), rows)
 
     def _announce(
-        self, conn: Connection, outcome: Outcome, at: datetime, rules: policy.Policy,
+        self,
+        conn: Connection,
+        outcome: Outcome,
+        at: datetime,
+        rules: policy.Policy,
         violations: dict[int, list[dict[str, Any]]] | None = None,
     ) -> int:
         if not outcome.changes and not violations:
             return 0
         suppressed = self._suppressed(conn, outcome, at)
         events = notify.build_events(
-            conn, outcome.changes, at, suppressed=suppressed, threshold=rules.threshold,
+            conn,
+            outcome.changes,
+            at,
+            suppressed=suppressed,
+            threshold=rules.threshold,
             violations=violations,
         )
         return notify.enqueue(conn, events, at)
@@ -247,23 +292,36 @@ class Monitor:
         f, p, v = schema.findings, schema.packages, schema.project_versions
         rows: list[Any] = []
         for part in chunks([c.finding_id for c in new]):
-            rows.extend(conn.execute(
-                select(f.c.id, f.c.advisory_id, f.c.aliases, p.c.name, p.c.version, v.c.project_id)
-                .join(p, p.c.id == f.c.package_id).join(v, v.c.id == f.c.version_id)
-                .where(f.c.id.in_(part))))
+            rows.extend(
+                conn.execute(
+                    select(
+                        f.c.id, f.c.advisory_id, f.c.aliases, p.c.name, p.c.version, v.c.project_id
+                    )
+                    .join(p, p.c.id == f.c.package_id)
+                    .join(v, v.c.id == f.c.version_id)
+                    .where(f.c.id.in_(part))
+                )
+            )
         decisions = suppress.load(conn, {r.project_id for r in rows})
         if not decisions:
             return set()
         return {
-            r.id for r in rows
-            if (s := suppress.matching(decisions, r.project_id, [r.advisory_id, *r.aliases],
-                                       r.name, r.version, at)) is not None and s.state.suppresses
+            r.id
+            for r in rows
+            if (
+                s := suppress.matching(
+                    decisions, r.project_id, [r.advisory_id, *r.aliases], r.name, r.version, at
+                )
+            )
+            is not None
+            and s.state.suppresses
         }
 
     # -- advisory updates ----------------------------------------------------------------
 
-    def sync(self, *, path: Path | None = None, url: str | None = None,
-             label: str | None = None) -> SyncResult:
+    def sync(
+        self, *, path: Path | None = None, url: str | None = None, label: str | None = None
+    ) -> SyncResult:
         """Import advisory data (if given) and re-evaluate what it touched."""
         with self._sync_lock:
             store = self.advisories()
@@ -287,8 +345,13 @@ class Monitor:
         except (ValueError, OSError) as exc:
             raise UploadError(f"cannot import advisory data: {exc}") from None
         self.matcher.invalidate()
-        return {"seen": stats.seen, "added": stats.added, "modified": stats.modified,
-                "unchanged": stats.unchanged, "skipped": stats.skipped}
+        return {
+            "seen": stats.seen,
+            "added": stats.added,
+            "modified": stats.modified,
+            "unchanged": stats.unchanged,
+            "skipped": stats.skipped,
+        }
 
     def _update(self, store: Any, url: str) -> dict[str, int]:
         from chainward.vulndb.sync import update
@@ -300,8 +363,13 @@ class Monitor:
         stats = result.stats
         if stats is None:
             return {"seen": 0, "added": 0, "modified": 0, "unchanged": 0, "skipped": 0}
-        return {"seen": stats.seen, "added": stats.added, "modified": stats.modified,
-                "unchanged": stats.unchanged, "skipped": stats.skipped}
+        return {
+            "seen": stats.seen,
+            "added": stats.added,
+            "modified": stats.modified,
+            "unchanged": stats.unchanged,
+            "skipped": stats.skipped,
+        }
 
     def catch_up(self) -> SyncResult:
         """Re-evaluate whatever changed in the advisory database since the last run."""
@@ -315,8 +383,9 @@ class Monitor:
         identity = {"path": str(store.path), "first": imports[0]["at"] if imports else None}
         last = store.last_import_id()
         with self.db.read() as conn:
-            row = conn.execute(select(schema.settings.c.value)
-                               .where(schema.settings.c.key == WATERMARK)).first()
+            row = conn.execute(
+                select(schema.settings.c.value).where(schema.settings.c.key == WATERMARK)
+            ).first()
             mark = row.value if row is not None else None
             in_use = {r.name for r in conn.execute(select(schema.packages.c.name).distinct())}
         if mark is None or {k: mark.get(k) for k in identity} != identity:
@@ -327,8 +396,9 @@ class Monitor:
         result.changed_packages = len(names)
         ordered = sorted(names)
         with self.db.write() as conn:
-            run_id = conn.execute(insert(schema.sync_runs).values(
-                started_at=started, source=source[:2000])).inserted_primary_key[0]
+            run_id = conn.execute(
+                insert(schema.sync_runs).values(started_at=started, source=source[:2000])
+            ).inserted_primary_key[0]
         for batch in chunks(ordered, NAME_BATCH):
             at = now()
             with self.db.write() as conn:
@@ -341,32 +411,52 @@ class Monitor:
         with self.db.write() as conn:
             settings = schema.settings
             conn.execute(delete(settings).where(settings.c.key == WATERMARK))
-            conn.execute(insert(settings).values(key=WATERMARK, value={**identity, "import_id": last}))
-            conn.execute(update(schema.sync_runs).where(schema.sync_runs.c.id == run_id).values(
-                finished_at=now(), changed_advisories=result.changed_packages,
-                versions_evaluated=result.versions_evaluated, new_findings=result.new_findings,
-                fixed_findings=result.fixed_findings))
+            conn.execute(
+                insert(settings).values(key=WATERMARK, value={**identity, "import_id": last})
+            )
+            conn.execute(
+                update(schema.sync_runs)
+                .where(schema.sync_runs.c.id == run_id)
+                .values(
+                    finished_at=now(),
+                    changed_advisories=result.changed_packages,
+                    versions_evaluated=result.versions_evaluated,
+                    new_findings=result.new_findings,
+                    fixed_findings=result.fixed_findings,
+                )
+            )
         return result
 
 
-def package_ids(conn: Connection, wanted: dict[tuple[str, str, str], str]) -> dict[tuple[str, str, str], int]:
+def package_ids(
+    conn: Connection, wanted: dict[tuple[str, str, str], str]
+) -> dict[tuple[str, str, str], int]:
     """Ids of packages (ecosystem, name, version), inserting the missing ones."""
     p = schema.packages
     ids: dict[tuple[str, str, str], int] = {}
     names = sorted({k[1] for k in wanted})
     for part in chunks(names):
-        for r in conn.execute(select(p.c.id, p.c.ecosystem, p.c.name, p.c.version)
-                              .where(p.c.name.in_(part))):
+        for r in conn.execute(
+            select(p.c.id, p.c.ecosystem, p.c.name, p.c.version).where(p.c.name.in_(part))
+        ):
             key = (r.ecosystem, r.name, r.version)
             if key in wanted:
                 ids[key] = r.id
     missing = [k for k in wanted if k not in ids]
     if missing:
         created = conn.execute(
-            insert(p).returning(p.c.id, p.c.ecosystem, p.c.name, p.c.version,
-                                sort_by_parameter_order=True),
-            [{"ecosystem": e, "name": n, "version": v, "purl": wanted[(e, n, v)] or
-              f"pkg:{e.lower()}/{n}@{v}"} for e, n, v in missing],
+            insert(p).returning(
+                p.c.id, p.c.ecosystem, p.c.name, p.c.version, sort_by_parameter_order=True
+            ),
+            [
+                {
+                    "ecosystem": e,
+                    "name": n,
+                    "version": v,
+                    "purl": wanted[(e, n, v)] or f"pkg:{e.lower()}/{n}@{v}",
+                }
+                for e, n, v in missing
+            ],
         ).all()
         ids.update({(r.ecosystem, r.name, r.version): r.id for r in created})
     return ids
@@ -377,11 +467,15 @@ def _model_drift(previous: dict[str, str | None], inventory: Inventory) -> list[
     for model in inventory.models:
         old = previous.get(model.path)
         if old and model.sha256 and old != model.sha256:
-            out.append({
-                "rule": "model_drift",
-                "message": f"{model.path}: sha256 changed from {old[:12]}… to {model.sha256[:12]}…",
-                "path": model.path, "previous_sha256": old, "sha256": model.sha256,
-            })
+            out.append(
+                {
+                    "rule": "model_drift",
+                    "message": f"{model.path}: sha256 changed from {old[:12]}… to {model.sha256[:12]}…",
+                    "path": model.path,
+                    "previous_sha256": old,
+                    "sha256": model.sha256,
+                }
+            )
     return out
 
 
@@ -389,8 +483,10 @@ def _open_counts(conn: Connection, version_ids: Sequence[int]) -> dict[str, int]
     f = schema.findings
     counts = dict.fromkeys(("critical", "high", "medium", "low", "unknown"), 0)
     rows = conn.execute(
-        select(f.c.severity, func.count()).where(f.c.version_id.in_(list(version_ids)),
-                                                  f.c.fixed_at.is_(None)).group_by(f.c.severity))
+        select(f.c.severity, func.count())
+        .where(f.c.version_id.in_(list(version_ids)), f.c.fixed_at.is_(None))
+        .group_by(f.c.severity)
+    )
     for severity, count in rows:
         counts["unknown" if severity == 0 else Severity(severity).label] = int(count)
     return counts
