@@ -44,7 +44,7 @@ from chainward.integrity.policy import (
     VerificationPolicy,
 )
 from chainward.integrity.sign import CertificateSigner, KeySigner, Signer, sign_model
-from chainward.integrity.verify import check_signature
+from chainward.integrity.signature import check_signature
 from chainward.records import Finding, Location, Severity
 from chainward.report.interface import Report, Section
 

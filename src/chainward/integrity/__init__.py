@@ -35,7 +35,7 @@ from chainward.integrity.policy import (
     VerificationPolicy,
 )
 from chainward.integrity.sign import CertificateSigner, KeySigner, sign_model
-from chainward.integrity.verify import verify_signature
+from chainward.integrity.signature import verify_signature
 
 
 def hash_model(

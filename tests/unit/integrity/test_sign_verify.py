@@ -23,7 +23,7 @@ from chainward.integrity.policy import (
     UnsafeNoSignerCheck,
 )
 from chainward.integrity.sign import CertificateSigner, KeySigner, sign_model
-from chainward.integrity.verify import check_signature, verify_signature
+from chainward.integrity.signature import check_signature, verify_signature
 from tests.assets.integrity.hf import make_hf_cache
 from tests.assets.integrity.pki import (
     DAY,

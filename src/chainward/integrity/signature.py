@@ -1,4 +1,7 @@
-"""Verifying a model against an OMS signature: who signed it, and is it unchanged."""
+"""Verifying a model against an OMS signature: who signed it, and is it unchanged.
+
+(Named ``signature`` so that ``chainward.integrity.verify`` stays the lock-file check.)
+"""
 
 from __future__ import annotations
 
