@@ -97,6 +97,7 @@ _TEXT_SUFFIXES = frozenset(
     }
 )
 _JSON_LIKE = frozenset({".json", ".jsonl"})
+_CONTAINERS = frozenset({"zip", "tar", "7z", "gzip", "bz2", "xz", "lzma", "zlib", "zstd", "lz4"})
 
 
 def _sniff(path: Path) -> str | None:
@@ -151,7 +152,9 @@ def _detector() -> Callable[[Path], str | None]:
             result = detect_format(path)
         except Exception:  # a detector failure must not hide the rest of the inventory
             return _sniff(path)
-        return None if result in (None, "", "unknown") else str(result)
+        if result in (None, "", "unknown") or result in _CONTAINERS:
+            return None  # a plain archive is not a model (a model inside one is named as such)
+        return str(result)
 
     return detect
 
