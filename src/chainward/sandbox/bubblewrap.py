@@ -48,9 +48,9 @@ class Stager:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self.binds: list[tuple[str, str]] = []
+        self.binds: list[tuple[str, str, bool]] = []
 
-    def stage(self, source: str) -> str:
+    def stage(self, source: str, *, writable: bool = False) -> str:
         """The path bubblewrap should bind from (a staging path when dropping root)."""
         if self.ws.uid is None:
             return source
@@ -59,7 +59,7 @@ class Stager:
             target.mkdir(mode=0o755)
         else:
             target.touch(mode=0o644)
-        self.binds.append((source, str(target)))
+        self.binds.append((source, str(target), writable))
         return str(target)
 
     def preexec(self) -> Callable[[], None] | None:
@@ -71,8 +71,8 @@ class Stager:
         def run() -> None:
             _linux.unshare(_linux.CLONE_NEWNS)
             _linux.make_private_mounts()
-            for source, target in binds:
-                _linux.bind(source, target, readonly=True)
+            for source, target, writable in binds:
+                _linux.bind(source, target, readonly=not writable)
             _linux.drop_to(uid, uid)
 
         return run
@@ -116,7 +116,7 @@ class BubblewrapBackend(Backend):
         scratch_bytes = policy.limits.scratch_mb * MiB
         argv += ["--size", str(scratch_bytes), "--perms", "0755", "--tmpfs", view.scratch]
         argv += ["--dir", view.home, "--dir", view.tmp]
-        argv += ["--bind", stager.stage(str(ws.out)), view.out]
+        argv += ["--bind", stager.stage(str(ws.out), writable=True), view.out]
         argv += ["--ro-bind", stager.stage(LIB_DIR), view.lib]
         argv += ["--ro-bind", stager.stage(str(ws.inputs)), view.inputs]
         argv += ["--remount-ro", "/", "--chdir", view.scratch]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import _compat_pickle
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -66,6 +67,13 @@ class Context:
 
 
 # --- classification tables ----------------------------------------------------------
+
+# events of one family with the same key are one finding (strace and audit hook agree)
+FAMILY = {
+    "exec": "exec", "python.exec": "exec", "network": "net", "python.network": "net",
+    "socket": "socket", "file.read": "read", "python.open": "read", "file.write": "write",
+    "python.write": "write",
+}
 
 _SENSITIVE = [
     (re.compile(p), label)
@@ -165,6 +173,12 @@ def dangerous_global(module: str, name: str) -> bool:
     return module.split(".")[0] in DANGEROUS_MODULES or (module, name) in DANGEROUS_NAMES
 
 
+def argv_key(argv: list[str], path: str = "") -> str:
+    """``id -u`` for both ``execve("/usr/bin/id", ["id", "-u"])`` and ``Popen(["id", "-u"])``."""
+    head = (argv[0] if argv else path).rsplit("/", 1)[-1]
+    return " ".join([head, *argv[1:]])
+
+
 def sensitive_label(path: str) -> str | None:
     for pattern, label in _SENSITIVE:
         if pattern.search(path):
@@ -196,34 +210,48 @@ def _q(text: str) -> str:
 # --- strace -----------------------------------------------------------------------------
 
 
-def _path_arg(call: Call) -> tuple[str | None, str]:
-    """The path a file syscall names, made absolute with ``-y``'s dirfd/cwd decoration."""
+_PLAIN_PATH_CALLS = {"open": 0, "creat": 0, "truncate": 0, "chmod": 0, "mkdir": 0,
+                     "unlink": 0, "rename": 1, "symlink": 1, "link": 1}
+_AT_PATH_CALLS = {"openat": (0, 1), "openat2": (0, 1), "mkdirat": (0, 1), "unlinkat": (0, 1),
+                  "fchmodat": (0, 1), "renameat": (2, 3), "renameat2": (2, 3),
+                  "linkat": (2, 3), "symlinkat": (1, 2)}
+
+
+def _join(base: str, path: str) -> str:
+    if path.startswith("/"):
+        return path
+    return base.rstrip("/") + "/" + path
+
+
+def _path_arg(call: Call, cwd: str) -> tuple[str | None, str]:
+    """The absolute path a file syscall names (dirfd and cwd resolved) and its flags."""
     args = call.args
-    if call.name in ("open", "creat", "truncate", "chmod", "mkdir", "unlink", "rename",
-                     "symlink", "link"):
-        index = 1 if call.name in ("symlink", "link") else 0
+    flags = ""
+    if call.name in _PLAIN_PATH_CALLS:
+        index = _PLAIN_PATH_CALLS[call.name]
+        base = cwd
+        if call.name == "open" and len(args) > 1:
+            flags = args[1]
+    elif call.name in _AT_PATH_CALLS:
+        dirfd_index, index = _AT_PATH_CALLS[call.name]
+        base = cwd
+        if dirfd_index < len(args):
+            deco = re.search(r"<(.*)>$", args[dirfd_index])
+            if deco:
+                base = deco.group(1)
+        if call.name in ("openat", "openat2") and len(args) > 2:
+            flags = args[2]
     else:
-        index = 3 if call.name in ("renameat", "renameat2", "linkat") else 1
-        if call.name == "symlinkat":
-            index = 2
+        return None, ""
     if index >= len(args):
         return None, ""
     path = decode_string(args[index])
     if path is None:
         return None, ""
-    if not path.startswith("/"):
-        base = None
-        if call.name not in ("open", "creat", "truncate", "chmod", "mkdir", "unlink", "rename",
-                             "symlink", "link") and args:
-            dirfd = re.search(r"<(.*)>$", args[0 if index == 1 else index - 1])
-            base = dirfd.group(1) if dirfd else None
-        resolved = call.ret_path
-        if resolved and call.name.startswith(("open", "creat")):
-            path = resolved
-        elif base:
-            path = base.rstrip("/") + "/" + path
-    return path, args[2] if call.name in ("openat", "openat2") and len(args) > 2 else (
-        args[1] if call.name == "open" and len(args) > 1 else "")
+    resolved = call.ret_path
+    if resolved and resolved.startswith("/") and call.name.startswith(("open", "creat")):
+        return resolved, flags
+    return _join(base, path), flags
 
 
 def _blocked(call: Call) -> bool:
@@ -238,7 +266,7 @@ class _Builder:
 
     def add(self, kind: str, detail: str, blocked: bool, *, forbidden: bool, key: str,
             source: str = "strace", **data: Any) -> None:
-        key = f"{kind}|{normalise(key, self.ctx)}"
+        key = f"{FAMILY.get(kind, kind)}|{normalise(key, self.ctx)}"
         seen = self.counts.get(key, 0)
         self.counts[key] = seen + 1
         if seen >= MAX_EVENTS_PER_KEY or len(self.events) >= MAX_EVENTS:
@@ -274,6 +302,7 @@ def trace_events(trace: Trace, ctx: Context, *, wrapper_execs: int = 1) -> list[
     if root is None:
         return []
     builder = _Builder(ctx)
+    cwd: dict[int, str] = {}
     started = False
     first_exec_done = False
     for rec in trace.records:
@@ -289,7 +318,8 @@ def trace_events(trace: Trace, ctx: Context, *, wrapper_execs: int = 1) -> list[
             if not first_exec_done and rec.pid == root and rec.name in ("execve", "execveat"):
                 first_exec_done = True
                 continue
-            _classify_call(rec, builder)
+            _track_cwd(rec, cwd, builder.ctx.view.scratch)
+            _classify_call(rec, builder, cwd.get(rec.pid, builder.ctx.view.scratch))
         elif isinstance(rec, SignalNote):
             _classify_signal(rec, builder)
         elif isinstance(rec, ExitNote) and rec.signal is not None:
@@ -298,6 +328,27 @@ def trace_events(trace: Trace, ctx: Context, *, wrapper_execs: int = 1) -> list[
                 builder.add("limit", f"process {rec.pid} killed: {limit} limit ({rec.signal})",
                             True, forbidden=True, key=f"killed {rec.signal}")
     return builder.summarise()
+
+
+def _track_cwd(call: Call, cwd: dict[int, str], default: str) -> None:
+    """Follow each process's working directory (relative paths in mkdir/chmod/... need it)."""
+    here = cwd.get(call.pid, default)
+    for arg in call.args[:1]:
+        deco = re.match(r"AT_FDCWD<(.*)>$", arg)
+        if deco:
+            here = cwd[call.pid] = deco.group(1)
+    if call.failed:
+        return
+    if call.name in ("clone", "clone3", "fork", "vfork") and call.child_pid is not None:
+        cwd[call.child_pid] = here
+    elif call.name == "chdir" and call.args:
+        target = decode_string(call.args[0])
+        if target:
+            cwd[call.pid] = os.path.normpath(_join(here, target))
+    elif call.name == "fchdir" and call.args:
+        deco = re.search(r"<(.*)>$", call.args[0])
+        if deco:
+            cwd[call.pid] = deco.group(1)
 
 
 def _classify_signal(rec: SignalNote, b: _Builder) -> None:
@@ -310,7 +361,7 @@ def _classify_signal(rec: SignalNote, b: _Builder) -> None:
               forbidden=True, key="SIGSYS")
 
 
-def _classify_call(call: Call, b: _Builder) -> None:  # noqa: C901 - one dispatch table
+def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - dispatch
     name = call.name
     if name in ("execve", "execveat"):
         if call.errno == "ENOENT":
@@ -322,8 +373,8 @@ def _classify_call(call: Call, b: _Builder) -> None:  # noqa: C901 - one dispatc
         detail = f"{path} {json.dumps(argv)}"
         if call.failed:
             detail += f" -> {call.errno}"
-        b.add("exec", detail, _blocked(call), forbidden=True,
-              key=f"{path.rsplit('/', 1)[-1]} {' '.join(argv[1:])}", path=path, argv=argv)
+        b.add("exec", detail, _blocked(call), forbidden=True, key=argv_key(argv, path),
+              path=path, argv=argv)
         return
     if name in ("clone", "clone3", "fork", "vfork"):
         flags = call.args[0] if call.args else ""
@@ -389,13 +440,13 @@ def _classify_call(call: Call, b: _Builder) -> None:  # noqa: C901 - one dispatc
         b.add("memfd", f"memfd_create({', '.join(call.args)})", _blocked(call), forbidden=False,
               key="memfd")
         return
-    if name == "personality":
+    if name in ("personality", "chdir", "fchdir"):
         return
-    _classify_file(call, b)
+    _classify_file(call, b, cwd)
 
 
-def _classify_file(call: Call, b: _Builder) -> None:
-    path, flags = _path_arg(call)
+def _classify_file(call: Call, b: _Builder, cwd: str) -> None:
+    path, flags = _path_arg(call, cwd)
     if not path:
         return
     name = call.name
@@ -457,14 +508,15 @@ def _audit_event(rec: dict[str, Any], ctx: Context) -> Iterator[Event]:
             exe = text[0] if text else "?"
             argv = args[1] if len(args) > 1 and isinstance(args[1], list) else text[1:2]
             detail = f"{event} {exe} {json.dumps([str(a) for a in argv])}"
-            key = " ".join(str(a) for a in argv) or exe
-        yield Event("python.exec", detail, ctx.lockdown, True, key=f"{event} {key}")
+            key = argv_key([str(a) for a in argv], exe)
+        yield Event("python.exec", detail, ctx.lockdown, True, key=key)
     elif event in ("os.fork", "os.forkpty"):
         yield Event("python.exec", event, ctx.lockdown, True, key=event)
     elif event in ("socket.connect", "socket.bind", "socket.sendto") and len(text) >= 2:
-        addr = text[1]
-        unix = addr.startswith("/") or addr.startswith("'/") or addr.startswith("b'")
-        yield Event("python.network", f"{event} {addr}", True, not unix, key=f"{event} {addr}")
+        addr = _py_address(args[1])
+        unix = not isinstance(args[1], list)
+        verb = event.split(".", 1)[1]
+        yield Event("python.network", f"{event} {addr}", True, not unix, key=f"{verb} {addr}")
     elif event == "socket.getaddrinfo" and text:
         yield Event("python.network", f"getaddrinfo {text[0]}:{text[1] if len(text) > 1 else ''}",
                     True, True, key=f"getaddrinfo {text[0]}")
@@ -476,10 +528,18 @@ def _audit_event(rec: dict[str, Any], ctx: Context) -> Iterator[Event]:
         if label and not writing:
             yield Event("python.open", f"open {path} ({label})", False, True, key=path)
         elif writing and path.startswith("/") and not path.startswith(ctx.write_ok()):
-            yield Event("python.open", f"open {path} for writing outside scratch", False, True,
-                        key=f"w {path}")
+            yield Event("python.write", f"open {path} for writing outside scratch", False, True,
+                        key=f"write {path}")
     elif event == "ctypes.dlopen" and text:
         yield Event("python.native", f"ctypes.dlopen {text[0]}", False, False, key=text[0])
+
+
+def _py_address(value: Any) -> str:
+    if isinstance(value, list) and len(value) >= 2:
+        host, port = str(value[0]), value[1]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    text = str(value)
+    return f"unix:{text}" if text.startswith("/") else text
 
 
 def limit_events(rc: int | None, timed_out: bool, policy: Policy, stderr: str,

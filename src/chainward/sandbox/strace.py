@@ -24,7 +24,7 @@ TRACED_SYSCALLS = (
     "kill", "tkill", "tgkill", "ptrace", "mount", "umount2", "unshare", "setns", "bpf",
     "init_module", "finit_module", "keyctl", "process_vm_readv", "process_vm_writev",
     "perf_event_open", "io_uring_setup", "pivot_root", "chroot", "memfd_create",
-    "personality",
+    "personality", "chdir", "fchdir",
 )
 
 STRING_LIMIT = 512

@@ -43,9 +43,33 @@ def _pick_loader(path, requested):
     return "joblib"
 
 
+def _torch_zip_without_torch(path):
+    """A torch checkpoint's pickle, unpickled with tensor storages stubbed out."""
+    import pickle
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        name = next(n for n in zf.namelist() if n.endswith("data.pkl"))
+        data = zf.read(name)
+
+    class _Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return None
+
+    import io
+
+    def run():
+        return _Unpickler(io.BytesIO(data)).load()
+
+    return run
+
+
 def _load(loader, path):
     if loader == "torch":
-        import torch
+        try:
+            import torch
+        except ImportError:
+            return _torch_zip_without_torch(path)
 
         def run():
             return torch.load(path, map_location="cpu", weights_only=False)

@@ -13,7 +13,7 @@ _DIR = os.environ.get("CHAINWARD_AUDIT_DIR")
 _EVENTS = frozenset({
     "pickle.find_class", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.system",
     "os.spawn", "os.fork", "os.forkpty", "socket.connect", "socket.bind", "socket.sendto",
-    "socket.getaddrinfo", "open", "ctypes.dlopen",
+    "socket.getaddrinfo", "open",
 })
 _HINTS = (".ssh", ".aws", ".gnupg", "shadow", "credential", "token", "secret", "wallet",
           "canary", ".netrc", ".pypirc", ".kube", ".docker", "Login Data", "Cookies",
