@@ -290,6 +290,14 @@ def build_document(content: SbomContent, *, deterministic: bool = False) -> Docu
                     comment="trained on (model card)",
                 )
             )
+    for item in packages:
+        # NOASSERTION rather than absent: SPDX 2.2 consumers require these fields
+        if item.license_concluded is None:
+            item.license_concluded = SpdxNoAssertion()
+        if item.license_declared is None:
+            item.license_declared = SpdxNoAssertion()
+        if item.copyright_text is None:
+            item.copyright_text = SpdxNoAssertion()
     return Document(creation_info=info, packages=packages, relationships=relationships)
 
 

@@ -33,10 +33,15 @@ def test_packages_graph_and_scopes(sample_inventory: Inventory) -> None:
     deps = {d["ref"]: set(d.get("dependsOn", [])) for d in doc["dependencies"]}
     # direct dependencies hang off the root, transitive ones off their parents
     assert doc["metadata"]["component"]["bom-ref"] == "root"
-    assert {"pkg:pypi/requests@2.31.0", "pkg:pypi/numpy@1.26.4", "pkg:pypi/pytest@8.0.0"} <= deps["root"]
+    assert {"pkg:pypi/requests@2.31.0", "pkg:pypi/numpy@1.26.4", "pkg:pypi/pytest@8.0.0"} <= deps[
+        "root"
+    ]
     assert "pkg:pypi/urllib3@2.2.1" not in deps["root"]
     assert deps["pkg:pypi/requests@2.31.0"] == {
-        "pkg:pypi/urllib3@2.2.1", "pkg:pypi/idna@3.6", "pkg:pypi/charset-normalizer@3.3.2"}
+        "pkg:pypi/urllib3@2.2.1",
+        "pkg:pypi/idna@3.6",
+        "pkg:pypi/charset-normalizer@3.3.2",
+    }
 
 
 def test_models_with_hashes_and_model_card(sample_inventory: Inventory) -> None:
@@ -72,8 +77,13 @@ def test_hf_cache_snapshot_gives_purl_and_reference(
     snap.mkdir(parents=True)
     source = Path(sample_inventory.models[1].path)
     (snap / "model.safetensors").write_bytes(source.read_bytes())
-    inventory = Inventory(models=(ModelArtifact(str(snap / "model.safetensors"), "safetensors",
-                                                source.stat().st_size, None),))
+    inventory = Inventory(
+        models=(
+            ModelArtifact(
+                str(snap / "model.safetensors"), "safetensors", source.stat().st_size, None
+            ),
+        )
+    )
     doc = _json(inventory)
     model = next(c for c in doc["components"] if c["type"] == "machine-learning-model")
     assert model["name"] == "acme/tiny-clf" and model["version"] == rev
@@ -86,13 +96,17 @@ def test_hf_cache_snapshot_gives_purl_and_reference(
 def test_deterministic_output_is_reproducible(sample_inventory: Inventory) -> None:
     content = build_content(sample_inventory, SUBJECT)
     first = render(content, SbomFormat.CYCLONEDX_JSON, deterministic=True)
-    second = render(build_content(sample_inventory, SUBJECT), SbomFormat.CYCLONEDX_JSON,
-                    deterministic=True)
+    second = render(
+        build_content(sample_inventory, SUBJECT), SbomFormat.CYCLONEDX_JSON, deterministic=True
+    )
     assert first == second
     doc = json.loads(first)
     assert "timestamp" not in doc["metadata"]
-    other = render(build_content(Inventory(sample_inventory.components[:2]), SUBJECT),
-                   SbomFormat.CYCLONEDX_JSON, deterministic=True)
+    other = render(
+        build_content(Inventory(sample_inventory.components[:2]), SUBJECT),
+        SbomFormat.CYCLONEDX_JSON,
+        deterministic=True,
+    )
     assert json.loads(other)["serialNumber"] != doc["serialNumber"]
     xml_a = render(content, SbomFormat.CYCLONEDX_XML, deterministic=True)
     assert xml_a == render(content, SbomFormat.CYCLONEDX_XML, deterministic=True)
@@ -114,11 +128,22 @@ def test_xml_is_schema_valid_with_model_card(sample_inventory: Inventory) -> Non
 
 def test_vulnerabilities_with_vex_analysis(sample_inventory: Inventory) -> None:
     vulns = [
-        Vulnerability("GHSA-9wx4-h78v-vm56", "pkg:pypi/requests@2.31.0",
-                      aliases=("CVE-2024-35195",), severity="medium", summary="cert verify",
-                      fix_versions=("2.32.0",), source_url="https://osv.dev/vulnerability/x"),
-        Vulnerability("PYSEC-2024-1", "pkg:pypi/numpy@1.26.4", severity="high",
-                      suppressed=True, suppression_reason="not reachable"),
+        Vulnerability(
+            "GHSA-9wx4-h78v-vm56",
+            "pkg:pypi/requests@2.31.0",
+            aliases=("CVE-2024-35195",),
+            severity="medium",
+            summary="cert verify",
+            fix_versions=("2.32.0",),
+            source_url="https://osv.dev/vulnerability/x",
+        ),
+        Vulnerability(
+            "PYSEC-2024-1",
+            "pkg:pypi/numpy@1.26.4",
+            severity="high",
+            suppressed=True,
+            suppression_reason="not reachable",
+        ),
         Vulnerability("PYSEC-0000-0", "pkg:pypi/not-in-inventory@1"),
     ]
     doc = _json(sample_inventory, vulns=vulns)
@@ -130,6 +155,7 @@ def test_vulnerabilities_with_vex_analysis(sample_inventory: Inventory) -> None:
     assert reported["recommendation"] == "Upgrade to 2.32.0"
     assert "analysis" not in reported
     assert by_id["PYSEC-2024-1"]["analysis"] == {"state": "not_affected", "detail": "not reachable"}
-    text = render(build_content(sample_inventory, SUBJECT, vulnerabilities=vulns),
-                  SbomFormat.CYCLONEDX_XML)
+    text = render(
+        build_content(sample_inventory, SUBJECT, vulnerabilities=vulns), SbomFormat.CYCLONEDX_XML
+    )
     assert_valid_cyclonedx_xml(text)
