@@ -72,7 +72,23 @@ def _product(ref: Any) -> Product | None:
     return Product(canonical_name(unquote(name.rsplit("/", 1)[-1])), unquote(version) or None)
 
 
+def _component_purls(components: Any, out: dict[str, str], depth: int = 0) -> dict[str, str]:
+    if depth > 50 or not isinstance(components, list):
+        return out
+    for component in components:
+        if isinstance(component, dict):
+            ref, purl = component.get("bom-ref"), component.get("purl")
+            if isinstance(ref, str) and isinstance(purl, str):
+                out[ref] = purl
+            _component_purls(component.get("components"), out, depth + 1)
+    return out
+
+
 def _cyclonedx(data: dict[str, Any], source: str) -> list[VexStatement]:
+    purls = _component_purls(data.get("components"), {})
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict):
+        _component_purls([metadata.get("component")], purls)
     out = []
     for vuln in data.get("vulnerabilities") or ():
         if not isinstance(vuln, dict) or not isinstance(vuln.get("id"), str):
@@ -83,8 +99,13 @@ def _cyclonedx(data: dict[str, Any], source: str) -> list[VexStatement]:
                 ids.add(ref["id"].upper())
         analysis = vuln.get("analysis") if isinstance(vuln.get("analysis"), dict) else {}
         products = [
-            p for p in (_product(a.get("ref")) for a in vuln.get("affects") or ()
-                        if isinstance(a, dict)) if p
+            p
+            for p in (
+                _product(purls.get(str(a.get("ref")), a.get("ref")))
+                for a in vuln.get("affects") or ()
+                if isinstance(a, dict)
+            )
+            if p
         ]
         out.append(
             VexStatement(
