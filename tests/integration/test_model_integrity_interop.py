@@ -123,7 +123,7 @@ def test_chainward_key_signatures_verify_with_model_signing(
         _ms_hashing(ms_name, shard)
     ).verify(model, sig)
     (model / "model.safetensors").write_bytes(b"tampered")
-    with pytest.raises(ValueError, match="model.safetensors"):
+    with pytest.raises(ValueError, match=r"model\.safetensors"):
         ms.verifying.Config().use_elliptic_key_verifier(public_key=pub).set_hashing_config(
             _ms_hashing(ms_name, shard)
         ).verify(model, sig)
