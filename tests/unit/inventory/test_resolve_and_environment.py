@@ -1,0 +1,152 @@
+"""--resolve through pip's resolver and installed environments, on real wheels (no network)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chainward.inventory import InventoryError, collect
+from chainward.inventory.requirements import read_requirements
+from chainward.inventory.resolve import pip_report
+from chainward.records import Scope
+from tests.unit.inventory.wheels import wheelhouse
+
+
+@pytest.fixture
+def offline_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """pip configured (as a user would) to install only from a local wheelhouse."""
+    house = wheelhouse(tmp_path / "wheelhouse")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(house))
+    return house
+
+
+def test_resolve_gives_exact_transitive_set(offline_index: Path, tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("cw-app[fast]>=1.0\n")
+    unresolved = collect([req])
+    assert [c.version for c in unresolved.components] == [None] and unresolved.skipped
+    inv = collect([req], resolve=True, platform="linux")
+    comps = {c.name: c for c in inv.components}
+    assert {n: c.version for n, c in comps.items()} == {
+        "cw-app": "1.0",
+        "cw-lib": "1.1",
+        "cw-base": "2.0",
+        "cw-extra": "1.0",
+    }
+    assert comps["cw-app"].scope is Scope.DIRECT
+    assert comps["cw-app"].source is not None and comps["cw-app"].source.line == 1
+    assert comps["cw-base"].scope is Scope.TRANSITIVE
+    assert comps["cw-base"].path == ("cw-app", "cw-lib", "cw-base")
+    assert comps["cw-extra"].path == ("cw-app", "cw-extra")
+    assert all(c.hashes for c in inv.components)
+    assert inv.skipped == ()
+
+
+def test_resolve_failure_is_one_clean_error(offline_index: Path, tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("cw-lib>=5\n")
+    with pytest.raises(InventoryError, match="pip could not resolve"):
+        collect([req], resolve=True)
+
+
+def test_pinned_requirements_match_what_pip_would_install(
+    offline_index: Path, tmp_path: Path
+) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        "cw-lib==1.0\n"
+        'cw-win==1.0 ; sys_platform == "win32"\n'
+        'cw-extra==1.0 ; python_version >= "3.8"\n'
+        "-c constraints.txt\ncw-tool\n"
+    )
+    (tmp_path / "constraints.txt").write_text("cw-tool==0.5\ncw-base==2.0\n")
+    ours = {c.name: c.version for c in read_requirements(req).components}
+    report = pip_report(["--no-deps", "-r", str(req)], what=str(req))
+    pips = {i["metadata"]["name"]: i["metadata"]["version"] for i in report["install"]}
+    assert ours == pips == {"cw-lib": "1.0", "cw-extra": "1.0", "cw-tool": "0.5"}
+
+
+def make_venv(tmp_path: Path, house: Path, *packages: str) -> Path:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+            str(house),
+            "--target",
+            site,
+            *packages,
+        ],
+        check=True,
+    )
+    return python
+
+
+def test_other_interpreter_with_manifest(offline_index: Path, tmp_path: Path) -> None:
+    python = make_venv(tmp_path, offline_index, "cw-app[fast]", "cw-tool")
+    req = tmp_path / "requirements.txt"
+    req.write_text("cw-app[fast]==1.0\nmissing-pkg==1.0\n")
+    inv = collect([req], python=str(python))
+    comps = {c.name: c for c in inv.components}
+    assert {n: c.version for n, c in comps.items()} == {
+        "cw-app": "1.0",
+        "cw-lib": "1.1",
+        "cw-base": "2.0",
+        "cw-extra": "1.0",
+        "cw-tool": "0.5",
+    }
+    assert comps["cw-app"].scope is Scope.DIRECT
+    assert comps["cw-base"].scope is Scope.TRANSITIVE
+    assert comps["cw-base"].path == ("cw-app", "cw-lib", "cw-base")
+    assert comps["cw-tool"].scope is Scope.DIRECT  # installed, undeclared, nothing needs it
+    assert comps["cw-lib"].requires == ("cw-base",)
+    assert comps["cw-app"].source is not None and "dist-info" in comps["cw-app"].source.file
+    assert [s.entry for s in inv.skipped] == ["missing-pkg"]
+
+
+def test_other_interpreter_without_manifest_uses_roots(offline_index: Path, tmp_path: Path) -> None:
+    python = make_venv(tmp_path, offline_index, "cw-lib")
+    comps = {c.name: c for c in collect(python=str(python)).components}
+    assert comps["cw-lib"].scope is Scope.DIRECT
+    assert comps["cw-base"].scope is Scope.TRANSITIVE
+
+
+def test_running_interpreter() -> None:
+    comps = {c.name: c for c in collect(env=True).components}
+    import packaging
+
+    assert comps["packaging"].version == packaging.__version__
+    assert comps["pytest"].scope in (Scope.DIRECT, Scope.TRANSITIVE)
+
+
+@pytest.mark.parametrize("python", ["/nonexistent/python", os.devnull])
+def test_bad_interpreter(python: str) -> None:
+    with pytest.raises(InventoryError):
+        collect(python=python)
+
+
+def test_interpreter_that_fails(tmp_path: Path) -> None:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho boom >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(InventoryError, match="boom"):
+        collect(python=str(fake))
