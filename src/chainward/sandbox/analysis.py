@@ -6,6 +6,7 @@ the policy forbids, after the benign baseline), and the exit status.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from chainward.sandbox.policy import Policy, TraceMode
 from chainward.sandbox.runner import RunResult, run
 
 LOADERS = ("auto", "torch", "pickle", "joblib", "numpy")
+_NOT_FOUND = re.compile(r"(bwrap: execvp|can't execute|No such file or directory).*$", re.M)
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar")
 
 
@@ -201,6 +203,9 @@ def run_command(argv: Sequence[str], *, backend: str = "auto",
     if not argv:
         raise InputError("no command given (usage: chainward sandbox run -- CMD ...)")
     res = run(list(argv), policy or Policy(), backend=backend)
+    if res.exit_status in (1, 127) and not res.events and _NOT_FOUND.search(res.stderr):
+        raise InputError(f"command not found inside the sandbox: {argv[0]} "
+                         "(give an absolute path, and --ro to make it visible)")
     subject = " ".join(argv)
     findings = to_findings(res.events, subject)
     return Analysis(res.backend, subject, res.events, findings, res.exit_status, res.warnings,

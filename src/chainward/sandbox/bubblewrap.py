@@ -11,6 +11,7 @@ then runs bubblewrap, which binds from the staging directories.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -37,6 +38,7 @@ def sandbox_env(view: View, policy: Policy) -> dict[str, str]:
         "USER": "sandbox",
     }
     if policy.python:
+        env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
         env["PYTHONPATH"] = f"{view.lib}/entry/site"
         env["CHAINWARD_AUDIT_DIR"] = view.out
     env.update(dict(policy.extra_env))

@@ -277,9 +277,9 @@ class _Builder:
         out = list(self.events)
         for key, count in self.counts.items():
             if count > MAX_EVENTS_PER_KEY:
-                kind = key.split("|", 1)[0]
                 sample = next(e for e in self.events if e.key == key)
-                out.append(Event(kind, f"{count - MAX_EVENTS_PER_KEY} more like: {sample.detail}",
+                out.append(Event(sample.kind,
+                                 f"{count - MAX_EVENTS_PER_KEY} more like: {sample.detail}",
                                  sample.blocked, sample.forbidden, sample.source, key,
                                  {"repeat": count}))
         return out
@@ -377,7 +377,7 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - d
               path=path, argv=argv)
         return
     if name in ("clone", "clone3", "fork", "vfork"):
-        flags = call.args[0] if call.args else ""
+        flags = " ".join(call.args[:2])
         if name in ("clone", "clone3") and "CLONE_THREAD" in flags:
             return
         if "CLONE_UNTRACED" in flags:
@@ -401,7 +401,10 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - d
             detail = f"socket({', '.join(call.args)})"
             if call.failed:
                 detail += f" -> {call.errno}"
-            b.add("socket", detail, _blocked(call), forbidden=True, key=f"socket {family}")
+            # a created socket goes nowhere by itself (connect carries the address); a
+            # socket the lockdown refused is the only trace of the attempt
+            b.add("socket", detail, _blocked(call), forbidden=call.failed,
+                  key=f"socket {family}")
         return
     if name in ("connect", "bind", "sendto", "sendmsg"):
         addr_text = call.args[1] if name in ("connect", "bind", "sendmsg") and len(call.args) > 1 \
@@ -439,6 +442,11 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - d
     if name == "memfd_create":
         b.add("memfd", f"memfd_create({', '.join(call.args)})", _blocked(call), forbidden=False,
               key="memfd")
+        return
+    if name in ("mmap", "brk"):
+        if call.errno == "ENOMEM":
+            b.add("limit", f"memory limit reached: {name}({', '.join(call.args[:2])}) -> ENOMEM",
+                  True, forbidden=True, key="memory")
         return
     if name in ("personality", "chdir", "fchdir"):
         return
@@ -511,7 +519,7 @@ def _audit_event(rec: dict[str, Any], ctx: Context) -> Iterator[Event]:
             key = argv_key([str(a) for a in argv], exe)
         yield Event("python.exec", detail, ctx.lockdown, True, key=key)
     elif event in ("os.fork", "os.forkpty"):
-        yield Event("python.exec", event, ctx.lockdown, True, key=event)
+        yield Event("python.exec", event, ctx.lockdown, ctx.lockdown, key=event)
     elif event in ("socket.connect", "socket.bind", "socket.sendto") and len(text) >= 2:
         addr = _py_address(args[1])
         unix = not isinstance(args[1], list)

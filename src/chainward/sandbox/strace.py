@@ -32,8 +32,11 @@ STRING_LIMIT = 512
 
 def strace_argv(strace: str, log: str, mode: TraceMode) -> list[str]:
     """The observer's command line; the sandbox's own argv follows it."""
+    traced = list(TRACED_SYSCALLS)
+    if mode is TraceMode.FULL:
+        traced += ["mmap"]  # ENOMEM shows a memory limit hit; every syscall stops anyway
     argv = [strace, "-f", "-q", "-tt", "-y", "-s", str(STRING_LIMIT), "--decode-pids=pidns",
-            "-e", "trace=" + ",".join(TRACED_SYSCALLS), "-o", log]
+            "-e", "trace=" + ",".join(traced), "-o", log]
     if mode is TraceMode.FAST:
         argv.append("--seccomp-bpf")
     return [*argv, "--"]
