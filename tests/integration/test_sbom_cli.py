@@ -37,8 +37,9 @@ def test_project_with_models_cyclonedx_json(project: Path) -> None:
     card = models["sentiment"]["modelCard"]["modelParameters"]
     assert card["task"] == "text-classification"
     assert card["modelArchitecture"] == "DistilBertForSequenceClassification"
-    weights = next(f for f in models["sentiment"]["components"]
-                   if f["name"].endswith("model.safetensors"))
+    weights = next(
+        f for f in models["sentiment"]["components"] if f["name"].endswith("model.safetensors")
+    )
     import hashlib
 
     digest = hashlib.sha256((project / "models/sentiment/model.safetensors").read_bytes())
@@ -75,12 +76,12 @@ def test_sbom_in_sbom_out_round_trip(project: Path, tmp_path: Path) -> None:
     spdx.write_text(converted.stdout)
     original, again = read_sbom(cdx), read_sbom(spdx)
     assert {(c.name, c.version, c.scope) for c in again.components} == {
-        (c.name, c.version, c.scope) for c in original.components}
+        (c.name, c.version, c.scope) for c in original.components
+    }
     assert {m.sha256 for m in again.models} == {m.sha256 for m in original.models}
     listed = run_cli("inventory", str(cdx), "--format", "json")
     assert listed.code == 0, listed.stderr
-    assert {c["name"] for c in listed.json()["components"]} == {
-        c.name for c in original.components}
+    assert {c["name"] for c in listed.json()["components"]} == {c.name for c in original.components}
 
 
 def test_with_vulns_and_suppression(project: Path, tmp_path: Path) -> None:
@@ -92,8 +93,7 @@ def test_with_vulns_and_suppression(project: Path, tmp_path: Path) -> None:
     on_requests = [v for v in vulns if v["affects"] == [{"ref": "pkg:pypi/requests@2.31.0"}]]
     assert on_requests, "requests 2.31.0 has published advisories in the bundled snapshot"
     target = on_requests[0]["id"]
-    suppressed = run_cli("sbom", str(project), "--with-vulns", "--db", str(db),
-                         "--ignore", target)
+    suppressed = run_cli("sbom", str(project), "--with-vulns", "--db", str(db), "--ignore", target)
     assert suppressed.code == 0, suppressed.stderr
     after = {v["id"]: v for v in assert_valid_cyclonedx_json(suppressed.stdout)["vulnerabilities"]}
     assert after[target]["analysis"]["state"] == "not_affected"
