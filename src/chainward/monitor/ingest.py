@@ -37,7 +37,7 @@ def parse_json(body: bytes) -> Any:
     if not body.strip():
         raise UploadError("the request body is empty: send a CycloneDX, SPDX or inventory JSON")
     try:
-        return json.loads(body)
+        return json.loads(body.decode("utf-8-sig"))
     except RecursionError:
         raise UploadError("the JSON document is nested too deeply") from None
     except UnicodeDecodeError:
