@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -40,8 +40,6 @@ def test_project_with_models_cyclonedx_json(project: Path) -> None:
     weights = next(
         f for f in models["sentiment"]["components"] if f["name"].endswith("model.safetensors")
     )
-    import hashlib
-
     digest = hashlib.sha256((project / "models/sentiment/model.safetensors").read_bytes())
     assert weights["hashes"] == [{"alg": "SHA-256", "content": digest.hexdigest()}]
     assert [c["name"] for c in doc["components"] if c["type"] == "data"] == ["stanfordnlp/sst2"]
