@@ -105,7 +105,6 @@ _SENSITIVE = [
         (r"/\.config/solana/id\.json|/\.local/share/io\.parity", "cryptocurrency wallet"),
         (r"/\.env$", "environment secrets file"),
         (r"^/proc/(?!self/|thread-self/)\d+/(environ|mem|maps|cmdline)$", "another process"),
-        (r"^/proc/1/", "the init process"),
     )
 ]
 
@@ -249,7 +248,8 @@ def _path_arg(call: Call, cwd: str) -> tuple[str | None, str]:
     if path is None:
         return None, ""
     resolved = call.ret_path
-    if resolved and resolved.startswith("/") and call.name.startswith(("open", "creat")):
+    if resolved and resolved.startswith("/") and call.name.startswith(("open", "creat")) \
+            and not path.startswith("/proc/"):
         return resolved, flags
     return _join(base, path), flags
 

@@ -132,7 +132,10 @@ def run(
         return _run_in(ws, chosen, command, policy, trace_mode, inputs, context, warnings,
                        caps.strace)
     finally:
-        workspace.remove(ws)
+        if os.environ.get("CHAINWARD_SANDBOX_KEEP"):
+            warnings.append(f"kept the sandbox workspace {ws.root} (CHAINWARD_SANDBOX_KEEP)")
+        else:
+            workspace.remove(ws)
 
 
 def _run_in(ws: Workspace, chosen: Any, command: Any, policy: Policy, trace_mode: TraceMode,
