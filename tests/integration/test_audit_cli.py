@@ -75,16 +75,26 @@ def test_ignore_option_and_ignore_file(db: Path, tmp_path: Path) -> None:
     assert ids == {"PYSEC-2021-142"}  # the expired rule is not applied
     assert "EXPIRED IGNORE" in result.stderr and "GHSA-8q59-q68h-6hv4" in result.stderr
     assert result.json()["summary"]["expired_ignores"][0]["id"] == "GHSA-8q59-q68h-6hv4"
-    both = audit(db, "-r", str(req), "--ignore-file", str(ignore),
-                 "--ignore", "PYSEC-2021-142", "-f", "json")
+    both = audit(
+        db, "-r", str(req), "--ignore-file", str(ignore), "--ignore", "PYSEC-2021-142", "-f", "json"
+    )
     assert both.code == 0 and both.json()["dependencies"][0]["vulns"] == []
 
 
 def test_vex_documents_suppress_not_affected(db: Path, tmp_path: Path) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text("jinja2==2.10\npyyaml==5.3\n")
-    result = audit(db, "-r", str(req), "--vex", str(asset("audit", "cyclonedx-vex.json")),
-                   "--vex", str(asset("audit", "openvex.json")), "-f", "json")
+    result = audit(
+        db,
+        "-r",
+        str(req),
+        "--vex",
+        str(asset("audit", "cyclonedx-vex.json")),
+        "--vex",
+        str(asset("audit", "openvex.json")),
+        "-f",
+        "json",
+    )
     doc = result.json()
     ids = {v["id"] for d in doc["dependencies"] for v in d["vulns"]}
     assert "PYSEC-2021-66" not in ids  # CVE-2020-28493 not_affected (CycloneDX)

@@ -49,7 +49,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         srv = self.server
         srv.requests.append(dict(self.headers))
         if srv.mode == "error":
@@ -120,14 +120,14 @@ def test_update_then_not_modified(server: ExportServer, db: Path) -> None:
     assert second.json()["modified"] is False
     assert server.requests[-1].get("If-None-Match") == server.etag
     assert server.requests[-1].get("If-Modified-Since") == "Tue, 15 Oct 2024 00:00:00 GMT"
-    forced = run_cli("db", "update", "--url", server.url, "--db", str(db), "--force",
-                     "--format", "json")
+    forced = run_cli(
+        "db", "update", "--url", server.url, "--db", str(db), "--force", "--format", "json"
+    )
     assert forced.json()["import"]["unchanged"] == 24
 
 
 @pytest.mark.parametrize("mode", ["stall", "drop", "error", "garbage"])
-def test_failed_downloads_leave_the_old_database(server: ExportServer, db: Path,
-                                                 mode: str) -> None:
+def test_failed_downloads_leave_the_old_database(server: ExportServer, db: Path, mode: str) -> None:
     server.mode = mode
     result = run_cli("db", "update", "--url", server.url, "--db", str(db), "--timeout", "1")
     assert result.code == 2
@@ -144,7 +144,9 @@ def _spawn_update(url: str, db: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.Popen(
         [sys.executable, "-m", "chainward", "db", "update", "--url", url, "--db", str(db)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

@@ -14,11 +14,11 @@ from datetime import date, datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
+from chainward.audit.ignore import IgnoreRule
+from chainward.audit.vex import VexStatement
 from chainward.records import Component, Finding, Inventory, Location, Severity, Skipped
 from chainward.vulndb.interface import Advisory, AdvisoryStore, StoreMetadata
 from chainward.vulndb.match import advisory_affects, fix_versions, parse_pep440
-from chainward.audit.ignore import IgnoreRule
-from chainward.audit.vex import VexStatement
 
 # Unrated advisories count as medium for --fail-on: most PYSEC records carry no score,
 # and treating them as harmless would let real vulnerabilities pass a gate.
@@ -116,16 +116,24 @@ class AuditResult:
             "vulnerable_dependencies": len(self.vulnerable),
             "vulnerabilities": sum(1 for v in vulns if not v.malicious),
             "malicious": sorted(
-                {f"{d.component.name}=={d.component.version}" for d in self.dependencies
-                 for v in d.vulns if v.malicious}
+                {
+                    f"{d.component.name}=={d.component.version}"
+                    for d in self.dependencies
+                    for v in d.vulns
+                    if v.malicious
+                }
             ),
             "fixable": sum(1 for d in self.vulnerable if d.fix_version),
             "by_severity": by_severity,
             "skipped": [{"entry": s.entry, "reason": s.reason} for s in self.skipped],
             "suppressed": [s.to_json() for s in self.suppressed],
             "expired_ignores": [
-                {"id": r.id, "reason": r.reason, "expires": r.expires.isoformat() if r.expires
-                 else None, "source": r.source}
+                {
+                    "id": r.id,
+                    "reason": r.reason,
+                    "expires": r.expires.isoformat() if r.expires else None,
+                    "source": r.source,
+                }
                 for r in self.expired_ignores
             ],
             "database": database,
@@ -292,8 +300,7 @@ def audit(
         candidates = advisories.get((component.ecosystem, component.name), [])
         if component.ecosystem == "PyPI" and parse_pep440(version) is None:
             warnings.append(
-                f"{component.name} {version}: not a PEP 440 version; matched by exact "
-                "string only"
+                f"{component.name} {version}: not a PEP 440 version; matched by exact string only"
             )
         matched = [a for a in candidates if advisory_affects(a, version)]
         kept: list[Vulnerability] = []

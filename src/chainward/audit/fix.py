@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,11 +65,17 @@ def _name_pattern(name: str) -> str:
 
 def _pin_regex(name: str, version: str) -> re.Pattern[str]:
     return re.compile(
-        r"(?<![\w.-])(?P<head>" + _name_pattern(name) + r"\s*(?:\[[^\]]*\])?\s*===?\s*)"
+        r"(?<![\w.-])(?P<head>"
+        + _name_pattern(name)
+        + r"\s*(?:\[[^\]]*\])?\s*===?\s*)"
         + re.escape(version)
         + r"(?![\w.+!-])",
         re.IGNORECASE,
     )
+
+
+def _replacement(new: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: match["head"] + new
 
 
 def _is_lock(path: Path) -> bool:
@@ -84,7 +90,7 @@ def _rewrite_requirements(text: str, pin: re.Pattern[str], new: str) -> tuple[st
         if line.lstrip().startswith("#"):
             out.append(line)
             continue
-        code, n = pin.subn(lambda m: m["head"] + new, code)
+        code, n = pin.subn(_replacement(new), code)
         count += n
         out.append(code + hash_sign + comment)
     return "".join(out), count
@@ -100,15 +106,19 @@ def plan_fixes(results: Sequence[DependencyResult], *, base: Path | None = None)
         if not result.vulns:
             continue
         if any(v.malicious for v in result.vulns):
-            warnings.append(f"{component.name} {component.version} is a known-malicious "
-                            "release: remove it, there is no fixed version")
+            warnings.append(
+                f"{component.name} {component.version} is a known-malicious "
+                "release: remove it, there is no fixed version"
+            )
             continue
         if result.fix_version is None:
             warnings.append(f"{component.name} {component.version}: no fixed version known")
             continue
         if component.source is None or component.version is None:
-            warnings.append(f"{component.name}: declaring file unknown, fix by hand "
-                            f"(upgrade to {result.fix_version})")
+            warnings.append(
+                f"{component.name}: declaring file unknown, fix by hand "
+                f"(upgrade to {result.fix_version})"
+            )
             continue
         path = Path(component.source.file)
         path = path if path.is_absolute() else base / path
@@ -131,7 +141,7 @@ def plan_fixes(results: Sequence[DependencyResult], *, base: Path | None = None)
         for change in dict.fromkeys(changes):
             pin = _pin_regex(change.name, change.old)
             if path.name.lower() == "pyproject.toml":
-                after, count = pin.subn(lambda m, c=change: m["head"] + c.new, after)
+                after, count = pin.subn(_replacement(change.new), after)
             else:
                 after, count = _rewrite_requirements(after, pin, change.new)
             if count:
@@ -139,8 +149,10 @@ def plan_fixes(results: Sequence[DependencyResult], *, base: Path | None = None)
                 if "--hash" in after:
                     warnings.append(f"{path}: hashes for {change.name} must be regenerated")
             else:
-                warnings.append(f"{path}: no exact pin {change.name}=={change.old} to rewrite "
-                                f"(upgrade to {change.new} by hand)")
+                warnings.append(
+                    f"{path}: no exact pin {change.name}=={change.old} to rewrite "
+                    f"(upgrade to {change.new} by hand)"
+                )
         if applied:
             edits.append(FileEdit(path, before, after, tuple(applied)))
     return FixPlan(tuple(edits), tuple(warnings))
@@ -155,8 +167,9 @@ def apply_fixes(plan: FixPlan) -> None:
             os.replace(temporary, edit.path)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
-            raise InputError(f"cannot write fixed file: {exc.strerror}",
-                             path=str(edit.path)) from None
+            raise InputError(
+                f"cannot write fixed file: {exc.strerror}", path=str(edit.path)
+            ) from None
 
 
 __all__ = ["Change", "FileEdit", "FixPlan", "apply_fixes", "plan_fixes"]

@@ -95,8 +95,9 @@ def load_ignore_file(path: Path) -> list[IgnoreRule]:
         reason = entry.get("reason", "")
         package = entry.get("package")
         if not isinstance(reason, str) or (package is not None and not isinstance(package, str)):
-            raise ConfigError(f"ignore rule {index}: reason and package are strings",
-                              path=str(path))
+            raise ConfigError(
+                f"ignore rule {index}: reason and package are strings", path=str(path)
+            )
         rules.append(
             IgnoreRule(
                 id=ident.strip(),

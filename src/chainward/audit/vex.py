@@ -97,7 +97,8 @@ def _cyclonedx(data: dict[str, Any], source: str) -> list[VexStatement]:
         for ref in vuln.get("references") or ():
             if isinstance(ref, dict) and isinstance(ref.get("id"), str):
                 ids.add(ref["id"].upper())
-        analysis = vuln.get("analysis") if isinstance(vuln.get("analysis"), dict) else {}
+        raw_analysis = vuln.get("analysis")
+        analysis: dict[str, Any] = raw_analysis if isinstance(raw_analysis, dict) else {}
         products = [
             p
             for p in (

@@ -31,7 +31,9 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
         for vuln in dep.vulns:
             severity = vuln.severity.label if vuln.severity is not None else "unknown"
             if vuln.malicious:
-                malicious_rows.append((comp.name, comp.version or "", vuln.id, _short(vuln.summary)))
+                malicious_rows.append(
+                    (comp.name, comp.version or "", vuln.id, _short(vuln.summary))
+                )
                 continue
             vuln_rows.append(
                 (
@@ -54,20 +56,37 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
     ]
     if malicious_rows:
         sections.append(
-            Section("Known-malicious packages", ("name", "version", "id", "summary"),
-                    malicious_rows, notes=("remove these packages: they are known malware",))
+            Section(
+                "Known-malicious packages",
+                ("name", "version", "id", "summary"),
+                malicious_rows,
+                notes=("remove these packages: they are known malware",),
+            )
         )
     if result.suppressed:
         sections.append(
-            Section("Suppressed", ("name", "version", "id", "by", "detail"),
-                    [(s.component.name, s.component.version or "", s.vulnerability.id, s.by,
-                      _short(s.detail)) for s in result.suppressed])
+            Section(
+                "Suppressed",
+                ("name", "version", "id", "by", "detail"),
+                [
+                    (
+                        s.component.name,
+                        s.component.version or "",
+                        s.vulnerability.id,
+                        s.by,
+                        _short(s.detail),
+                    )
+                    for s in result.suppressed
+                ],
+            )
         )
     if result.skipped:
         sections.append(
-            Section("Not audited", ("entry", "reason", "source"),
-                    [(s.entry, s.reason, str(s.source) if s.source else "")
-                     for s in result.skipped])
+            Section(
+                "Not audited",
+                ("entry", "reason", "source"),
+                [(s.entry, s.reason, str(s.source) if s.source else "") for s in result.skipped],
+            )
         )
     summary = result.summary()
     lines = [
@@ -76,10 +95,14 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
         f" ({summary['fixable']} fixable by upgrading)"
     ]
     if summary["malicious"]:
-        lines.append(f"{len(summary['malicious'])} known-malicious: "
-                     + ", ".join(summary["malicious"]))
-    fixes = [f"{d.component.name} {d.component.version} -> {d.fix_version}"
-             for d in result.vulnerable if d.fix_version]
+        lines.append(
+            f"{len(summary['malicious'])} known-malicious: " + ", ".join(summary["malicious"])
+        )
+    fixes = [
+        f"{d.component.name} {d.component.version} -> {d.fix_version}"
+        for d in result.vulnerable
+        if d.fix_version
+    ]
     if fixes:
         lines.append("upgrade: " + "; ".join(fixes))
     if result.database is not None:
@@ -90,8 +113,10 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
         )
     warnings = [
         *result.warnings,
-        *(f"{s.source}: {s.entry}: {s.reason}" if s.source else f"{s.entry}: {s.reason}"
-          for s in result.skipped),
+        *(
+            f"{s.source}: {s.entry}: {s.reason}" if s.source else f"{s.entry}: {s.reason}"
+            for s in result.skipped
+        ),
         *extra_warnings,
     ]
     return Report(
@@ -106,22 +131,48 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
 
 @click.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-r", "--requirement", "requirements", multiple=True,
-              type=click.Path(path_type=Path), help="Audit a pip requirements file (repeatable).")
+@click.option(
+    "-r",
+    "--requirement",
+    "requirements",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Audit a pip requirements file (repeatable).",
+)
 @click.option("--env", "use_env", is_flag=True, help="Audit the running interpreter's packages.")
 @click.option("--python", "python", metavar="PY", help="Audit another interpreter's packages.")
-@click.option("--sbom", "sboms", multiple=True, type=click.Path(path_type=Path),
-              help="Audit the components of a CycloneDX or SPDX SBOM (repeatable).")
-@click.option("--resolve", is_flag=True,
-              help="Resolve unpinned requirements with pip (uses your pip index).")
-@click.option("--ignore", "ignore_ids", multiple=True, metavar="ID",
-              help="Do not report this vulnerability id or alias (repeatable).")
-@click.option("--ignore-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help=f"TOML file of [[ignore]] rules with id, reason, expires "
-              f"(default: {DEFAULT_IGNORE_FILE} in the current directory if present).")
-@click.option("--vex", "vex_files", multiple=True, type=click.Path(path_type=Path),
-              help="CycloneDX VEX or OpenVEX document; not_affected statements suppress "
-              "findings (repeatable).")
+@click.option(
+    "--sbom",
+    "sboms",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Audit the components of a CycloneDX or SPDX SBOM (repeatable).",
+)
+@click.option(
+    "--resolve", is_flag=True, help="Resolve unpinned requirements with pip (uses your pip index)."
+)
+@click.option(
+    "--ignore",
+    "ignore_ids",
+    multiple=True,
+    metavar="ID",
+    help="Do not report this vulnerability id or alias (repeatable).",
+)
+@click.option(
+    "--ignore-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"TOML file of [[ignore]] rules with id, reason, expires "
+    f"(default: {DEFAULT_IGNORE_FILE} in the current directory if present).",
+)
+@click.option(
+    "--vex",
+    "vex_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="CycloneDX VEX or OpenVEX document; not_affected statements suppress "
+    "findings (repeatable).",
+)
 @click.option("--fix", is_flag=True, help="Rewrite vulnerable pins to their fix versions.")
 @click.option("--dry-run", is_flag=True, help="With --fix: show the diff, change nothing.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any dependency could not be audited.")
@@ -172,8 +223,14 @@ def audit(
     targets = [*paths, *sboms]
     if not targets and not requirements and not use_env and not python:
         targets = [Path(".")]
-    inventory = collect(targets, requirements=requirements, env=use_env, python=python,
-                        resolve=resolve, include_models=False)
+    inventory = collect(
+        targets,
+        requirements=requirements,
+        env=use_env,
+        python=python,
+        resolve=resolve,
+        include_models=False,
+    )
     with open_store(db_path) as store:
         result = run_audit(inventory, store, ignores=ignores, vex=statements)
 
@@ -183,8 +240,11 @@ def audit(
         if stale:
             extra.append(stale)
     for rule in result.expired_ignores:
-        click.echo(f"chainward: EXPIRED IGNORE: {rule.describe()} (expired {rule.expires}, "
-                   f"{rule.source}); the finding is reported again", err=True)
+        click.echo(
+            f"chainward: EXPIRED IGNORE: {rule.describe()} (expired {rule.expires}, "
+            f"{rule.source}); the finding is reported again",
+            err=True,
+        )
     if fix:
         plan = plan_fixes(result.vulnerable)
         extra.extend(plan.warnings)

@@ -83,8 +83,10 @@ def _stats_document(stats: Any) -> dict[str, Any]:
 
 
 def _stats_report(kind: str, document: dict[str, Any], stats: Any, headline: str) -> Report:
-    rows = [(k, str(document["import"][k])) for k in
-            ("added", "modified", "unchanged", "skipped", "seconds", "records_per_second")]
+    rows = [
+        (k, str(document["import"][k]))
+        for k in ("added", "modified", "unchanged", "skipped", "seconds", "records_per_second")
+    ]
     return Report(
         kind=kind,
         document=document,
@@ -120,8 +122,12 @@ def import_command(
         f"({stats.rate:,.0f}/s): {stats.added} added, {stats.modified} modified, "
         f"{stats.unchanged} unchanged, {stats.skipped} skipped"
     )
-    emit(_stats_report("db-import", document, stats, headline), output_format, output,
-         quiet=is_quiet())
+    emit(
+        _stats_report("db-import", document, stats, headline),
+        output_format,
+        output,
+        quiet=is_quiet(),
+    )
     return EXIT_OK
 
 
@@ -166,8 +172,13 @@ class _Bar:
 
 @db.command("update")
 @click.option("--url", default=None, help="Export to download (default: OSV's PyPI all.zip).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds to wait for the server before giving up.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the server before giving up.",
+)
 @click.option("--force", is_flag=True, help="Download even if the server says nothing changed.")
 @db_option
 @report_options
@@ -237,7 +248,10 @@ def status_command(
     }
     rows = [
         ("database", meta.path),
-        ("records", f"{meta.records:,} ({', '.join(f'{k} {v}' for k, v in meta.by_prefix.items())})"),
+        (
+            "records",
+            f"{meta.records:,} ({', '.join(f'{k} {v}' for k, v in meta.by_prefix.items())})",
+        ),
         ("packages", f"{meta.packages:,}"),
         ("withdrawn", str(meta.withdrawn)),
         ("malicious (MAL-)", str(meta.malicious)),

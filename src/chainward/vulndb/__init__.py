@@ -50,8 +50,13 @@ def open_store(path: Path | None = None, *, install_snapshot: bool = True) -> Sq
     return SqliteAdvisoryStore(path)
 
 
-def import_path(store: SqliteAdvisoryStore, source: Path, *, label: str | None = None,
-                meta: dict[str, str] | None = None) -> ImportStats:
+def import_path(
+    store: SqliteAdvisoryStore,
+    source: Path,
+    *,
+    label: str | None = None,
+    meta: dict[str, str] | None = None,
+) -> ImportStats:
     """Overlay the records of a zip export, a directory or a JSON file, all or nothing."""
     with writer_lock(store.path):
         return store.import_entries(

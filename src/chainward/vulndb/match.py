@@ -135,11 +135,15 @@ def fixed_candidates(advisories: Iterable[Advisory]) -> list[str]:
     return list(seen)
 
 
+def _version_parser(ecosystem: str) -> _Parser:
+    return parse_pep440 if ecosystem == "PyPI" else parse_semver
+
+
 def sort_versions(ecosystem: str, versions: Iterable[str]) -> list[str]:
     """Parseable versions in ascending order (unparseable ones dropped)."""
-    parse = parse_pep440 if ecosystem == "PyPI" else parse_semver
-    keyed = [(parse(v), v) for v in versions]
-    return [v for p, v in sorted((k for k in keyed if k[0] is not None), key=lambda k: k[0])]
+    parse = _version_parser(ecosystem)
+    keyed: list[tuple[Any, str]] = [(parse(v), v) for v in versions]
+    return [v for _, v in sorted((k for k in keyed if k[0] is not None), key=lambda k: k[0])]
 
 
 def fix_versions(advisories: list[Advisory], ecosystem: str, version: str) -> list[str]:
@@ -148,11 +152,11 @@ def fix_versions(advisories: list[Advisory], ecosystem: str, version: str) -> li
     Candidates are the advisories' own ``fixed`` events, so every answer is a release the
     data names; the first one is the smallest upgrade that fixes all of them.
     """
-    parse = parse_pep440 if ecosystem == "PyPI" else parse_semver
-    current = parse(version)
+    parse = _version_parser(ecosystem)
+    current: Any = parse(version)
     out: list[str] = []
     for candidate in sort_versions(ecosystem, fixed_candidates(advisories)):
-        parsed = parse(candidate)
+        parsed: Any = parse(candidate)
         if current is not None and not parsed > current:
             continue
         if any(advisory_affects(a, candidate) for a in advisories):

@@ -142,8 +142,10 @@ def parse_record(raw: bytes) -> ParsedRecord:
 def affected_to_json(entries: list[Affected]) -> str:
     """Compact form of one package's ``affected`` entries, as the store keeps it for matching."""
     return json.dumps(
-        [[e.ecosystem, e.name, list(e.versions), [[r.type, r.events] for r in e.ranges]]
-         for e in entries],
+        [
+            [e.ecosystem, e.name, list(e.versions), [[r.type, r.events] for r in e.ranges]]
+            for e in entries
+        ],
         separators=(",", ":"),
     )
 

@@ -196,7 +196,9 @@ class SqliteAdvisoryStore(AdvisoryStore):
         wanted = {normalize_package(ecosystem, n) for n in names}
         with self._lock:
             self._refresh()
-            result = {n: self._cache[(ecosystem, n)] for n in wanted if (ecosystem, n) in self._cache}
+            result = {
+                n: self._cache[(ecosystem, n)] for n in wanted if (ecosystem, n) in self._cache
+            }
             missing = sorted(wanted - result.keys())
             for start in range(0, len(missing), _IN_CHUNK):
                 chunk = missing[start : start + _IN_CHUNK]

@@ -23,8 +23,10 @@ def _inventory(*pins: str, **extra: Component) -> Inventory:
 
 
 def _ids(result: AuditResult) -> dict[str, set[str]]:
-    return {f"{d.component.name}=={d.component.version}": {v.id for v in d.vulns}
-            for d in result.dependencies}
+    return {
+        f"{d.component.name}=={d.component.version}": {v.id for v in d.vulns}
+        for d in result.dependencies
+    }
 
 
 def test_twins_fold_into_one_finding_with_pysec_first(store: SqliteAdvisoryStore) -> None:
@@ -44,8 +46,7 @@ def test_fix_version_is_the_smallest_that_fixes_everything(store: SqliteAdvisory
     [dep] = result.dependencies
     assert dep.fix_version is not None
     assert all(
-        dep.fix_version in v.fix_versions
-        or any(_ge(dep.fix_version, f) for f in v.fix_versions)
+        dep.fix_version in v.fix_versions or any(_ge(dep.fix_version, f) for f in v.fix_versions)
         for v in dep.vulns
     )
     after = audit(_inventory(f"urllib3=={dep.fix_version}"), store)
@@ -139,8 +140,12 @@ def test_ignores_match_ids_and_aliases_and_expire(store: SqliteAdvisoryStore) ->
 def test_vex_not_affected_suppresses_only_matching_products(store: SqliteAdvisoryStore) -> None:
     inventory = _inventory("jinja2==2.10", "jinja2==2.11.2")
     statements = [
-        VexStatement(frozenset({"CVE-2020-28493"}), (Product("jinja2", "2.10"),), "not_affected",
-                     "vulnerable_code_not_in_execute_path"),
+        VexStatement(
+            frozenset({"CVE-2020-28493"}),
+            (Product("jinja2", "2.10"),),
+            "not_affected",
+            "vulnerable_code_not_in_execute_path",
+        ),
         VexStatement(frozenset({"CVE-2019-10906"}), (Product("jinja2", None),), "affected"),
     ]
     result = audit(inventory, store, vex=statements)
@@ -192,8 +197,11 @@ def test_update_changes_exactly_the_expected_findings(store: SqliteAdvisoryStore
     inventory = _inventory(*pins)
 
     def findings(result: AuditResult) -> set[tuple[str, str, frozenset[str]]]:
-        return {(f"{d.component.name}=={d.component.version}", v.id, v.ids)
-                for d in result.dependencies for v in d.vulns}
+        return {
+            (f"{d.component.name}=={d.component.version}", v.id, v.ids)
+            for d in result.dependencies
+            for v in d.vulns
+        }
 
     before = findings(audit(inventory, store))
     import_path(store, OSV_UPDATE)
@@ -216,10 +224,13 @@ def test_update_changes_exactly_the_expected_findings(store: SqliteAdvisoryStore
         ("pyyaml==5.0", "PYSEC-2021-142"),
     }
     assert disappeared == expected_disappeared
-    unexpected = {(p, i) for p, i in appeared
-                  if i not in new_records
-                  and (p, i) not in {("urllib3==1.24.2", "PYSEC-2023-207"),
-                                     ("pyyaml==5.0", "GHSA-8q59-q68h-6hv4")}}
+    unexpected = {
+        (p, i)
+        for p, i in appeared
+        if i not in new_records
+        and (p, i)
+        not in {("urllib3==1.24.2", "PYSEC-2023-207"), ("pyyaml==5.0", "GHSA-8q59-q68h-6hv4")}
+    }
     assert unexpected == set()
     # text-only change and untouched packages: identical findings
     unchanged = {f for f in before if f[0] in {"jinja2==2.10", "requests==2.19.0", "pyyaml==5.3"}}

@@ -32,8 +32,12 @@ def test_requirements_pins_are_rewritten_keeping_everything_else(
     fixed = {d.component.name: d.fix_version for d in result.vulnerable}
     assert f"jinja2[i18n]=={fixed['jinja2']} ; python_version>'3'" in text
     assert "not-jinja2==2.10" in text and "# pinned" in text and "requests>=2" in text
-    after = audit(Inventory((_component("pyyaml", fixed["pyyaml"], req),
-                             _component("jinja2", fixed["jinja2"], req))), store)
+    after = audit(
+        Inventory(
+            (_component("pyyaml", fixed["pyyaml"], req), _component("jinja2", fixed["jinja2"], req))
+        ),
+        store,
+    )
     assert after.findings == ()
 
 
@@ -42,8 +46,9 @@ def test_pyproject_and_lock_files(store: SqliteAdvisoryStore, tmp_path: Path) ->
     pyproject.write_text('[project]\nname = "x"\ndependencies = [\n  "urllib3==1.24.2",\n]\n')
     lock = tmp_path / "poetry.lock"
     lock.write_text('[[package]]\nname = "jinja2"\nversion = "2.10"\n')
-    inventory = Inventory((_component("urllib3", "1.24.2", pyproject),
-                           _component("jinja2", "2.10", lock)))
+    inventory = Inventory(
+        (_component("urllib3", "1.24.2", pyproject), _component("jinja2", "2.10", lock))
+    )
     result = audit(inventory, store)
     plan = plan_fixes(result.vulnerable)
     apply_fixes(plan)

@@ -18,8 +18,11 @@ def test_ignore_file_with_reason_expiry_and_package(tmp_path: Path) -> None:
         '[[ignore]]\nid = "CVE-2019-10906"\nexpires = "2020-01-01"\npackage = "Jinja2"\n'
     )
     first, second = load_ignore_file(path)
-    assert (first.id, first.reason, first.expires) == ("PYSEC-2023-74", "no redirects",
-                                                       date(2026, 12, 31))
+    assert (first.id, first.reason, first.expires) == (
+        "PYSEC-2023-74",
+        "no redirects",
+        date(2026, 12, 31),
+    )
     assert second.expired(date(2021, 1, 1)) and not first.expired(date(2021, 1, 1))
     assert second.applies(frozenset({"CVE-2019-10906"}), "jinja2")
     assert not second.applies(frozenset({"CVE-2019-10906"}), "other")
@@ -27,8 +30,12 @@ def test_ignore_file_with_reason_expiry_and_package(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["[[ignore]]\nreason = 'no id'\n", "[[ignore]]\nid = 'X'\nexpires = 'soon'\n",
-     "ignore = 3\n", "not toml ["],
+    [
+        "[[ignore]]\nreason = 'no id'\n",
+        "[[ignore]]\nid = 'X'\nexpires = 'soon'\n",
+        "ignore = 3\n",
+        "not toml [",
+    ],
 )
 def test_bad_ignore_files_are_config_errors(tmp_path: Path, text: str) -> None:
     path = tmp_path / "ignore.toml"
@@ -38,7 +45,7 @@ def test_bad_ignore_files_are_config_errors(tmp_path: Path, text: str) -> None:
 
 
 def test_cyclonedx_vex_from_cyclonedx_python_lib() -> None:
-    statements = {tuple(s.ids)[0]: s for s in load_vex(asset("audit", "cyclonedx-vex.json"))}
+    statements = {next(iter(s.ids)): s for s in load_vex(asset("audit", "cyclonedx-vex.json"))}
     not_affected = statements["CVE-2020-28493"]
     assert not_affected.suppresses
     assert not_affected.products == (Product("jinja2", "2.10"),)  # resolved via bom-ref

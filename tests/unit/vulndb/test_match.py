@@ -15,8 +15,12 @@ from chainward.vulndb.match import advisory_affects, affected_by, fix_versions
 from tests.conftest import OSV_ALL, SHARED
 
 
-def _entry(*events: tuple[str, str], versions: tuple[str, ...] = (), kind: str = "ECOSYSTEM",
-           ecosystem: str = "PyPI") -> Affected:
+def _entry(
+    *events: tuple[str, str],
+    versions: tuple[str, ...] = (),
+    kind: str = "ECOSYSTEM",
+    ecosystem: str = "PyPI",
+) -> Affected:
     return Affected(ecosystem, "pkg", versions, (Range(kind, tuple(events)),) if events else ())
 
 
@@ -31,10 +35,16 @@ def _entry(*events: tuple[str, str], versions: tuple[str, ...] = (), kind: str =
         ((("introduced", "1.0"), ("last_affected", "1.4")), "1.4", True),
         ((("introduced", "1.0"), ("last_affected", "1.4")), "1.4.1", False),
         # two disjoint ranges in one entry, listed out of order
-        ((("fixed", "2.0.6"), ("introduced", "2.0"), ("introduced", "0"), ("fixed", "1.26.17")),
-         "1.26.17", False),
-        ((("fixed", "2.0.6"), ("introduced", "2.0"), ("introduced", "0"), ("fixed", "1.26.17")),
-         "2.0.5", True),
+        (
+            (("fixed", "2.0.6"), ("introduced", "2.0"), ("introduced", "0"), ("fixed", "1.26.17")),
+            "1.26.17",
+            False,
+        ),
+        (
+            (("fixed", "2.0.6"), ("introduced", "2.0"), ("introduced", "0"), ("fixed", "1.26.17")),
+            "2.0.5",
+            True,
+        ),
         ((("introduced", "0"),), "99.0", True),  # every version (typosquats)
         ((("introduced", "0"), ("limit", "2.0")), "2.5", False),
         ((("introduced", "0"), ("limit", "2.0")), "1.5", True),
@@ -42,8 +52,9 @@ def _entry(*events: tuple[str, str], versions: tuple[str, ...] = (), kind: str =
         ((("introduced", "not a version"), ("fixed", "1.0")), "0.5", False),  # junk event ignored
     ],
 )
-def test_ecosystem_ranges(events: tuple[tuple[str, str], ...], version: str,
-                          expected: bool) -> None:
+def test_ecosystem_ranges(
+    events: tuple[tuple[str, str], ...], version: str, expected: bool
+) -> None:
     assert affected_by(_entry(*events), version) is expected
 
 
@@ -75,8 +86,12 @@ def test_semver_for_other_ecosystems() -> None:
 
 
 def test_withdrawn_never_affects() -> None:
-    advisory = Advisory("PYSEC-X", "2024-01-01T00:00:00Z", withdrawn="2024-02-01T00:00:00Z",
-                        affected=(_entry(("introduced", "0")),))
+    advisory = Advisory(
+        "PYSEC-X",
+        "2024-01-01T00:00:00Z",
+        withdrawn="2024-02-01T00:00:00Z",
+        affected=(_entry(("introduced", "0")),),
+    )
     assert not advisory_affects(advisory, "1.0")
 
 

@@ -25,8 +25,11 @@ def test_snapshot_is_the_shared_export() -> None:
 
 def test_build_script_is_deterministic(tmp_path: Path) -> None:
     script = snapshot_path().parent / "build_snapshot.py"
-    subprocess.run([sys.executable, str(script), str(OSV_ALL), "--out-dir", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(script), str(OSV_ALL), "--out-dir", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     assert (tmp_path / "advisories.jsonl.xz").read_bytes() == snapshot_path().read_bytes()
 
 

@@ -47,7 +47,12 @@ def test_update_export_applies_per_id_and_modified(store: SqliteAdvisoryStore) -
     # 20 new records carry OLDER modified stamps than the newest in the database: a
     # watermark sync would miss them.
     assert (stats.seen, stats.added, stats.modified, stats.unchanged, stats.skipped) == (
-        24, 20, 4, 0, 0)
+        24,
+        20,
+        4,
+        0,
+        0,
+    )
     assert store.metadata().records == 2674
     assert store.record("PYSEC-2020-148")["withdrawn"] == "2024-10-15T00:00:00Z"  # type: ignore[index]
     again = import_path(store, OSV_UPDATE)
@@ -95,8 +100,10 @@ def test_malformed_records_are_skipped_and_counted(tmp_path: Path) -> None:
         bad.writestr("not-json.json", b"{oops")
         bad.writestr("no-id.json", json.dumps({"modified": "2024-01-01T00:00:00Z"}))
         bad.writestr("array.json", b"[1, 2]")
-        bad.writestr("bad-affected.json", json.dumps(
-            {"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": "everything"}))
+        bad.writestr(
+            "bad-affected.json",
+            json.dumps({"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": "everything"}),
+        )
         bad.writestr("deep.json", b"[" * 100_000 + b"]" * 100_000)
     with open_store(tmp_path / "db.sqlite", install_snapshot=False) as store:
         stats = import_path(store, export)
@@ -115,7 +122,7 @@ def test_oversized_member_is_skipped_without_reading_it(
 
 def test_unreadable_sources_are_input_errors(tmp_path: Path) -> None:
     truncated = tmp_path / "truncated.zip"
-    truncated.write_bytes(OSV_UPDATE.read_bytes()[: 10_000])
+    truncated.write_bytes(OSV_UPDATE.read_bytes()[:10_000])
     with open_store(tmp_path / "db.sqlite", install_snapshot=False) as store:
         with pytest.raises(AdvisoryDataError):
             import_path(store, truncated)
@@ -124,7 +131,9 @@ def test_unreadable_sources_are_input_errors(tmp_path: Path) -> None:
         assert store.metadata().records == 0  # nothing half-imported
 
 
-def test_corrupt_truncated_zip_member_rolls_back(store: SqliteAdvisoryStore, tmp_path: Path) -> None:
+def test_corrupt_truncated_zip_member_rolls_back(
+    store: SqliteAdvisoryStore, tmp_path: Path
+) -> None:
     data = bytearray(OSV_UPDATE.read_bytes())
     data[2000:2100] = b"\0" * 100  # damage a member's compressed bytes
     damaged = tmp_path / "damaged.zip"
@@ -165,6 +174,7 @@ def test_reader_sees_old_data_until_the_writer_commits(store: SqliteAdvisoryStor
                 for member in archive.namelist():
                     yield member, archive.read(member)
                     assert reader.metadata().records == 2654
+
         store.import_entries(entries(), source="update")
         assert {a.id for a in reader.advisories_for("aiocpa")} == {"MAL-2024-11518"}
     finally:
