@@ -1,0 +1,464 @@
+"""Archives and compressed wrappers, scanned recursively within budgets.
+
+ZIP (PKWARE APPNOTE; read by :mod:`chainward.models.zipread` the way torch's
+miniz reads it), tar (POSIX ustar/pax/GNU via :mod:`tarfile`, members streamed,
+never extracted), gzip/bz2/xz/lzma/zlib, and 7z/zstd/lz4 when their optional
+libraries are installed. Members are sniffed from their first bytes; only
+members that are a model format are read whole. Traversal names, links,
+duplicate names, local/central name mismatches, CRC errors and encryption are
+reported; over-budget expansion is reported as a bomb, not followed.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from chainward.models import zipread
+from chainward.models.context import BudgetError, ScanContext, Source
+from chainward.models.detect import HEAD_SIZE, detect_stream
+from chainward.models.interface import FormatScanner
+from chainward.records import Severity
+
+
+def unsafe_member_name(name: str) -> str | None:
+    """Why an archive member name would escape an extraction folder, or None."""
+    norm = name.replace("\\", "/")
+    if norm.startswith("/"):
+        return "an absolute path"
+    if len(norm) > 1 and norm[1] == ":":
+        return "a drive-letter path"
+    if ".." in norm.split("/"):
+        return "a '..' component"
+    if "\x00" in norm:
+        return "a NUL byte"
+    return None
+
+
+class _Slice(io.RawIOBase):
+    """A seekable read-only window [start, start+size) of a seekable stream."""
+
+    def __init__(self, outer: BinaryIO, start: int, size: int) -> None:
+        self.outer = outer
+        self.start = start
+        self.size = size
+        self.pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.pos, 2: self.size}[whence]
+        self.pos = max(0, min(self.size, base + offset))
+        return self.pos
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = min(len(buffer), self.size - self.pos)
+        if n <= 0:
+            return 0
+        self.outer.seek(self.start + self.pos)
+        data = self.outer.read(n)
+        buffer[: len(data)] = data
+        self.pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        super().close()
+
+
+def _stored_opener(source: Source, offset: int, size: int) -> BinaryIO:
+    outer = source.open()
+    raw = _Slice(outer, offset, size)
+    reader = io.BufferedReader(raw, 1 << 16)
+    original_close = reader.close
+
+    def close() -> None:
+        original_close()
+        outer.close()
+
+    reader.close = close  # type: ignore[method-assign]
+    return reader  # type: ignore[return-value]
+
+
+def _slice_opener(source: Source, offset: int, size: int) -> Callable[[], BinaryIO]:
+    return lambda: _stored_opener(source, offset, size)
+
+
+# ------------------------------------------------------------------ zip
+
+
+def iter_zip_members(
+    source: Source, ctx: ScanContext, *, report_names: bool = True
+) -> Iterator[tuple[zipread.ZipEntry, Source, bytes]]:
+    """Yield (entry, member source, head bytes) for every readable regular member."""
+    where = source.display
+    with source.open() as fh:
+        try:
+            index = zipread.read_index(fh, source.size, max_entries=ctx.options.max_members)
+        except (zipread.ZipFormatError, OSError, ValueError) as exc:
+            ctx.error(where, f"unreadable ZIP archive: {exc}")
+            return
+        if index.truncated:
+            ctx.add(
+                "zip-truncated-directory",
+                Severity.LOW,
+                "the ZIP central directory is cut short; only the readable part was scanned",
+                where,
+            )
+        if len(index.entries) >= ctx.options.max_members:
+            ctx.add(
+                "archive-too-many-members",
+                Severity.MEDIUM,
+                f"more than {ctx.options.max_members} members; the rest were not scanned",
+                where,
+            )
+        names: set[str] = set()
+        for entry in index.entries:
+            member = f"{where}!{entry.name}"
+            if entry.name in names:
+                ctx.add(
+                    "zip-duplicate-member",
+                    Severity.MEDIUM,
+                    f"member name {entry.name!r} appears more than once; tools disagree on "
+                    "which copy they read",
+                    member,
+                )
+            names.add(entry.name)
+            reason = unsafe_member_name(entry.name)
+            if reason is not None and report_names:
+                ctx.add(
+                    "archive-path-traversal",
+                    Severity.MEDIUM,
+                    f"member name {entry.name!r} is {reason} (escapes an extraction folder)",
+                    member,
+                )
+            if entry.is_symlink:
+                ctx.add(
+                    "archive-symlink",
+                    Severity.MEDIUM,
+                    f"member {entry.name!r} is a symbolic link",
+                    member,
+                )
+                continue
+            if entry.is_dir:
+                continue
+            if entry.encrypted:
+                ctx.error(member, "encrypted member; its content could not be scanned")
+                continue
+            try:
+                local = zipread.read_local_header(fh, entry)
+            except (zipread.ZipFormatError, OSError) as exc:
+                ctx.error(member, f"unreadable member: {exc}")
+                continue
+            if local.raw_name != entry.raw_name:
+                ctx.add(
+                    "zip-name-mismatch",
+                    Severity.MEDIUM,
+                    f"local header names {local.raw_name[:80]!r} but the central directory "
+                    f"names {entry.name!r}; scanners and loaders may read different names",
+                    member,
+                )
+            member_source, head = _member_source(source, fh, entry, local, member, ctx)
+            if member_source is None:
+                continue
+            yield entry, member_source, head
+
+
+def _member_source(
+    source: Source,
+    fh: BinaryIO,
+    entry: zipread.ZipEntry,
+    local: zipread.LocalHeader,
+    display: str,
+    ctx: ScanContext,
+) -> tuple[Source | None, bytes]:
+    if entry.method == 0:
+        size = min(entry.compressed_size, max(0, source.size - local.data_offset))
+        fh.seek(local.data_offset)
+        head = fh.read(min(HEAD_SIZE, size))
+        offset = local.data_offset
+        member = Source(display, size, lambda: _stored_opener(source, offset, size))
+        return member, head
+    try:
+        chunks = zipread.iter_member(fh, entry, limit=HEAD_SIZE, chunk=1 << 14)
+        head = b""
+        try:
+            for chunk in chunks:
+                head += chunk
+                if len(head) >= HEAD_SIZE:
+                    break
+        except zipread.BudgetExceeded:
+            pass
+        head = head[:HEAD_SIZE]
+    except (zipread.ZipFormatError, zlib.error, lzma.LZMAError, OSError, EOFError) as exc:
+        ctx.error(display, f"cannot decompress member: {exc}")
+        return None, b""
+
+    def load() -> BinaryIO:
+        with source.open() as inner:
+            limit = min(ctx.options.max_member_bytes, ctx.options.max_total_bytes - ctx.total_bytes)
+            try:
+                data = zipread.read_member(inner, entry, limit=limit)
+            except zipread.BudgetExceeded as exc:
+                raise BudgetError(str(exc)) from None
+        ctx.charge(len(data))
+        if zlib.crc32(data) != entry.crc:
+            ctx.add(
+                "zip-crc-mismatch",
+                Severity.LOW,
+                "member CRC does not match (torch ignores CRC errors; some scanners stop here)",
+                display,
+            )
+        return io.BytesIO(data)
+
+    return Source(display, entry.size, load), head
+
+
+class ZipScanner(FormatScanner):
+    formats = ("zip", "npz")
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        for _entry, member, head in iter_zip_members(source, ctx):
+            scan_member(member, head, ctx)
+
+
+def scan_member(member: Source, head: bytes, ctx: ScanContext) -> None:
+    """Sniff an archive member from its head; scan it if it is a model format."""
+    fmt = _sniff(member, head)
+    if fmt is None:
+        return
+    member.format = fmt
+    try:
+        ctx.scan_nested(member)
+    except BudgetError as exc:
+        ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", member.display)
+    except (zipread.ZipFormatError, zlib.error, lzma.LZMAError, OSError, EOFError) as exc:
+        ctx.error(member.display, f"cannot read member: {exc}")
+
+
+def _sniff(member: Source, head: bytes) -> str | None:
+    try:
+        with member.open() as fh:
+            return detect_stream(fh, head, member.size)
+    except BudgetError:
+        return detect_stream(io.BytesIO(head), head, len(head))
+
+
+# ------------------------------------------------------------------ tar
+
+
+class TarScanner(FormatScanner):
+    formats = ("tar",)
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        scan_tar(source, ctx)
+
+
+def scan_tar(source: Source, ctx: ScanContext) -> None:
+    where = source.display
+    count = 0
+    with source.open() as fh:
+        try:
+            archive = tarfile.open(fileobj=fh, mode="r:")  # noqa: SIM115 - closed below
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            ctx.error(where, f"unreadable tar archive: {exc}")
+            return
+        try:
+            while True:
+                try:
+                    info = archive.next()
+                except (tarfile.TarError, OSError, EOFError) as exc:
+                    ctx.error(where, f"tar archive is damaged: {exc}")
+                    return
+                if info is None:
+                    break
+                count += 1
+                if count > ctx.options.max_members:
+                    ctx.add(
+                        "archive-too-many-members",
+                        Severity.MEDIUM,
+                        f"more than {ctx.options.max_members} members; the rest were not scanned",
+                        where,
+                    )
+                    return
+                member = f"{where}!{info.name}"
+                reason = unsafe_member_name(info.name)
+                if reason is not None:
+                    ctx.add(
+                        "archive-path-traversal",
+                        Severity.MEDIUM,
+                        f"member name {info.name!r} is {reason}",
+                        member,
+                    )
+                if info.issym() or info.islnk():
+                    kind = "symbolic" if info.issym() else "hard"
+                    target = info.linkname
+                    ctx.add(
+                        "archive-symlink",
+                        Severity.MEDIUM,
+                        f"member {info.name!r} is a {kind} link to {target!r}",
+                        member,
+                    )
+                    continue
+                if info.isdev() or info.isfifo():
+                    ctx.add(
+                        "archive-special-file",
+                        Severity.MEDIUM,
+                        f"member {info.name!r} is a device or FIFO",
+                        member,
+                    )
+                    continue
+                if not info.isfile():
+                    continue
+                offset, size = info.offset_data, info.size
+                fh.seek(offset)
+                head = fh.read(min(size, HEAD_SIZE))
+                sub = Source(member, size, _slice_opener(source, offset, size))
+                scan_member(sub, head, ctx)
+                fh.seek(offset + size)
+        finally:
+            archive.close()
+
+
+# ------------------------------------------------------------------ compressed wrappers
+
+
+def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
+    if kind == "gzip":
+        obj: object = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif kind == "zlib":
+        obj = zlib.decompressobj()
+    elif kind == "bz2":
+        obj = bz2.BZ2Decompressor()
+    elif kind == "xz":
+        obj = lzma.LZMADecompressor(lzma.FORMAT_XZ)
+    elif kind == "lzma":
+        obj = lzma.LZMADecompressor(lzma.FORMAT_ALONE)
+    elif kind == "zstd":
+        import zstandard
+
+        return bytes(zstandard.ZstdDecompressor().stream_reader(fh).read(limit + 1))
+    elif kind == "lz4":
+        import lz4.frame
+
+        return bytes(lz4.frame.open(fh, "rb").read(limit + 1))
+    else:
+        raise ValueError(kind)
+    out = bytearray()
+    while len(out) <= limit:
+        block = fh.read(1 << 20)
+        if not block:
+            break
+        if isinstance(obj, zlib._Decompress):  # type: ignore[attr-defined]
+            out += obj.decompress(block, limit + 1 - len(out))
+            while obj.unconsumed_tail and len(out) <= limit:
+                out += obj.decompress(obj.unconsumed_tail, limit + 1 - len(out))
+            if obj.eof:
+                break
+        else:
+            assert isinstance(obj, bz2.BZ2Decompressor | lzma.LZMADecompressor)
+            out += obj.decompress(block, limit + 1 - len(out))
+            while not obj.eof and not obj.needs_input and len(out) <= limit:
+                out += obj.decompress(b"", limit + 1 - len(out))
+            if obj.eof:
+                break
+    return bytes(out)
+
+
+class CompressedScanner(FormatScanner):
+    formats = ("gzip", "bz2", "xz", "lzma", "zlib", "zstd", "lz4")
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        kind = source.format or "gzip"
+        limit = min(ctx.options.max_member_bytes, ctx.options.max_total_bytes - ctx.total_bytes)
+        try:
+            with source.open() as fh:
+                data = _decompress_stream(kind, fh, limit)
+        except ImportError:
+            ctx.error(source.display, f"{kind} data not scanned: its library is not installed")
+            return
+        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+            ctx.error(source.display, f"cannot decompress {kind} data: {exc}")
+            return
+        if len(data) > limit:
+            ctx.add(
+                "decompression-bomb",
+                Severity.MEDIUM,
+                f"{kind} data expands past {limit} bytes; not scanned further",
+                source.display,
+            )
+            return
+        ctx.charge(len(data))
+        inner = Source.from_bytes(f"{source.display}!<{kind}>", data)
+        scan_member(inner, data[:HEAD_SIZE], ctx)
+
+
+class SevenZipScanner(FormatScanner):
+    formats = ("7z",)
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        try:
+            import py7zr
+        except ImportError:
+            ctx.error(source.display, "7z archive not scanned: install py7zr to scan 7z archives")
+            return
+        try:
+            with source.open() as fh, py7zr.SevenZipFile(fh, "r") as archive:
+                infos = archive.list()
+                if len(infos) > ctx.options.max_members:
+                    ctx.add(
+                        "archive-too-many-members",
+                        Severity.MEDIUM,
+                        "too many members; not scanned",
+                        source.display,
+                    )
+                    return
+                total = sum(i.uncompressed or 0 for i in infos)
+                if total > ctx.options.max_total_bytes - ctx.total_bytes:
+                    ctx.add(
+                        "decompression-bomb",
+                        Severity.MEDIUM,
+                        f"7z archive declares {total} bytes; not scanned",
+                        source.display,
+                    )
+                    return
+                for info in infos:
+                    reason = unsafe_member_name(info.filename)
+                    if reason is not None:
+                        ctx.add(
+                            "archive-path-traversal",
+                            Severity.MEDIUM,
+                            f"member name {info.filename!r} is {reason}",
+                            f"{source.display}!{info.filename}",
+                        )
+                contents = archive.readall() or {}
+        except Exception as exc:  # py7zr raises many unrelated types on bad input
+            ctx.error(source.display, f"unreadable 7z archive: {type(exc).__name__}: {exc}")
+            return
+        for name, bio in contents.items():
+            data = bio.read()
+            ctx.charge(len(data))
+            scan_member(Source.from_bytes(f"{source.display}!{name}", data), data[:HEAD_SIZE], ctx)
+
+
+__all__ = [
+    "CompressedScanner",
+    "SevenZipScanner",
+    "TarScanner",
+    "ZipScanner",
+    "iter_zip_members",
+    "scan_member",
+    "scan_tar",
+    "unsafe_member_name",
+]

@@ -1,0 +1,113 @@
+"""What a format scanner gets: a :class:`Source` to read and a :class:`ScanContext` to report to."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from chainward.models.detect import HEAD_SIZE, detect_stream
+from chainward.models.interface import ScanOptions, finding
+from chainward.records import Finding, Severity
+
+
+class BudgetError(Exception):
+    """A decompression/size/depth budget ran out (reported as a finding)."""
+
+
+@dataclass
+class Source:
+    """Something to scan: a file on disk or an archive member held in memory."""
+
+    display: str
+    size: int
+    opener: Callable[[], BinaryIO]
+    path: Path | None = None  # on-disk location (external data, directories)
+    format: str | None = None
+
+    def open(self) -> BinaryIO:
+        return self.opener()
+
+    def head(self, n: int = HEAD_SIZE) -> bytes:
+        with self.open() as fh:
+            return fh.read(n)
+
+    def read_all(self, ctx: ScanContext) -> bytes:
+        if self.size > ctx.options.max_member_bytes:
+            raise BudgetError(f"{self.size} bytes is over the in-memory budget")
+        with self.open() as fh:
+            return fh.read()
+
+    def detect(self) -> str | None:
+        with self.open() as fh:
+            head = fh.read(HEAD_SIZE)
+            return detect_stream(fh, head, self.size)
+
+    @classmethod
+    def from_bytes(cls, display: str, data: bytes, fmt: str | None = None) -> Source:
+        return cls(display, len(data), lambda: io.BytesIO(data), None, fmt)
+
+    @classmethod
+    def from_path(cls, path: Path, display: str | None = None) -> Source:
+        size = path.stat().st_size
+        return cls(display or str(path), size, lambda: path.open("rb"), path)
+
+
+class ScanContext:
+    """Collects findings for one top-level file and enforces its budgets."""
+
+    def __init__(self, options: ScanOptions, root_display: str) -> None:
+        self.options = options
+        self.root = root_display
+        self.findings: list[Finding] = []
+        self.errored = False
+        self.depth = 0
+        self.total_bytes = 0
+        self.formats: list[str] = []
+        self._dispatch: Callable[[Source, ScanContext], None] | None = None
+
+    def add(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        where: str,
+        detail: str | None = None,
+        *,
+        evidence: str | None = None,
+    ) -> None:
+        self.findings.append(finding(rule, severity, message, where, detail, evidence=evidence))
+
+    def error(self, where: str, message: str, detail: str | None = None) -> None:
+        """The file (or part of it) could not be analysed; the verdict becomes ``error``."""
+        self.errored = True
+        self.add("scan-error", Severity.LOW, message, where, detail)
+
+    def charge(self, nbytes: int) -> None:
+        self.total_bytes += nbytes
+        if self.total_bytes > self.options.max_total_bytes:
+            raise BudgetError(
+                f"more than {self.options.max_total_bytes} bytes decompressed in total"
+            )
+
+    def scan_nested(self, source: Source) -> None:
+        """Scan an archive member or decompressed payload, one level deeper."""
+        if self.depth >= self.options.max_depth:
+            self.add(
+                "nesting-too-deep",
+                Severity.MEDIUM,
+                f"archives nested deeper than {self.options.max_depth} levels; not scanned further",
+                source.display,
+            )
+            return
+        assert self._dispatch is not None
+        self.depth += 1
+        try:
+            self._dispatch(source, self)
+        finally:
+            self.depth -= 1
+
+
+__all__ = ["BudgetError", "ScanContext", "Source"]

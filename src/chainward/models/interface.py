@@ -1,0 +1,138 @@
+"""Model scanning: results, options, the per-format scanner interface and its error base."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chainward.errors import InputError
+from chainward.records import Finding, Location, Severity, Verdict
+
+if TYPE_CHECKING:
+    from chainward.models.context import ScanContext, Source
+
+
+class ModelScanError(InputError):
+    """A path given to the model scanner cannot be read at all."""
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Budgets that keep hostile files from exhausting the scanner."""
+
+    max_depth: int = 6  # nested archives / compressed wrappers
+    max_member_bytes: int = 1 << 31  # one decompressed member or pickle read into memory
+    max_total_bytes: int = 1 << 33  # everything decompressed while scanning one file
+    max_members: int = 200_000  # archive members per archive
+    max_header_bytes: int = 100 << 20  # safetensors/GGUF/protobuf headers
+    max_pickle_ops: int = 50_000_000
+    follow_symlinks: bool = False  # outside the scanned tree (inside is always followed)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The verdict on one file (an archive's members report into their archive)."""
+
+    path: str
+    format: str | None
+    verdict: Verdict
+    findings: tuple[Finding, ...] = ()
+    size: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "verdict": self.verdict.value,
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "severity": f.severity.label,
+                    "message": f.message,
+                    "location": str(f.location) if f.location else self.path,
+                }
+                for f in self.findings
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything ``chainward.models.scan`` found, one entry per file scanned."""
+
+    files: tuple[FileResult, ...] = ()
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for file in self.files for f in file.findings)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The worst verdict over all files (``safe`` when there are none)."""
+        order = [Verdict.SAFE, Verdict.ERROR, Verdict.SUSPICIOUS, Verdict.UNSAFE]
+        worst = Verdict.SAFE
+        for file in self.files:
+            if order.index(file.verdict) > order.index(worst):
+                worst = file.verdict
+        return worst
+
+    def counts(self) -> dict[str, int]:
+        out = {v.value: 0 for v in Verdict}
+        for file in self.files:
+            out[file.verdict.value] += 1
+        return out
+
+
+def verdict_of(findings: tuple[Finding, ...] | list[Finding], *, errored: bool = False) -> Verdict:
+    """unsafe at HIGH and above, suspicious at MEDIUM, error if the scan could not finish."""
+    top = max((f.severity for f in findings), default=Severity.NONE)
+    if top >= Severity.HIGH:
+        return Verdict.UNSAFE
+    if top >= Severity.MEDIUM:
+        return Verdict.SUSPICIOUS
+    if errored:
+        return Verdict.ERROR
+    return Verdict.SAFE
+
+
+def finding(
+    rule: str,
+    severity: Severity,
+    message: str,
+    path: str,
+    detail: str | None = None,
+    *,
+    evidence: str | None = None,
+) -> Finding:
+    return Finding(
+        check="models",
+        rule=rule,
+        severity=severity,
+        message=message,
+        subject=path,
+        location=Location(path, None, detail),
+        evidence=evidence,
+    )
+
+
+class FormatScanner(ABC):
+    """Scans one format; registered by format name in :mod:`chainward.models.scanner`."""
+
+    formats: tuple[str, ...] = ()
+
+    @abstractmethod
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        """Report findings for ``source`` into ``ctx``; never raise for bad content."""
+
+
+__all__ = [
+    "FileResult",
+    "FormatScanner",
+    "ModelScanError",
+    "ScanOptions",
+    "ScanResult",
+    "finding",
+    "verdict_of",
+]

@@ -1,0 +1,1 @@
+"""Pickle analysis: a symbolic machine (vm), allowlist profiles and a grading policy."""

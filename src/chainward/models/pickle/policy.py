@@ -1,0 +1,382 @@
+"""Grade what the pickle machine saw: allowlist first, denylist only for naming.
+
+* anything *invoked* (REDUCE, OBJ/INST with arguments, a higher-order argument
+  that is called) that is not on an allowlist profile is **unsafe**;
+* a callee computed at load time (the result of a call, a persistent object, an
+  unregistered extension code, a non-literal STACK_GLOBAL) is **unsafe**;
+* BUILD on a global, or a state that plants dunder attributes, is **unsafe**;
+* a class outside the profiles reconstructed only through the default path
+  (NEWOBJ, ``copyreg._reconstructor``, OBJ without arguments) is **suspicious**,
+  and so is a plain reference to an unknown global (its module is imported);
+* a reference to a known danger (``os.system``) is **unsafe** even if not called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from chainward.models.pickle.denylist import danger_of
+from chainward.models.pickle.profiles import (
+    CONTAINER_TYPES,
+    HIGHER_ORDER,
+    NUMPY_UFUNCS,
+    PROFILES,
+)
+from chainward.models.pickle.vm import (
+    Call,
+    Global,
+    Invocation,
+    Lit,
+    Map,
+    Persistent,
+    PickleTrace,
+    Seq,
+    Value,
+)
+from chainward.records import Severity
+
+_ALL_CALLS = frozenset().union(*(p.calls for p in PROFILES))
+_ALL_REFS = frozenset().union(*(p.refs for p in PROFILES))
+_CLASS_PREFIXES = tuple(prefix for p in PROFILES for prefix in p.classes)
+_EXCLUDED = tuple(prefix for p in PROFILES for prefix in p.excluded)
+_SAFE_BASES = frozenset(
+    {
+        "builtins.object",
+        "builtins.list",
+        "builtins.dict",
+        "builtins.set",
+        "builtins.tuple",
+        "builtins.int",
+        "builtins.float",
+        "builtins.str",
+        "builtins.bytes",
+        "builtins.frozenset",
+        "collections.OrderedDict",
+    }
+)
+
+
+_Add = Callable[[str, Severity, str, "int | None"], None]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One graded observation, before it becomes a :class:`~chainward.records.Finding`."""
+
+    rule: str
+    severity: Severity
+    message: str
+    offset: int | None
+
+
+def _excluded(dotted: str) -> bool:
+    return any(dotted.startswith(e) for e in _EXCLUDED)
+
+
+def _is_dunder(part: str) -> bool:
+    return len(part) > 4 and part.startswith("__") and part.endswith("__")
+
+
+def is_allowed_call(glob: Global) -> bool:
+    dotted = glob.dotted
+    if dotted in _ALL_CALLS:
+        return True
+    if glob.module in ("numpy", "numpy.core", "numpy._core") and glob.name in NUMPY_UFUNCS:
+        return True
+    return is_profile_class(glob)
+
+
+def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
+    """A class under an allowed prefix (and not under an excluded module).
+
+    Unless the opcode proves it is a class (``known_class``: NEWOBJ needs one), the
+    leaf name must look like one (CapWords), so helper functions stay out.
+    """
+    dotted = glob.dotted
+    if _excluded(dotted):
+        return False
+    if not any(dotted.startswith(prefix) for prefix in _CLASS_PREFIXES):
+        return False
+    parts = dotted.split(".")
+    if parts[0] == "__torch__":
+        parts = parts[1:]
+    if any(_is_dunder(p) or p == "<locals>" for p in parts):
+        return False
+    leaf = glob.name.split(".")[-1]
+    return known_class or leaf[:1].isupper() or (leaf.startswith("_") and leaf[1:2].isupper())
+
+
+def is_allowed_ref(glob: Global) -> bool:
+    return glob.dotted in _ALL_REFS or is_allowed_call(glob)
+
+
+def _name(glob: Global) -> str:
+    text = glob.dotted
+    if glob.written is not None and glob.written != (glob.module, glob.name):
+        text += f" (written as {glob.written[0]}.{glob.written[1]})"
+    return text
+
+
+def _where(offset: int | None) -> str:
+    return "" if offset is None else f" at byte {offset}"
+
+
+def grade(trace: PickleTrace) -> list[Verdict]:
+    """Every unsafe or suspicious thing in ``trace`` (empty when it only holds allowed data)."""
+    out: list[Verdict] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(rule: str, severity: Severity, message: str, offset: int | None) -> None:
+        key = (rule, message)
+        if key in seen:
+            return
+        seen.add(key)
+        out.append(Verdict(rule, severity, message, offset))
+
+    consumed: set[int] = set()  # ids of globals graded as callees
+    for inv in trace.invocations:
+        _grade_invocation(inv, add, consumed)
+    for glob in trace.globals:
+        if id(glob) in consumed:
+            continue
+        _grade_reference(glob, add)
+    return out
+
+
+def _grade_callee(
+    callee: Value, kind: str, offset: int, add: _Add, consumed: set[int], via: str = ""
+) -> None:
+    """Grade one thing the unpickler (or an allowed helper) calls or instantiates."""
+    if isinstance(callee, Global):
+        consumed.add(id(callee))
+        _grade_global_callee(callee, kind, offset, add, consumed, via)
+        return
+    what = _computed(callee)
+    if isinstance(callee, Call | Persistent):
+        add(
+            "pickle-computed-callee",
+            Severity.HIGH,
+            f"calls {what}, a callable computed while loading{via} (attribute/import chains "
+            "such as getattr, attrgetter or importlib look like this)",
+            offset,
+        )
+    else:
+        add(
+            "pickle-malformed-call",
+            Severity.MEDIUM,
+            f"calls {what}{via}, which is not callable (the load fails here)",
+            offset,
+        )
+
+
+def _grade_global_callee(
+    glob: Global, kind: str, offset: int, add: _Add, consumed: set[int], via: str
+) -> None:
+    name = _name(glob)
+    if glob.computed:
+        add(
+            "pickle-computed-callee",
+            Severity.HIGH,
+            f"calls a global whose name is computed ({name}){via}",
+            offset,
+        )
+        return
+    danger = danger_of(glob.dotted)
+    if kind == "new" or kind == "ref":
+        if is_allowed_ref(glob) or is_profile_class(glob, known_class=kind == "new"):
+            return
+        if danger is not None:
+            add(
+                "pickle-dangerous-global",
+                Severity.CRITICAL,
+                f"instantiates {name}{via}: {danger}",
+                offset,
+            )
+            return
+        add(
+            "pickle-unknown-class",
+            Severity.MEDIUM,
+            f"reconstructs {name}{via}, a class outside the allowlist profiles (its "
+            "__new__/__setstate__ run at load time; review it)",
+            offset,
+        )
+        return
+    if is_allowed_call(glob) and not any(_is_dunder(p) for p in glob.name.split(".")[:-1]):
+        return
+    if glob.dotted in ("copyreg.__newobj__", "copyreg.__newobj_ex__"):
+        return
+    if danger is not None:
+        add("pickle-dangerous-call", Severity.CRITICAL, f"calls {name}{via}: {danger}", offset)
+        return
+    add(
+        "pickle-unlisted-call",
+        Severity.HIGH,
+        f"calls {name}{via}, which no allowlist profile permits (any callable can run code "
+        "at load time)",
+        offset,
+    )
+
+
+def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
+    callee = inv.callee
+    if inv.kind in ("reduce", "new", "obj", "inst"):
+        kind = inv.kind
+        if kind in ("obj", "inst"):
+            # _pickle.c instantiate(): no arguments and a class -> cls.__new__(cls)
+            no_args = isinstance(inv.args, Seq) and not inv.args.items
+            leaf = callee.name.split(".")[-1] if isinstance(callee, Global) else ""
+            kind = "new" if no_args and leaf[:1].isupper() else "reduce"
+        if kind == "new" and isinstance(callee, Global) and is_allowed_call(callee):
+            consumed.add(id(callee))
+        else:
+            _grade_callee(callee, kind, inv.offset, add, consumed)
+        if isinstance(callee, Global) and callee.dotted in HIGHER_ORDER:
+            _grade_higher_order(callee, inv, add, consumed)
+        return
+    if inv.kind == "setstate":
+        _grade_build(inv, add, consumed)
+        return
+    if inv.kind == "method":
+        target = inv.callee
+        if isinstance(target, Call) and isinstance(target.callee, Global):
+            if target.callee.dotted in CONTAINER_TYPES or is_profile_class(target.callee):
+                return
+            return  # the class itself is graded where it was built
+        if isinstance(target, Global):
+            consumed.add(id(target))
+            add(
+                "pickle-method-on-global",
+                Severity.HIGH,
+                f"calls {target.dotted}.{inv.detail}(...) while loading (APPEND/SETITEM on a "
+                "class, function or module)",
+                inv.offset,
+            )
+            return
+        if isinstance(target, Persistent | Call):
+            add(
+                "pickle-computed-callee",
+                Severity.HIGH,
+                f"calls {inv.detail} on {_computed(target)} while loading",
+                inv.offset,
+            )
+            return
+        add(
+            "pickle-malformed-call",
+            Severity.MEDIUM,
+            f"adds items to {_computed(target)}, which is not a container (the load fails)",
+            inv.offset,
+        )
+
+
+def _grade_higher_order(callee: Global, inv: Invocation, add: _Add, consumed: set[int]) -> None:
+    args = inv.args.items if isinstance(inv.args, Seq) else []
+    for index, use in HIGHER_ORDER[callee.dotted].items():
+        if index >= len(args):
+            continue
+        arg = args[index]
+        via = f" (through {callee.dotted})"
+        if use == "base":
+            if isinstance(arg, Global):
+                consumed.add(id(arg))
+                if arg.dotted not in _SAFE_BASES:
+                    _grade_callee(arg, "reduce", inv.offset, add, consumed, via)
+            continue
+        if use == "ref":
+            if isinstance(arg, Global):
+                consumed.add(id(arg))
+                _grade_global_callee(arg, "ref", inv.offset, add, consumed, via)
+            continue
+        if isinstance(arg, Lit) and isinstance(arg.value, str):
+            continue  # numpy's ctor helpers also take a bit generator by name
+        _grade_callee(arg, use, inv.offset, add, consumed, via)
+
+
+def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
+    target, state = inv.callee, inv.args
+    if isinstance(target, Global):
+        consumed.add(id(target))
+        danger = danger_of(target.dotted)
+        add(
+            "pickle-build-on-global",
+            Severity.CRITICAL if danger else Severity.HIGH,
+            f"BUILD changes attributes of {target.dotted} itself (a class, function or "
+            "module), which can redirect later calls",
+            inv.offset,
+        )
+        return
+    for key in _state_keys(state):
+        if _is_dunder(key) or key in ("__setstate__", "__reduce__", "__reduce_ex__"):
+            add(
+                "pickle-state-smuggling",
+                Severity.HIGH,
+                f"BUILD sets attribute {key!r} on an object, which makes the unpickler call "
+                "what it holds (setstate smuggling)",
+                inv.offset,
+            )
+    if isinstance(target, Persistent):
+        add(
+            "pickle-computed-callee",
+            Severity.HIGH,
+            "BUILD on a persistent object calls its __setstate__",
+            inv.offset,
+        )
+
+
+def _state_keys(state: Value) -> Iterator[str]:
+    maps: list[Value] = [state]
+    if isinstance(state, Seq) and state.kind == "tuple" and len(state.items) == 2:
+        maps = list(state.items)
+    for item in maps:
+        if isinstance(item, Map):
+            for key, _value in item.items:
+                if isinstance(key, Lit) and isinstance(key.value, str):
+                    yield key.value
+
+
+def _grade_reference(glob: Global, add: _Add) -> None:
+    if glob.computed:
+        add(
+            "pickle-computed-global",
+            Severity.HIGH,
+            f"looks up a global with a computed name ({glob.module}.{glob.name})",
+            glob.offset,
+        )
+        return
+    if is_allowed_ref(glob) or is_profile_class(glob):
+        return
+    name = _name(glob)
+    danger = danger_of(glob.dotted)
+    if danger is not None:
+        add(
+            "pickle-dangerous-global",
+            Severity.HIGH,
+            f"imports {name}: {danger} (not called directly, but nothing in a model needs it)",
+            glob.offset,
+        )
+        return
+    add(
+        "pickle-unknown-global",
+        Severity.MEDIUM,
+        f"imports {name}, outside the allowlist profiles (importing runs module code; review it)",
+        glob.offset,
+    )
+
+
+def _computed(value: Value) -> str:
+    if isinstance(value, Call):
+        inner = value.callee
+        label = inner.dotted if isinstance(inner, Global) else _computed(inner)
+        return f"the result of {label}(...)"
+    if isinstance(value, Persistent):
+        return "a persistent-id object"
+    if isinstance(value, Global):
+        return value.dotted
+    if isinstance(value, Lit):
+        return f"a literal {type(value.value).__name__}"
+    if isinstance(value, Seq):
+        return f"a {value.kind}"
+    return "a dict"
+
+
+__all__ = ["Verdict", "grade", "is_allowed_call", "is_allowed_ref", "is_profile_class"]

@@ -1,0 +1,949 @@
+"""A symbolic pickle machine with the opcode semantics of CPython's unpickler.
+
+Nothing is imported and nothing is called: every stack value is a literal, a
+container, a :class:`Global` (what ``find_class`` would return), a :class:`Call`
+(what REDUCE/NEWOBJ/OBJ/INST would produce) or a :class:`Persistent` reference.
+Every place where the real unpickler would call something is recorded as an
+:class:`Invocation`, every ``find_class`` as a :class:`Global`, so that policy
+code can grade them afterwards.
+
+Semantics follow ``Modules/_pickle.c`` (the unpickler ``pickle.load`` really
+uses) where it differs from ``Lib/pickle.py``: INT is parsed like ``strtol`` with
+base 0 (so ``0x1`` and ``010`` parse), FRAME only checks that the frame is there,
+POP removes a MARK when nothing was pushed since it, MEMOIZE stores at the memo's
+current length, and ``find_class`` maps Python 2 names through ``_compat_pickle``
+when the protocol is below 3. Dotted names are resolved for every protocol (newer
+Pythons do), which only ever makes the scanner see more. When the stream turns
+out malformed, everything seen up to that point is kept: a payload followed by
+garbage still ran its payload when it was loaded.
+"""
+
+from __future__ import annotations
+
+import _compat_pickle
+import codecs
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+MAX_LINE = 1 << 20
+MAX_OPS = 50_000_000
+MAX_CONTAINER_ITEMS = 1 << 24
+
+
+class Value:
+    """A symbolic stack value."""
+
+    __slots__ = ()
+
+
+@dataclass(eq=False)
+class Lit(Value):
+    """A literal: None, bool, int, float, str, bytes (or a placeholder for a buffer)."""
+
+    value: object
+
+
+@dataclass(eq=False)
+class Seq(Value):
+    """A list, tuple, set or frozenset (mutable while the machine runs)."""
+
+    kind: str
+    items: list[Value]
+
+
+@dataclass(eq=False)
+class Map(Value):
+    """A dict literal (pairs, in insertion order)."""
+
+    items: list[tuple[Value, Value]]
+
+
+@dataclass(eq=False)
+class Global(Value):
+    """What ``find_class(module, name)`` would return, after ``_compat_pickle`` mapping.
+
+    ``written`` keeps the names as they appear in the stream when they were mapped.
+    ``computed`` is set when the names were not string literals (STACK_GLOBAL on
+    values the real unpickler would reject, or an EXT code).
+    """
+
+    module: str
+    name: str
+    offset: int
+    opcode: str
+    written: tuple[str, str] | None = None
+    computed: bool = False
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass(eq=False)
+class Call(Value):
+    """The result of calling ``callee`` (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST)."""
+
+    callee: Value
+    args: Value
+    kind: str
+    offset: int
+    kwargs: Value | None = None
+    states: list[Value] = field(default_factory=list)
+    items_added: bool = False
+
+
+@dataclass(eq=False)
+class Persistent(Value):
+    """What ``persistent_load(pid)`` returns (torch storages, for instance)."""
+
+    pid: Value
+    offset: int
+
+
+@dataclass(eq=False)
+class Invocation:
+    """A place where the real unpickler calls something.
+
+    ``kind``: ``reduce`` (func(*args)), ``new`` (cls.__new__(cls, *args), the
+    default reconstruction path), ``obj``/``inst`` (cls(*args), or cls.__new__
+    when there are no args and cls is a class), ``setstate`` (BUILD calling
+    inst.__setstate__), ``method`` (APPEND/SETITEM/ADDITEMS on something that is
+    not a plain list/dict/set: its extend/append/__setitem__/add is called).
+    """
+
+    kind: str
+    callee: Value
+    args: Value
+    offset: int
+    result: Value | None = None
+    detail: str = ""
+
+
+@dataclass
+class PickleTrace:
+    """Everything one run of the machine saw, in stream order."""
+
+    globals: list[Global] = field(default_factory=list)
+    invocations: list[Invocation] = field(default_factory=list)
+    builds: list[tuple[Value, Value, int]] = field(default_factory=list)
+    persistent: list[Persistent] = field(default_factory=list)
+    streams: int = 0
+    protocols: list[int] = field(default_factory=list)
+    error: str | None = None
+    error_offset: int | None = None
+    end_offset: int = 0
+    ops: int = 0
+    result: Value | None = None
+    trailing: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: PickleTrace) -> None:
+        self.globals.extend(other.globals)
+        self.invocations.extend(other.invocations)
+        self.builds.extend(other.builds)
+        self.persistent.extend(other.persistent)
+        self.protocols.extend(other.protocols)
+        self.streams += other.streams
+        self.ops += other.ops
+
+
+class PickleError(Exception):
+    """The stream is malformed here (the real unpickler would raise too)."""
+
+
+class _Stop(Exception):
+    def __init__(self, value: Value | None) -> None:
+        self.value = value
+
+
+class _Mark:
+    __slots__ = ()
+
+
+# Hook called after BUILD on a value; joblib uses it to skip raw array bytes.
+BuildHook = Callable[["Machine", Value, Value], None]
+
+
+class Machine:
+    """Run one pickle stream symbolically from a binary file object."""
+
+    def __init__(
+        self,
+        fh: BinaryIO,
+        trace: PickleTrace | None = None,
+        *,
+        base_offset: int = 0,
+        max_ops: int = MAX_OPS,
+        build_hook: BuildHook | None = None,
+    ) -> None:
+        self.fh = fh
+        self.trace = trace if trace is not None else PickleTrace()
+        self.base_offset = base_offset
+        self.max_ops = max_ops
+        self.build_hook = build_hook
+        self.stack: list[Value] = []
+        self.metastack: list[list[Value]] = []
+        self.memo: dict[int, Value] = {}
+        self.proto = 0
+        self.pos = 0
+        self.op_offset = 0
+
+    # ------------------------------------------------------------ input
+
+    def read(self, n: int) -> bytes:
+        data = self.fh.read(n)
+        if len(data) < n:
+            self.pos += len(data)
+            raise PickleError("pickle data was truncated")
+        self.pos += n
+        return data
+
+    def readline(self) -> bytes:
+        line = self.fh.readline(MAX_LINE)
+        self.pos += len(line)
+        if not line.endswith(b"\n"):
+            if len(line) >= MAX_LINE:
+                raise PickleError(f"line longer than {MAX_LINE} bytes")
+            raise PickleError("pickle data was truncated")
+        return line[:-1]
+
+    def skip(self, n: int) -> None:
+        """Skip ``n`` raw bytes that are not pickle opcodes (joblib array data)."""
+        remaining = n
+        while remaining > 0:
+            chunk = self.fh.read(min(remaining, 1 << 22))
+            if not chunk:
+                raise PickleError("array data was truncated")
+            remaining -= len(chunk)
+            self.pos += len(chunk)
+
+    # ------------------------------------------------------------ run
+
+    def run(self) -> Value | None:
+        """Run until STOP; raise PickleError (after recording what was seen) if malformed."""
+        dispatch = _DISPATCH
+        trace = self.trace
+        trace.streams += 1
+        read = self.fh.read
+        while True:
+            self.op_offset = self.base_offset + self.pos
+            code = read(1)
+            if not code:
+                raise PickleError("pickle data was truncated (no STOP opcode)")
+            self.pos += 1
+            trace.ops += 1
+            if trace.ops > self.max_ops:
+                raise PickleError(f"more than {self.max_ops} opcodes")
+            handler = dispatch.get(code[0])
+            if handler is None:
+                raise PickleError(f"invalid load key {code!r}")
+            try:
+                handler(self)
+            except _Stop as stop:
+                return stop.value
+            except (IndexError, KeyError) as exc:
+                raise PickleError(f"stack or memo error: {exc!r}") from None
+
+    # ------------------------------------------------------------ helpers
+
+    def push(self, value: Value) -> None:
+        self.stack.append(value)
+
+    def pop(self) -> Value:
+        if not self.stack:
+            raise PickleError("unpickling stack underflow")
+        return self.stack.pop()
+
+    def top(self) -> Value:
+        if not self.stack:
+            raise PickleError("unpickling stack underflow")
+        return self.stack[-1]
+
+    def pop_mark(self) -> list[Value]:
+        if not self.metastack:
+            raise PickleError("could not find MARK")
+        items = self.stack
+        self.stack = self.metastack.pop()
+        return items
+
+    def find_class(self, module: str, name: str, opcode: str) -> Global:
+        written = None
+        if self.proto < 3:
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                written = (module, name)
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                written = (module, name)
+                module = _compat_pickle.IMPORT_MAPPING[module]
+        glob = Global(module, name, self.op_offset, opcode, written)
+        self.trace.globals.append(glob)
+        return glob
+
+    def invoke(
+        self, kind: str, callee: Value, args: Value, detail: str = "", kwargs: Value | None = None
+    ) -> Call:
+        call = Call(callee, args, kind, self.op_offset, kwargs)
+        self.trace.invocations.append(Invocation(kind, callee, args, self.op_offset, call, detail))
+        return call
+
+
+# ------------------------------------------------------------------ opcodes
+
+
+def _c_strtol(text: bytes) -> int | None:
+    """C ``strtol(s, &end, 0)`` as _pickle.c's load_int uses it (None if it fails)."""
+    s = text.lstrip(b" \t\n\v\f\r")
+    sign = 1
+    if s[:1] in (b"+", b"-"):
+        sign = -1 if s[:1] == b"-" else 1
+        s = s[1:]
+    base = 10
+    if s[:2].lower() == b"0x" and s[2:3] and s[2:3].lower() in b"0123456789abcdef":
+        base, s = 16, s[2:]
+    elif s[:1] == b"0":
+        base = 8
+    digits = b"0123456789abcdef"[:base]
+    n = 0
+    used = 0
+    for c in s.lower():
+        pos = digits.find(bytes([c]))
+        if pos < 0:
+            break
+        n = n * base + pos
+        used += 1
+    rest = s[used:]
+    if used == 0 or (rest and rest[:1] != b"\0") or n >= 1 << 63:
+        return None
+    return sign * n
+
+
+def _parse_int_line(data: bytes) -> int | None:
+    value = _c_strtol(data)
+    if value is not None:
+        return value
+    try:  # _pickle.c falls back to PyLong_FromString(s, NULL, 0)
+        return int(data, 0)
+    except ValueError:
+        return None
+
+
+def op_int(m: Machine) -> None:
+    data = m.readline()
+    if data in (b"00", b"01"):
+        m.push(Lit(data == b"01"))
+        return
+    value = _parse_int_line(data)
+    m.push(Lit(value if value is not None else 0))
+    if value is None:
+        raise PickleError(f"could not convert string to int: {data[:40]!r}")
+
+
+def op_long(m: Machine) -> None:
+    data = m.readline()
+    if data.endswith(b"L"):
+        data = data[:-1]
+    try:
+        m.push(Lit(int(data, 0)))
+    except ValueError:
+        raise PickleError(f"invalid literal for LONG: {data[:40]!r}") from None
+
+
+def op_float(m: Machine) -> None:
+    data = m.readline()
+    try:
+        m.push(Lit(float(data)))
+    except ValueError:
+        raise PickleError(f"could not convert string to float: {data[:40]!r}") from None
+
+
+def _decode_string(data: bytes) -> bytes:
+    if len(data) >= 2 and data[0] == data[-1] and data[:1] in (b"'", b'"'):
+        return codecs.escape_decode(data[1:-1])[0]
+    raise PickleError("the STRING opcode argument must be quoted")
+
+
+def op_string(m: Machine) -> None:
+    raw = _decode_string(m.readline())
+    m.push(Lit(_py2_string(raw)))
+
+
+def _py2_string(raw: bytes) -> str | bytes:
+    # Unpickler default encoding="ASCII" decodes Python 2 str to str when it can
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        return raw
+
+
+def op_unicode(m: Machine) -> None:
+    m.push(Lit(m.readline().decode("raw-unicode-escape", errors="replace")))
+
+
+def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
+    raw = m.read(width)
+    size = int.from_bytes(raw, "little", signed=signed)
+    if size < 0:
+        raise PickleError("negative byte count")
+    return m.read(size)
+
+
+def op_binint(m: Machine) -> None:
+    m.push(Lit(struct.unpack("<i", m.read(4))[0]))
+
+
+def op_binint1(m: Machine) -> None:
+    m.push(Lit(m.read(1)[0]))
+
+
+def op_binint2(m: Machine) -> None:
+    m.push(Lit(struct.unpack("<H", m.read(2))[0]))
+
+
+def op_long1(m: Machine) -> None:
+    m.push(Lit(int.from_bytes(_read_sized(m, 1), "little", signed=True)))
+
+
+def op_long4(m: Machine) -> None:
+    m.push(Lit(int.from_bytes(_read_sized(m, 4, signed=True), "little", signed=True)))
+
+
+def op_binfloat(m: Machine) -> None:
+    m.push(Lit(struct.unpack(">d", m.read(8))[0]))
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogatepass")
+
+
+def op_binunicode(m: Machine) -> None:
+    m.push(Lit(_unicode(_read_sized(m, 4))))
+
+
+def op_short_binunicode(m: Machine) -> None:
+    m.push(Lit(_unicode(_read_sized(m, 1))))
+
+
+def op_binunicode8(m: Machine) -> None:
+    m.push(Lit(_unicode(_read_sized(m, 8))))
+
+
+def _unicode(data: bytes) -> str:
+    try:
+        return _text(data)
+    except UnicodeDecodeError:
+        raise PickleError("invalid UTF-8 in unicode string") from None
+
+
+def op_binstring(m: Machine) -> None:
+    m.push(Lit(_py2_string(_read_sized(m, 4, signed=True))))
+
+
+def op_short_binstring(m: Machine) -> None:
+    m.push(Lit(_py2_string(_read_sized(m, 1))))
+
+
+def op_binbytes(m: Machine) -> None:
+    m.push(Lit(_read_sized(m, 4)))
+
+
+def op_short_binbytes(m: Machine) -> None:
+    m.push(Lit(_read_sized(m, 1)))
+
+
+def op_binbytes8(m: Machine) -> None:
+    m.push(Lit(_read_sized(m, 8)))
+
+
+def op_bytearray8(m: Machine) -> None:
+    m.push(Lit(bytearray(_read_sized(m, 8))))
+
+
+def op_next_buffer(m: Machine) -> None:
+    m.push(Lit(b""))
+    raise PickleError("pickle stream refers to out-of-band data but no buffers were given")
+
+
+def op_readonly_buffer(m: Machine) -> None:
+    m.top()
+
+
+def op_none(m: Machine) -> None:
+    m.push(Lit(None))
+
+
+def op_true(m: Machine) -> None:
+    m.push(Lit(True))
+
+
+def op_false(m: Machine) -> None:
+    m.push(Lit(False))
+
+
+def op_proto(m: Machine) -> None:
+    proto = m.read(1)[0]
+    if proto > 5:
+        raise PickleError(f"unsupported pickle protocol: {proto}")
+    m.proto = proto
+    m.trace.protocols.append(proto)
+
+
+def op_frame(m: Machine) -> None:
+    size = struct.unpack("<Q", m.read(8))[0]
+    if size > (1 << 62):
+        raise PickleError("frame size too large")
+    # _pickle.c only checks that the frame's bytes are present; it does not
+    # enforce opcode boundaries at frame ends
+    fh = m.fh
+    if fh.seekable():
+        here = fh.tell()
+        fh.seek(0, 2)
+        end = fh.tell()
+        fh.seek(here)
+        if here + size > end:
+            raise PickleError("pickle data was truncated (frame)")
+
+
+def op_tuple(m: Machine) -> None:
+    m.push(Seq("tuple", m.pop_mark()))
+
+
+def op_empty_tuple(m: Machine) -> None:
+    m.push(Seq("tuple", []))
+
+
+def _tuple_n(n: int) -> Callable[[Machine], None]:
+    def handler(m: Machine) -> None:
+        if len(m.stack) < n:
+            raise PickleError("unpickling stack underflow")
+        items = m.stack[-n:]
+        del m.stack[-n:]
+        m.push(Seq("tuple", items))
+
+    return handler
+
+
+def op_empty_list(m: Machine) -> None:
+    m.push(Seq("list", []))
+
+
+def op_empty_dict(m: Machine) -> None:
+    m.push(Map([]))
+
+
+def op_empty_set(m: Machine) -> None:
+    m.push(Seq("set", []))
+
+
+def op_frozenset(m: Machine) -> None:
+    m.push(Seq("frozenset", m.pop_mark()))
+
+
+def op_list(m: Machine) -> None:
+    m.push(Seq("list", m.pop_mark()))
+
+
+def op_dict(m: Machine) -> None:
+    items = m.pop_mark()
+    if len(items) % 2:
+        raise PickleError("odd number of items for DICT")
+    m.push(Map([(items[i], items[i + 1]) for i in range(0, len(items), 2)]))
+
+
+def _class_from_lines(m: Machine, opcode: str) -> Global:
+    module = m.readline()
+    name = m.readline()
+    try:
+        return m.find_class(module.decode("utf-8"), name.decode("utf-8"), opcode)
+    except UnicodeDecodeError:
+        raise PickleError(f"{opcode} names are not UTF-8") from None
+
+
+def op_inst(m: Machine) -> None:
+    cls = _class_from_lines(m, "INST")
+    args = m.pop_mark()
+    m.push(m.invoke("inst", cls, Seq("tuple", args)))
+
+
+def op_obj(m: Machine) -> None:
+    args = m.pop_mark()
+    if not args:
+        raise PickleError("OBJ without a class")
+    cls = args.pop(0)
+    m.push(m.invoke("obj", cls, Seq("tuple", args)))
+
+
+def op_newobj(m: Machine) -> None:
+    args = m.pop()
+    cls = m.pop()
+    m.push(m.invoke("new", cls, args))
+
+
+def op_newobj_ex(m: Machine) -> None:
+    kwargs = m.pop()
+    args = m.pop()
+    cls = m.pop()
+    m.push(m.invoke("new", cls, args, kwargs=kwargs))
+
+
+def op_global(m: Machine) -> None:
+    m.push(_class_from_lines(m, "GLOBAL"))
+
+
+def op_stack_global(m: Machine) -> None:
+    name = m.pop()
+    module = m.pop()
+    if (
+        isinstance(name, Lit)
+        and isinstance(module, Lit)
+        and isinstance(name.value, str)
+        and isinstance(module.value, str)
+    ):
+        m.push(m.find_class(module.value, name.value, "STACK_GLOBAL"))
+        return
+    # the real unpickler raises "STACK_GLOBAL requires str"; keep the attempt visible
+    glob = Global(_describe(module), _describe(name), m.op_offset, "STACK_GLOBAL", computed=True)
+    m.trace.globals.append(glob)
+    m.push(glob)
+    raise PickleError("STACK_GLOBAL requires str")
+
+
+def _describe(value: Value) -> str:
+    if isinstance(value, Lit):
+        return repr(value.value)[:80]
+    if isinstance(value, Global):
+        return value.dotted
+    if isinstance(value, Call):
+        return f"<result of {_describe(value.callee)}(...)>"
+    return f"<{type(value).__name__.lower()}>"
+
+
+def _ext(width: int) -> Callable[[Machine], None]:
+    def handler(m: Machine) -> None:
+        code = int.from_bytes(m.read(width), "little")
+        if code <= 0:
+            raise PickleError("EXT specifies code <= 0")
+        import copyreg
+
+        key = copyreg._inverted_registry.get(code)  # type: ignore[attr-defined]
+        if key is not None:
+            m.push(m.find_class(key[0], key[1], f"EXT{width}"))
+            return
+        glob = Global("<extension registry>", str(code), m.op_offset, f"EXT{width}", computed=True)
+        m.trace.globals.append(glob)
+        m.push(glob)
+
+    return handler
+
+
+def op_reduce(m: Machine) -> None:
+    args = m.pop()
+    func = m.pop()
+    m.push(m.invoke("reduce", func, args))
+
+
+def op_pop(m: Machine) -> None:
+    if m.stack:
+        m.stack.pop()
+    else:
+        m.pop_mark()
+
+
+def op_pop_mark(m: Machine) -> None:
+    m.pop_mark()
+
+
+def op_dup(m: Machine) -> None:
+    m.push(m.top())
+
+
+def op_get(m: Machine) -> None:
+    try:
+        idx = int(m.readline(), 10)
+    except ValueError:
+        raise PickleError("invalid GET index") from None
+    _get(m, idx)
+
+
+def _get(m: Machine, idx: int) -> None:
+    if idx not in m.memo:
+        raise PickleError(f"memo value not found at index {idx}")
+    m.push(m.memo[idx])
+
+
+def op_binget(m: Machine) -> None:
+    _get(m, m.read(1)[0])
+
+
+def op_long_binget(m: Machine) -> None:
+    _get(m, struct.unpack("<I", m.read(4))[0])
+
+
+def op_put(m: Machine) -> None:
+    try:
+        idx = int(m.readline(), 10)
+    except ValueError:
+        raise PickleError("invalid PUT index") from None
+    if idx < 0:
+        raise PickleError("negative PUT argument")
+    m.memo[idx] = m.top()
+
+
+def op_binput(m: Machine) -> None:
+    m.memo[m.read(1)[0]] = m.top()
+
+
+def op_long_binput(m: Machine) -> None:
+    idx = struct.unpack("<i", m.read(4))[0]
+    if idx < 0:
+        raise PickleError("negative LONG_BINPUT argument")
+    m.memo[idx] = m.top()
+
+
+def op_memoize(m: Machine) -> None:
+    m.memo[len(m.memo)] = m.top()
+
+
+def _container_add(m: Machine, target: Value, kind: str, items: list[Value]) -> None:
+    """APPEND(S)/SETITEM(S)/ADDITEMS: plain containers take data; anything else runs code."""
+    if kind == "list" and isinstance(target, Seq) and target.kind == "list":
+        if len(target.items) + len(items) <= MAX_CONTAINER_ITEMS:
+            target.items.extend(items)
+        return
+    if kind == "dict" and isinstance(target, Map):
+        if len(target.items) + len(items) // 2 <= MAX_CONTAINER_ITEMS:
+            target.items.extend((items[i], items[i + 1]) for i in range(0, len(items) - 1, 2))
+        return
+    if kind == "set" and isinstance(target, Seq) and target.kind == "set":
+        if len(target.items) + len(items) <= MAX_CONTAINER_ITEMS:
+            target.items.extend(items)
+        return
+    method = {"list": "extend", "dict": "__setitem__", "set": "add"}[kind]
+    if isinstance(target, Call):
+        target.items_added = True
+    m.trace.invocations.append(
+        Invocation("method", target, Seq("tuple", items[:8]), m.op_offset, None, method)
+    )
+
+
+def op_append(m: Machine) -> None:
+    value = m.pop()
+    _container_add(m, m.top(), "list", [value])
+
+
+def op_appends(m: Machine) -> None:
+    items = m.pop_mark()
+    _container_add(m, m.top(), "list", items)
+
+
+def op_setitem(m: Machine) -> None:
+    value = m.pop()
+    key = m.pop()
+    _container_add(m, m.top(), "dict", [key, value])
+
+
+def op_setitems(m: Machine) -> None:
+    items = m.pop_mark()
+    _container_add(m, m.top(), "dict", items)
+
+
+def op_additems(m: Machine) -> None:
+    items = m.pop_mark()
+    _container_add(m, m.top(), "set", items)
+
+
+def op_build(m: Machine) -> None:
+    state = m.pop()
+    inst = m.top()
+    m.trace.builds.append((inst, state, m.op_offset))
+    if isinstance(inst, Call):
+        inst.states.append(state)
+    m.trace.invocations.append(Invocation("setstate", inst, state, m.op_offset, None, "BUILD"))
+    if m.build_hook is not None:
+        m.build_hook(m, inst, state)
+
+
+def op_mark(m: Machine) -> None:
+    m.metastack.append(m.stack)
+    m.stack = []
+
+
+def op_stop(m: Machine) -> None:
+    value = m.pop()
+    raise _Stop(value)
+
+
+def op_persid(m: Machine) -> None:
+    pid = m.readline()
+    try:
+        text = pid.decode("ascii")
+    except UnicodeDecodeError:
+        raise PickleError("persistent IDs in protocol 0 must be ASCII strings") from None
+    ref = Persistent(Lit(text), m.op_offset)
+    m.trace.persistent.append(ref)
+    m.push(ref)
+
+
+def op_binpersid(m: Machine) -> None:
+    ref = Persistent(m.pop(), m.op_offset)
+    m.trace.persistent.append(ref)
+    m.push(ref)
+
+
+_DISPATCH: dict[int, Callable[[Machine], None]] = {
+    ord("("): op_mark,
+    ord("."): op_stop,
+    ord("0"): op_pop,
+    ord("1"): op_pop_mark,
+    ord("2"): op_dup,
+    ord("F"): op_float,
+    ord("I"): op_int,
+    ord("J"): op_binint,
+    ord("K"): op_binint1,
+    ord("L"): op_long,
+    ord("M"): op_binint2,
+    ord("N"): op_none,
+    ord("P"): op_persid,
+    ord("Q"): op_binpersid,
+    ord("R"): op_reduce,
+    ord("S"): op_string,
+    ord("T"): op_binstring,
+    ord("U"): op_short_binstring,
+    ord("V"): op_unicode,
+    ord("X"): op_binunicode,
+    ord("a"): op_append,
+    ord("b"): op_build,
+    ord("c"): op_global,
+    ord("d"): op_dict,
+    ord("}"): op_empty_dict,
+    ord("e"): op_appends,
+    ord("g"): op_get,
+    ord("h"): op_binget,
+    ord("i"): op_inst,
+    ord("j"): op_long_binget,
+    ord("l"): op_list,
+    ord("]"): op_empty_list,
+    ord("o"): op_obj,
+    ord("p"): op_put,
+    ord("q"): op_binput,
+    ord("r"): op_long_binput,
+    ord("s"): op_setitem,
+    ord("t"): op_tuple,
+    ord(")"): op_empty_tuple,
+    ord("u"): op_setitems,
+    ord("G"): op_binfloat,
+    0x80: op_proto,
+    0x81: op_newobj,
+    0x82: _ext(1),
+    0x83: _ext(2),
+    0x84: _ext(4),
+    0x85: _tuple_n(1),
+    0x86: _tuple_n(2),
+    0x87: _tuple_n(3),
+    0x88: op_true,
+    0x89: op_false,
+    0x8A: op_long1,
+    0x8B: op_long4,
+    ord("B"): op_binbytes,
+    ord("C"): op_short_binbytes,
+    0x8C: op_short_binunicode,
+    0x8D: op_binunicode8,
+    0x8E: op_binbytes8,
+    0x8F: op_empty_set,
+    0x90: op_additems,
+    0x91: op_frozenset,
+    0x92: op_newobj_ex,
+    0x93: op_stack_global,
+    0x94: op_memoize,
+    0x95: op_frame,
+    0x96: op_bytearray8,
+    0x97: op_next_buffer,
+    0x98: op_readonly_buffer,
+}
+
+
+def run_stream(
+    fh: BinaryIO,
+    *,
+    base_offset: int = 0,
+    max_ops: int = MAX_OPS,
+    build_hook: BuildHook | None = None,
+    trace: PickleTrace | None = None,
+) -> PickleTrace:
+    """Run one pickle from ``fh``'s position; errors are recorded on the trace, not raised."""
+    machine = Machine(fh, trace, base_offset=base_offset, max_ops=max_ops, build_hook=build_hook)
+    result = machine.trace
+    try:
+        result.result = machine.run()
+    except PickleError as exc:
+        result.error = str(exc)
+        result.error_offset = machine.op_offset
+    except (RecursionError, MemoryError, OverflowError, ValueError) as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        result.error_offset = machine.op_offset
+    result.end_offset = base_offset + machine.pos
+    return result
+
+
+def run_all(
+    fh: BinaryIO,
+    *,
+    max_streams: int = 64,
+    max_ops: int = MAX_OPS,
+    build_hook: BuildHook | None = None,
+) -> PickleTrace:
+    """Run every pickle in ``fh`` one after the other until the data ends.
+
+    Loaders such as legacy ``torch.load`` read several pickles from one file;
+    a trailing stream that does not parse is only noted (``trailing`` bytes).
+    """
+    total = PickleTrace()
+    offset = 0
+    for index in range(max_streams):
+        start = fh.tell() if fh.seekable() else offset
+        probe = fh.read(1)
+        if not probe:
+            break
+        if fh.seekable():
+            fh.seek(start)
+        else:  # pragma: no cover - every source here is seekable
+            break
+        trace = run_stream(fh, base_offset=start, max_ops=max_ops, build_hook=build_hook)
+        if index > 0 and trace.error is not None and trace.ops <= 2 and not trace.globals:
+            total.trailing = _remaining(fh, start)
+            break
+        total.add(trace)
+        total.ops = total.ops
+        if trace.error is not None:
+            total.error = trace.error
+            total.error_offset = trace.error_offset
+            total.end_offset = trace.end_offset
+            break
+        if index == 0:
+            total.result = trace.result
+        total.end_offset = trace.end_offset
+        offset = trace.end_offset
+    return total
+
+
+def _remaining(fh: BinaryIO, start: int) -> int:
+    fh.seek(0, 2)
+    return fh.tell() - start
+
+
+__all__ = [
+    "Call",
+    "Global",
+    "Invocation",
+    "Lit",
+    "Machine",
+    "Map",
+    "Persistent",
+    "PickleError",
+    "PickleTrace",
+    "Seq",
+    "Value",
+    "run_all",
+    "run_stream",
+]

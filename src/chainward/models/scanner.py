@@ -1,0 +1,228 @@
+"""``scan(path)``: detect each file's format by content and run its scanner.
+
+Directories are walked in one process. Symbolic links are followed when they
+stay inside the scanned tree, or inside the Hugging Face cache repository the
+tree belongs to (``models--org--name/snapshots/REV/x`` -> ``../../blobs/SHA``);
+links leading elsewhere are reported and not followed unless
+``ScanOptions(follow_symlinks=True)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from chainward.models.context import BudgetError, ScanContext, Source
+from chainward.models.detect import detect_format
+from chainward.models.interface import (
+    FileResult,
+    FormatScanner,
+    ModelScanError,
+    ScanOptions,
+    ScanResult,
+    verdict_of,
+)
+from chainward.records import Severity
+
+# format -> "module:Class"
+_REGISTRY: dict[str, str] = {
+    "pickle": "chainward.models.pickles:PickleScanner",
+    "numpy": "chainward.models.pickles:NumpyScanner",
+    "joblib": "chainward.models.pickles:JoblibScanner",
+    "pytorch": "chainward.models.torch:TorchScanner",
+    "zip": "chainward.models.containers:ZipScanner",
+    "npz": "chainward.models.containers:ZipScanner",
+    "tar": "chainward.models.containers:TarScanner",
+    "7z": "chainward.models.containers:SevenZipScanner",
+    "gzip": "chainward.models.containers:CompressedScanner",
+    "bz2": "chainward.models.containers:CompressedScanner",
+    "xz": "chainward.models.containers:CompressedScanner",
+    "lzma": "chainward.models.containers:CompressedScanner",
+    "zlib": "chainward.models.containers:CompressedScanner",
+    "zstd": "chainward.models.containers:CompressedScanner",
+    "lz4": "chainward.models.containers:CompressedScanner",
+    "safetensors": "chainward.models.safetensors:SafetensorsScanner",
+    "gguf": "chainward.models.gguf:GgufScanner",
+    "onnx": "chainward.models.onnx:OnnxScanner",
+    "tf-savedmodel": "chainward.models.tf:SavedModelScanner",
+    "tf-graphdef": "chainward.models.tf:SavedModelScanner",
+    "keras": "chainward.models.keras:KerasScanner",
+    "hdf5": "chainward.models.keras:Hdf5Scanner",
+    "tflite": "chainward.models.scanner:NoCodeScanner",
+}
+_CACHE: dict[str, FormatScanner] = {}
+
+
+class NoCodeScanner(FormatScanner):
+    """Formats that carry no code path we know of (TFLite flatbuffers)."""
+
+    formats = ("tflite",)
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        return None
+
+
+def scanner_for(fmt: str) -> FormatScanner | None:
+    target = _REGISTRY.get(fmt)
+    if target is None:
+        return None
+    if target not in _CACHE:
+        module_name, _, attr = target.partition(":")
+        _CACHE[target] = getattr(importlib.import_module(module_name), attr)()
+    return _CACHE[target]
+
+
+def dispatch(source: Source, ctx: ScanContext) -> None:
+    """Scan ``source`` with the scanner of its (already detected) format."""
+    fmt = source.format or source.detect()
+    if fmt is None:
+        return
+    source.format = fmt
+    ctx.formats.append(fmt)
+    scanner = scanner_for(fmt)
+    if scanner is None:
+        ctx.error(source.display, f"no scanner for format {fmt!r}")
+        return
+    try:
+        scanner.scan(source, ctx)
+    except BudgetError as exc:
+        ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", source.display)
+    except (OSError, EOFError, ValueError, MemoryError, RecursionError) as exc:
+        ctx.error(source.display, f"could not be scanned: {type(exc).__name__}: {exc}")
+
+
+def scan_source(source: Source, options: ScanOptions | None = None) -> FileResult:
+    options = options or ScanOptions()
+    ctx = ScanContext(options, source.display)
+    ctx._dispatch = dispatch
+    dispatch(source, ctx)
+    findings = tuple(ctx.findings)
+    return FileResult(
+        source.display,
+        source.format,
+        verdict_of(findings, errored=ctx.errored),
+        findings,
+        source.size,
+    )
+
+
+def scan_bytes(
+    data: bytes, name: str = "<bytes>", options: ScanOptions | None = None
+) -> FileResult:
+    """Scan a model held in memory (``name`` is only used in messages)."""
+    return scan_source(Source.from_bytes(name, data), options)
+
+
+def scan(
+    path: Path | str | list[Path] | tuple[Path, ...], options: ScanOptions | None = None
+) -> ScanResult:
+    """Scan model files, directories (recursively) and archives; never loads anything.
+
+    Raises :class:`ModelScanError` for a path that does not exist or cannot be
+    read; anything wrong *inside* a file becomes a finding on that file.
+    """
+    options = options or ScanOptions()
+    paths = [Path(p) for p in path] if isinstance(path, list | tuple) else [Path(path)]
+    files: list[FileResult] = []
+    skipped: list[str] = []
+    for root in paths:
+        if not root.exists() and not root.is_symlink():
+            raise ModelScanError("no such file or directory", path=str(root))
+        if root.is_dir():
+            if (root / "saved_model.pb").is_file():
+                files.append(
+                    _scan_file(root / "saved_model.pb", options, str(root), "tf-savedmodel")
+                )
+            for file, problem in _walk(root, options):
+                if problem is not None:
+                    files.append(problem)
+                    continue
+                if file.name == "saved_model.pb" and file.parent == root:
+                    continue
+                fmt = detect_format(file)
+                if fmt is None:
+                    skipped.append(str(file))
+                    continue
+                files.append(_scan_file(file, options, str(file), fmt))
+        else:
+            fmt = detect_format(root)
+            if fmt is None:
+                try:
+                    with root.open("rb"):
+                        pass
+                except OSError as exc:
+                    raise ModelScanError(f"cannot read: {exc.strerror}", path=str(root)) from None
+            files.append(_scan_file(root, options, str(root), fmt))
+    return ScanResult(tuple(files), tuple(skipped))
+
+
+def _scan_file(path: Path, options: ScanOptions, display: str, fmt: str | None) -> FileResult:
+    try:
+        source = Source.from_path(path, display)
+    except OSError as exc:
+        from chainward.models.interface import finding
+
+        item = finding("scan-error", Severity.LOW, f"cannot read: {exc.strerror}", display)
+        return FileResult(display, None, verdict_of([item], errored=True), (item,))
+    if fmt is None:
+        return FileResult(display, None, verdict_of([]), (), source.size)
+    source.format = fmt
+    return scan_source(source, options)
+
+
+def _hf_repo_root(path: Path) -> Path | None:
+    for parent in (path, *path.parents):
+        if parent.name.startswith(("models--", "datasets--", "spaces--")):
+            return parent
+    return None
+
+
+def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult | None]]:
+    """Files under ``root`` (sorted), following links that stay in bounds."""
+    root_real = root.resolve()
+    hf_root = _hf_repo_root(root_real)
+    allowed = [root_real] + ([hf_root.resolve()] if hf_root else [])
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = directory.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                continue
+            seen_dirs.add(key)
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                inside = any(target == a or a in target.parents for a in allowed)
+                if not inside and not options.follow_symlinks:
+                    from chainward.models.interface import finding
+
+                    item = finding(
+                        "symlink-outside",
+                        Severity.LOW,
+                        f"symbolic link to {target} leaves the scanned tree; not followed "
+                        "(use --follow-symlinks)",
+                        str(path),
+                    )
+                    yield path, FileResult(str(path), None, verdict_of([item]), (item,))
+                    continue
+                if not target.exists():
+                    continue
+            if entry.is_dir(follow_symlinks=True):
+                if entry.name not in (".git", "__pycache__"):
+                    subdirs.append(path)
+            elif entry.is_file(follow_symlinks=True):
+                yield path, None
+        stack.extend(reversed(subdirs))
+
+
+__all__ = ["dispatch", "scan", "scan_bytes", "scan_source", "scanner_for"]

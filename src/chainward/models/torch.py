@@ -1,0 +1,80 @@
+"""PyTorch checkpoints, found by content (never by extension).
+
+* zip checkpoints (``torch.save`` since 1.6, and TorchScript archives): a ZIP
+  whose ``<prefix>/data.pkl`` (and ``constants.pkl`` for TorchScript) are
+  pickles, with tensor bytes in ``<prefix>/data/N``; every member that is a
+  pickle by content is scanned, whatever its name (torch/serialization.py,
+  caffe2/serialize/inline_container.cc);
+* legacy format (``_use_new_zipfile_serialization=False``): five pickles in a
+  row — magic number, protocol version, sys_info, the object, storage keys —
+  then raw storage bytes;
+* the pre-0.4 tar format (``sys_info``, ``pickle``, ``storages``, ``tensors``).
+"""
+
+from __future__ import annotations
+
+import io
+
+from chainward.models.containers import iter_zip_members, scan_member, scan_tar
+from chainward.models.context import BudgetError, ScanContext, Source
+from chainward.models.detect import _pickle_kind
+from chainward.models.interface import FormatScanner
+from chainward.models.pickle.vm import run_all
+from chainward.models.pickles import buffered, report_trace
+from chainward.records import Severity
+
+LEGACY_STREAMS = 5
+
+
+class TorchScanner(FormatScanner):
+    formats = ("pytorch",)
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        head = source.head(512)
+        if head.startswith(b"PK"):
+            self._scan_zip(source, ctx)
+        elif len(head) >= 263 and head[257:262] == b"ustar":
+            scan_tar(source, ctx)
+        else:
+            with source.open() as fh:
+                trace = run_all(
+                    buffered(fh), max_ops=ctx.options.max_pickle_ops, max_streams=LEGACY_STREAMS
+                )
+            trace.trailing = 0  # raw storage bytes follow the five pickles
+            report_trace(trace, ctx, source.display)
+
+    def _scan_zip(self, source: Source, ctx: ScanContext) -> None:
+        pickles = 0
+        for entry, member, member_head in iter_zip_members(source, ctx):
+            is_pickle = entry.name.endswith(".pkl") or (
+                member_head[:1] == b"\x80" and _pickle_kind(member_head) is not None
+            )
+            if not is_pickle:
+                scan_member(member, member_head, ctx)
+                continue
+            pickles += 1
+            try:
+                with member.open() as fh:
+                    trace = run_all(
+                        io.BytesIO(fh.read(ctx.options.max_member_bytes)),
+                        max_ops=ctx.options.max_pickle_ops,
+                    )
+            except BudgetError as exc:
+                ctx.add(
+                    "decompression-bomb",
+                    Severity.MEDIUM,
+                    f"not fully scanned: {exc}",
+                    member.display,
+                )
+                continue
+            report_trace(trace, ctx, member.display)
+        if pickles == 0:
+            ctx.add(
+                "torch-no-pickle",
+                Severity.LOW,
+                "no data.pkl found; torch.load cannot read this archive",
+                source.display,
+            )
+
+
+__all__ = ["TorchScanner"]
