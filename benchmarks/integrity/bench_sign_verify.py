@@ -104,6 +104,7 @@ def _bench_config(
     keys: tuple[Path, Path],
     sigs: tuple[Path, Path],
     shard_size: int | None,
+    algorithm: str,
     repeat: int,
 ) -> list[tuple[str, str, tuple[float, float]]]:
     import model_signing as ms
@@ -164,12 +165,14 @@ def bench_model(name: str, model: Path, keys: tuple[Path, Path], sigdir: Path, r
     size = size_of(model)
     shard = 256 * 1024 * 1024
     rows = []
-    for label, shard_size in (
-        ("files/sha256", None),
-        (f"shards/sha256 ({shard >> 20} MiB)", shard),
-    ):
+    configs = (
+        ("files/sha256", None, "sha256"),
+        (f"shards/sha256 ({shard >> 20} MiB)", shard, "sha256"),
+        ("files/blake3", None, "blake3"),
+    )
+    for label, shard_size, algorithm in configs:
         sigs = (sigdir / f"{name}-cw.sig", sigdir / f"{name}-ms.sig")
-        rows += _bench_config(label, model, keys, sigs, shard_size, repeat)
+        rows += _bench_config(label, model, keys, sigs, shard_size, algorithm, repeat)
     files = sum(1 for p in model.rglob("*") if p.is_file())
     print(f"\n## {name}: {size / 1e9:.2f} GB, {files} files")
     print(
