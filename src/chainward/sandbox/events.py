@@ -188,7 +188,7 @@ def sensitive_label(path: str) -> str | None:
 _NORMALISE = [
     (re.compile(r"(?<![A-Za-z])tmp[a-z0-9_]{6,12}"), "tmp*"),
     (re.compile(r"pip-[a-z]+(-[a-z]+)*-[a-z0-9_]{6,10}"), "pip-*"),
-    (re.compile(r"\d{3,}"), "#"),
+    (re.compile(r"\d{6,}"), "#"),
 ]
 
 
