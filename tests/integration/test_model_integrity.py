@@ -258,3 +258,23 @@ def test_json_stdout_is_only_the_document(cli: Any, tmp_path: Path, keys: tuple[
     model = make_model(tmp_path / "m")
     result = cli("model", "sign", str(model), "--key", keys[0], "-f", "json")
     json.loads(result.stdout)
+
+
+def test_lock_records_format_and_scanner_verdict(cli: Any, tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "config.json").write_text('{"model_type": "bert"}')
+    # an inert look-alike of a malicious pickle: os.system("true"), never loaded
+    (model / "extra.pkl").write_bytes(b"\x80\x02cos\nsystem\nX\x04\x00\x00\x00true\x85R.")
+    lock = tmp_path / "models.lock"
+    result = cli("model", "lock", str(model), "-o", str(lock), "-f", "json")
+    assert result.code == 0, result.stderr
+    entry = result.json()["models"][0]
+    assert entry["verdict"] == "unsafe"
+    from chainward.integrity.lock import read_lock
+
+    files = {f.path: f for f in read_lock(lock).models[0].files}
+    assert files["extra.pkl"].format == "pickle" and files["extra.pkl"].verdict == "unsafe"
+    assert files["config.json"].verdict is None
+    no_scan = cli("model", "lock", str(model), "-o", str(lock), "--no-scan", "-f", "json")
+    assert no_scan.json()["models"][0]["verdict"] is None

@@ -31,6 +31,7 @@ from chainward.integrity.lock import (
     find_entry,
     lock_model,
     merge,
+    model_scanner,
     read_lock,
     resolve_target,
     write_lock,
@@ -564,16 +565,6 @@ def verify(
 # -- lock -----------------------------------------------------------------------------
 
 
-def _scanner() -> Any:
-    """The model scanner's verdict function, when the scanner is installed."""
-    try:
-        from chainward.models import scan as scan_module
-    except ImportError:
-        return None
-    verdict_of = getattr(scan_module, "verdict_for_path", None)
-    return verdict_of if callable(verdict_of) else None
-
-
 @click.command("lock")
 @click.argument("targets", nargs=-1, required=True)
 @click.option(
@@ -615,7 +606,7 @@ def lock(
     """Write a model lock file: PATH or Hugging Face ORG/NAME[@REVISION], repeatable."""
     algorithm = HashAlgorithm.parse(hash_name)
     existing = read_lock(lock_path) if lock_path.exists() else LockFile()
-    scanner = None if no_scan else _scanner()
+    scanner = None if no_scan else model_scanner()
     entries = []
     for target in targets:
         if not Path(target).exists() and not looks_like_repo_id(target):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -43,6 +44,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+_log = logging.getLogger(__name__)
+
 LOCK_VERSION = 1
 DEFAULT_LOCK_NAME = "chainward-models.lock"
 _MAX_LOCK_BYTES = 64 * 1024 * 1024
@@ -54,6 +57,7 @@ class LockedFile:
     size: int
     digest: str
     format: str | None = None
+    verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ def dumps(lock: LockFile) -> str:
                 ("size", f.size),
                 ("digest", f.digest),
                 ("format", f.format),
+                ("verdict", f.verdict),
             ]
             lines += [f"{k} = {_toml_value(v)}" for k, v in row if v is not None]
     return "\n".join(lines) + "\n"
@@ -192,6 +197,7 @@ def loads(text: str, *, source: str = "lock file") -> LockFile:
                     size=_field(rf, "size", int, fw),
                     digest=digest,
                     format=_field(rf, "format", str, fw, required=False),
+                    verdict=_field(rf, "verdict", str, fw, required=False),
                 )
             )
         source_kind = _field(raw, "source", str, where)
@@ -311,7 +317,30 @@ def _detect_format(path: Path) -> str | None:
         return None
 
 
-Scanner = Callable[[Path], "str | None"]
+#: model root -> (the model's verdict, {file name: verdict}) from the model scanner
+Scanner = Callable[[Path], "tuple[str | None, dict[str, str]]"]
+
+
+def model_scanner() -> Scanner | None:
+    """chainward's model scanner as a lock :data:`Scanner`, when it is installed."""
+    try:
+        from chainward.models.scanner import scan
+    except ImportError:
+        return None
+
+    def run(root: Path) -> tuple[str | None, dict[str, str]]:
+        try:
+            result = scan(root)
+        except Exception as exc:  # the verdict is optional; a scanner failure must not stop locking
+            _log.warning("model scanner failed on %s (%s); no verdict recorded", root, exc)
+            return None, {}
+        per_file: dict[str, str] = {}
+        for item in result.files:
+            rel = os.path.relpath(item.path, root) if root.is_dir() else root.name
+            per_file[Path(rel).as_posix()] = item.verdict.value
+        return result.verdict.value, per_file
+
+    return run
 
 
 def _main_format(files: Sequence[tuple[LockedFile, int]]) -> str | None:
@@ -374,10 +403,13 @@ def lock_model(
     if not tree.files:
         raise IntegrityError("the model has no files to lock", path=str(resolved.root))
     digests, _ = digest_tree(tree, algorithm, full=True, workers=workers)
+    verdict, per_file = scanner(resolved.root) if scanner is not None else (None, {})
     rows = []
     for f in tree.files:
-        rows.append((LockedFile(f.name, f.size, digests[f.name], _detect_format(f.path)), f.size))
-    verdict = scanner(resolved.root) if scanner is not None else None
+        locked = LockedFile(
+            f.name, f.size, digests[f.name], _detect_format(f.path), per_file.get(f.name)
+        )
+        rows.append((locked, f.size))
     return LockedModel(
         name=resolved.name,
         source=resolved.source,
@@ -533,6 +565,7 @@ __all__ = [
     "loads",
     "lock_model",
     "merge",
+    "model_scanner",
     "read_lock",
     "resolve_target",
     "verify",
