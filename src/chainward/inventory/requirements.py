@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from chainward.inventory._build import make_component, split_hash
 from chainward.inventory._io import display, read_bytes
+from chainward.inventory._pipreq import parse_file
 from chainward.inventory.interface import InventoryError, Source
 from chainward.inventory.markers import evaluate, marker_environment
 from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
@@ -153,7 +154,7 @@ class RequirementsFileSource(Source):
         self.files.append(shown)
         self.read.add(key)
         try:
-            parsed = rp.RequirementsFile.from_file(str(path), include_nested=False)
+            parsed = parse_file(str(path))
         except (rp.PipError, rp.InstallationError, UnicodeDecodeError, ValueError) as exc:
             raise InventoryError(f"cannot parse requirements: {exc}", path=shown) from None
         if parsed.invalid_lines:

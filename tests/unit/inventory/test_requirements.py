@@ -161,3 +161,27 @@ def test_helpers() -> None:
     assert file_scope(Path("requirements/test.txt")) == (Scope.DEV, ("test",))
     assert file_scope(Path("requirements.txt")) == (Scope.DIRECT, ())
     assert file_scope(Path("requirements/prod.txt")) == (Scope.DIRECT, ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-r base.txt\n-c c.txt\n--index-url https://example.invalid/simple\n"
+        "a==1 --hash=sha256:00 --hash=sha256:11\nb[x]>=2 ; python_version > '3'\n"
+        "# c\n-e ./local\n--no-binary :all:\nbad line !!\n--unknown\nc==1 --install-option=x\n"
+        "--use-wheel\n",
+    ],
+)
+def test_fast_parser_matches_the_library(tmp_path: Path, text: str) -> None:
+    import pip_requirements_parser as rp
+
+    from chainward.inventory._pipreq import parse_file
+
+    path = write(tmp_path / "requirements.txt", text)
+    ours = parse_file(str(path)).to_dict()
+    theirs = rp.RequirementsFile.from_file(str(path), include_nested=False).to_dict()
+    assert ours == theirs
+    assert asset("inventory", DJANGO, "requirements.txt")
+    for name in ("requirements.txt", "requirements/base.txt", "requirements/dev.txt"):
+        real = str(asset("inventory", DJANGO, *name.split("/")))
+        assert parse_file(real).to_dict() == rp.RequirementsFile.from_file(real).to_dict()
