@@ -23,7 +23,8 @@ from chainward.vulndb.match import advisory_affects, fix_versions, parse_pep440
 # Unrated advisories count as medium for --fail-on: most PYSEC records carry no score,
 # and treating them as harmless would let real vulnerabilities pass a gate.
 UNRATED_SEVERITY = Severity.MEDIUM
-_ID_ORDER = ("PYSEC-", "GHSA-", "CVE-", "MAL-")
+# Primary id of a folded finding: PYSEC, then CVE, then the rest (pip-audit's order).
+_ID_ORDER = ("PYSEC-", "CVE-", "GHSA-", "MAL-")
 
 
 @dataclass(frozen=True)
@@ -192,19 +193,28 @@ def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
     return [sorted(m, key=lambda a: _id_rank(a.id)) for _, m in groups]
 
 
+def _record_primary(advisory: Advisory) -> tuple[tuple[int, int, str], str]:
+    """The id pip-audit would show for one record: PYSEC, else CVE, else its own id."""
+    ranked = [(_id_rank(advisory.id)[0], 0, advisory.id)]
+    ranked += [(_id_rank(alias)[0], 1, alias) for alias in advisory.aliases]
+    best = min(ranked)
+    return best, best[2]
+
+
 def _vulnerability(group: list[Advisory], ecosystem: str, version: str) -> Vulnerability:
-    primary = min(group, key=lambda a: _id_rank(a.id))
+    primary_record = min(group, key=lambda a: _record_primary(a)[0])
+    primary = _record_primary(primary_record)[1]
     ids: set[str] = set()
     for advisory in group:
         ids |= advisory.ids
-    ids.discard(primary.id)
+    ids.discard(primary)
     rated = [a.severity for a in group if a.severity is not None]
     return Vulnerability(
-        id=primary.id,
+        id=primary,
         aliases=tuple(sorted(ids, key=_id_rank)),
         fix_versions=tuple(fix_versions(group, ecosystem, version)),
         severity=max(rated) if rated else None,
-        summary=primary.summary or next((a.summary for a in group if a.summary), ""),
+        summary=primary_record.summary or next((a.summary for a in group if a.summary), ""),
         malicious=any(a.malicious for a in group),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from chainward.errors import ChainwardError, InputError
@@ -38,6 +39,26 @@ class Affected:
     name: str
     versions: tuple[str, ...] = ()
     ranges: tuple[Range, ...] = ()
+
+    @cached_property
+    def version_strings(self) -> frozenset[str]:
+        return frozenset(self.versions)
+
+    @cached_property
+    def plain_versions(self) -> bool:
+        """True when every listed version is in plain canonical PEP 440 form (the norm)."""
+        from chainward.vulndb.match import all_plain
+
+        return all_plain(self.versions)
+
+    @cached_property
+    def parsed_versions(self) -> frozenset[Any]:
+        """The ``versions`` list as PEP 440 versions (PyPI only; unparseable ones dropped)."""
+        if self.ecosystem != "PyPI":
+            return frozenset()
+        from chainward.vulndb.match import parse_pep440
+
+        return frozenset(p for p in map(parse_pep440, self.versions) if p is not None)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ an explicit ``versions`` list, and unparseable events are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
@@ -21,6 +22,38 @@ from chainward.vulndb.interface import Advisory, Affected, Range
 from chainward.vulndb.semver import parse_semver
 
 _Parser = Callable[[str], Any]
+
+
+# Canonical PEP 440 spelling apart from trailing zeros: no "v", no leading zeros, lower
+# case, normalised separators. Lists and queries in this form compare by string, which
+# avoids parsing the thousands of versions in enumerated ``versions`` lists.
+_N = r"(?:0|[1-9][0-9]*)"
+_PLAIN = rf"{_N}(?:\.{_N})*(?:(?:a|b|rc){_N})?(?:\.post{_N})?(?:\.dev{_N})?"
+_PLAIN_ONE = re.compile(_PLAIN)
+_PLAIN_LIST = re.compile(rf"(?:{_PLAIN})(?:\n(?:{_PLAIN}))*")
+_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_MAX_SEGMENTS = 8
+
+
+def all_plain(versions: tuple[str, ...]) -> bool:
+    return not versions or _PLAIN_LIST.fullmatch("\n".join(versions)) is not None
+
+
+@lru_cache(maxsize=65536)
+def plain_spellings(version: str) -> frozenset[str] | None:
+    """Every plain spelling PEP 440-equal to ``version`` (1.2 -> 1.2, 1.2.0, ...), or None."""
+    if _PLAIN_ONE.fullmatch(version) is None:
+        return None
+    match = _RELEASE.match(version)
+    assert match is not None
+    segments = match.group().split(".")
+    suffix = version[match.end() :]
+    while len(segments) > 1 and segments[-1] == "0":
+        segments.pop()
+    return frozenset(
+        ".".join(segments + ["0"] * extra) + suffix
+        for extra in range(_MAX_SEGMENTS - len(segments) + 1)
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -99,14 +132,16 @@ def range_affects(rng: Range, ecosystem: str, version: str) -> bool:
 def _in_versions(entry: Affected, version: str) -> bool:
     if not entry.versions:
         return False
-    if version in entry.versions:
+    if version in entry.version_strings:
         return True
     if entry.ecosystem != "PyPI":
         return False
+    if entry.plain_versions:
+        spellings = plain_spellings(version)
+        if spellings is not None:
+            return not entry.version_strings.isdisjoint(spellings)
     parsed = parse_pep440(version)
-    if parsed is None:
-        return False
-    return any(parse_pep440(v) == parsed for v in entry.versions)
+    return parsed is not None and parsed in entry.parsed_versions
 
 
 def affected_by(entry: Affected, version: str) -> bool:

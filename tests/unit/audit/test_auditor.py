@@ -37,7 +37,8 @@ def test_twins_fold_into_one_finding_with_pysec_first(store: SqliteAdvisoryStore
     twin = by_id["PYSEC-2019-217"]
     assert "GHSA-462w-v97r-4m45" in twin.aliases and "CVE-2019-10906" in twin.aliases
     assert twin.severity is Severity.HIGH  # from the GHSA twin's CVSS vector
-    assert by_id["GHSA-h5c8-rqwp-cp95"].aliases == ("CVE-2024-22195",)  # GHSA-only
+    # GHSA-only record: CVE id first, as pip-audit reports it
+    assert by_id["CVE-2024-22195"].aliases == ("GHSA-h5c8-rqwp-cp95",)
     assert len(result.findings) == len(dep.vulns)
 
 
@@ -131,7 +132,7 @@ def test_ignores_match_ids_and_aliases_and_expire(store: SqliteAdvisoryStore) ->
     result = audit(inventory, store, ignores=rules, today=date(2025, 1, 1))
     ids = _ids(result)["jinja2==2.10"]
     assert "PYSEC-2019-217" not in ids
-    assert "GHSA-h5c8-rqwp-cp95" in ids  # expired: reported again
+    assert "CVE-2024-22195" in ids  # expired: reported again
     assert [s.vulnerability.id for s in result.suppressed] == ["PYSEC-2019-217"]
     assert [r.id for r in result.expired_ignores] == ["GHSA-h5c8-rqwp-cp95"]
     assert any("expired" in w for w in result.warnings)
@@ -208,28 +209,30 @@ def test_update_changes_exactly_the_expected_findings(store: SqliteAdvisoryStore
     after = findings(audit(inventory, store))
     appeared = {(pin, ident) for pin, ident, _ in after - before}
     disappeared = {(pin, ident) for pin, ident, _ in before - after}
+    appeared_ids = {(pin, i) for pin, _, ids in after - before for i in ids}
 
     # every new record shows up (GHSA-34jh-p97f-mpxf on the urllib3 1.24.2 control pin)
-    assert set(new_records) <= {i for _, i in appeared}
-    assert ("urllib3==1.24.2", "GHSA-34jh-p97f-mpxf") in appeared
+    assert set(new_records) <= {i for _, i in appeared_ids}
+    assert ("urllib3==1.24.2", "GHSA-34jh-p97f-mpxf") in appeared_ids
     # widened range: 1.24.2 becomes affected by PYSEC-2023-207
     assert ("urllib3==1.24.2", "PYSEC-2023-207") in appeared
     # withdrawn: PYSEC-2020-148 disappears
     assert ("urllib3==1.24.2", "PYSEC-2020-148") in disappeared
     # narrowed: pyyaml 5.0 loses PYSEC-2021-142 but its GHSA twin still reports CVE-2020-14343
     assert ("pyyaml==5.0", "PYSEC-2021-142") in disappeared
-    assert ("pyyaml==5.0", "GHSA-8q59-q68h-6hv4") in appeared
+    assert ("pyyaml==5.0", "CVE-2020-14343") in appeared
+    assert ("pyyaml==5.0", "GHSA-8q59-q68h-6hv4") in appeared_ids
     expected_disappeared = {
         ("urllib3==1.24.2", "PYSEC-2020-148"),
         ("pyyaml==5.0", "PYSEC-2021-142"),
     }
     assert disappeared == expected_disappeared
+    new_ids = {i for r in new_records.values() for i in (r["id"], *r.get("aliases", []))}
     unexpected = {
         (p, i)
         for p, i in appeared
-        if i not in new_records
-        and (p, i)
-        not in {("urllib3==1.24.2", "PYSEC-2023-207"), ("pyyaml==5.0", "GHSA-8q59-q68h-6hv4")}
+        if i not in new_ids
+        and (p, i) not in {("urllib3==1.24.2", "PYSEC-2023-207"), ("pyyaml==5.0", "CVE-2020-14343")}
     }
     assert unexpected == set()
     # text-only change and untouched packages: identical findings
