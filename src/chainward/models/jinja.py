@@ -1,0 +1,163 @@
+"""Static analysis of Jinja2 chat templates (GGUF ``tokenizer.chat_template``).
+
+The template is parsed with Jinja2's own parser (never rendered) and its AST
+walked for the shapes every published sandbox escape needs: dunder or private
+attribute access (``__class__``, ``__globals__``, ``_TemplateReference__context``),
+the ``attr`` filter with a computed or dunder name, dunder strings, the ``self``
+reference and the ``cycler``/``joiner``/``lipsum`` globals whose ``__init__``
+leads back to Python. Ordinary chat templates (``raise_exception``,
+``namespace``, ``tojson``, ``strftime_now``, loops over messages) stay clean.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chainward.records import Severity
+
+DUNDER = re.compile(r"__[A-Za-z][A-Za-z0-9_]*__")
+ESCAPE_GLOBALS = frozenset(
+    {
+        "cycler",
+        "joiner",
+        "lipsum",
+        "self",
+        "config",
+        "request",
+        "url_for",
+        "get_flashed_messages",
+        "g",
+        "session",
+    }
+)
+MAX_TEMPLATE = 1 << 20
+
+
+@dataclass(frozen=True)
+class TemplateIssue:
+    rule: str
+    severity: Severity
+    message: str
+    line: int | None
+
+
+def analyze_template(source: str) -> list[TemplateIssue]:
+    """Issues in a Jinja2 template's AST (empty for ordinary chat templates)."""
+    from jinja2 import Environment, nodes
+    from jinja2.exceptions import TemplateSyntaxError
+
+    if len(source) > MAX_TEMPLATE:
+        return [
+            TemplateIssue(
+                "template-too-large",
+                Severity.MEDIUM,
+                f"chat template of {len(source)} characters was not analysed",
+                None,
+            )
+        ]
+    env = Environment(extensions=["jinja2.ext.loopcontrols"])
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return [
+            TemplateIssue(
+                "template-syntax",
+                Severity.LOW,
+                f"chat template does not parse ({exc.message}); runtimes will refuse it",
+                exc.lineno,
+            )
+        ]
+    except (RecursionError, MemoryError):
+        return [
+            TemplateIssue(
+                "template-too-complex",
+                Severity.MEDIUM,
+                "chat template nests too deeply to analyse",
+                None,
+            )
+        ]
+    issues: list[TemplateIssue] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(rule: str, severity: Severity, message: str, node: nodes.Node) -> None:
+        if (rule, message) in seen:
+            return
+        seen.add((rule, message))
+        issues.append(TemplateIssue(rule, severity, message, getattr(node, "lineno", None)))
+
+    stack: list[nodes.Node] = [tree]
+    count = 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > 1_000_000:
+            add("template-too-complex", Severity.MEDIUM, "chat template AST is too large", node)
+            break
+        if isinstance(node, nodes.Getattr) and (node.attr.startswith("_")):
+            add(
+                "template-dunder-access",
+                Severity.HIGH,
+                f"accesses attribute {node.attr!r} (the first step of every Jinja sandbox escape)",
+                node,
+            )
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+            and node.arg.value.startswith("__")
+        ):
+            add(
+                "template-dunder-access",
+                Severity.HIGH,
+                f"accesses item {node.arg.value!r} (a dunder name)",
+                node,
+            )
+        elif isinstance(node, nodes.Filter) and node.name == "attr":
+            arg = node.args[0] if node.args else None
+            if not (isinstance(arg, nodes.Const) and isinstance(arg.value, str)):
+                add(
+                    "template-computed-attr",
+                    Severity.HIGH,
+                    "uses the attr filter with a computed attribute name",
+                    node,
+                )
+            elif arg.value.startswith("_"):
+                add(
+                    "template-dunder-access",
+                    Severity.HIGH,
+                    f"uses attr({arg.value!r}) to reach a private attribute",
+                    node,
+                )
+        elif (
+            isinstance(node, nodes.Const)
+            and isinstance(node.value, str)
+            and (match := DUNDER.search(node.value)) is not None
+        ):
+            add(
+                "template-dunder-string",
+                Severity.HIGH,
+                f"contains the dunder name {match.group(0)!r} in a string "
+                "(used to build attribute names or format-string escapes)",
+                node,
+            )
+        elif isinstance(node, nodes.Name) and node.ctx == "load" and node.name in ESCAPE_GLOBALS:
+            add(
+                "template-escape-global",
+                Severity.MEDIUM,
+                f"uses {node.name!r}, an object that appears in sandbox escapes and never in "
+                "ordinary chat templates",
+                node,
+            )
+        elif isinstance(node, nodes.Import | nodes.FromImport | nodes.Include | nodes.Extends):
+            add(
+                "template-loads-template",
+                Severity.MEDIUM,
+                "imports or includes another template",
+                node,
+            )
+        stack.extend(node.iter_child_nodes())
+    return issues
+
+
+__all__ = ["TemplateIssue", "analyze_template"]

@@ -1,0 +1,266 @@
+"""Keras models: the ``.keras`` ZIP (Keras 3) and legacy HDF5 ``.h5`` files.
+
+Keras rebuilds a model from a JSON config; the dangerous parts of that config are
+(keras/src/saving/serialization_lib.py, keras/src/legacy/saving/):
+
+* ``Lambda`` layers, whose function is Python *bytecode* (base64 marshal,
+  ``__lambda__`` in Keras 3, ``function_type: lambda`` in legacy files) —
+  executed on load wherever safe mode is off or ignored (CVE-2024-3660,
+  CVE-2025-9905);
+* ``module``/``class_name`` pairs outside ``keras``/``tensorflow``: Keras imports
+  the module to find the class (CVE-2025-1550);
+* function references (``class_name: function``), resolved by import, including
+  gadgets inside Keras itself such as ``keras.utils.get_file`` (CVE-2025-8747) and
+  ``enable_unsafe_deserialization`` (CVE-2025-9906);
+* ``TFOpLambda`` layers calling IO or Python-callback ops.
+
+``.keras`` archives have ``config.json`` (checked), ``metadata.json`` and
+``model.weights.h5`` (weights only); other members are sniffed like any archive
+member. HDF5 files are read with :mod:`chainward.models.hdf5` (no h5py).
+"""
+
+from __future__ import annotations
+
+import json
+
+from chainward.models.containers import iter_zip_members, scan_member
+from chainward.models.context import ScanContext, Source
+from chainward.models.hdf5 import Hdf5Error, as_text, read_root_attributes
+from chainward.models.interface import FormatScanner
+from chainward.models.pickle.denylist import danger_of
+from chainward.records import Severity
+
+SAFE_MODULE_PREFIXES = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
+SAFE_FUNCTION_MODULES = (
+    "keras.activations",
+    "keras.src.activations",
+    "keras.losses",
+    "keras.src.losses",
+    "keras.metrics",
+    "keras.src.metrics",
+    "keras.initializers",
+    "keras.regularizers",
+    "keras.constraints",
+    "keras.optimizers",
+    "keras.src.ops",
+    "keras.ops",
+    "builtins",
+)
+KERAS_GADGETS = (
+    "get_file",
+    "enable_unsafe_deserialization",
+    "load_model",
+    "load_weights",
+    "save_model",
+    "register_keras_serializable",
+    "load_img",
+    "save_img",
+    "text_dataset_from_directory",
+    "image_dataset_from_directory",
+    "audio_dataset_from_directory",
+    "deserialize_keras_object",
+)
+TF_IO_FUNCTIONS = (
+    "io.read_file",
+    "io.write_file",
+    "io.gfile",
+    "py_function",
+    "numpy_function",
+    "py_func",
+    "compat.v1.py_func",
+    "io.matching_files",
+    "summary.create_file_writer",
+    "debugging.experimental",
+    "print",
+)
+MAX_NODES = 2_000_000
+
+
+def _module_ok(module: str) -> bool:
+    return module == "" or any(
+        module == p or module.startswith(p + ".") for p in SAFE_MODULE_PREFIXES
+    )
+
+
+def check_config(config: object, ctx: ScanContext, where: str) -> None:
+    """Walk a Keras model config (any nesting) and report dangerous constructs."""
+    stack: list[tuple[object, str]] = [(config, "")]
+    count = 0
+    while stack:
+        node, path = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            ctx.add(
+                "keras-config-too-large",
+                Severity.MEDIUM,
+                "model config is too large to analyse fully",
+                where,
+            )
+            return
+        if isinstance(node, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        _check_object(node, ctx, where, path)
+        for key, value in node.items():
+            if isinstance(value, dict | list):
+                stack.append((value, f"{path}.{key}" if path else str(key)))
+
+
+def _check_object(node: dict[str, object], ctx: ScanContext, where: str, path: str) -> None:
+    class_name = node.get("class_name")
+    module = node.get("module")
+    config = node.get("config")
+    detail = path or "config"
+    name = config.get("name") if isinstance(config, dict) else None
+    label = f"layer {name!r}" if isinstance(name, str) else detail
+    if class_name == "Lambda" and isinstance(config, dict):
+        function = config.get("function")
+        ftype = config.get("function_type")
+        if (
+            ftype == "lambda"
+            or (isinstance(function, dict) and function.get("class_name") == "__lambda__")
+            or (isinstance(function, list | str) and ftype != "function")
+        ):
+            ctx.add(
+                "keras-lambda-bytecode",
+                Severity.HIGH,
+                f"Lambda {label} carries Python bytecode that runs when the model is loaded "
+                "(unless safe mode blocks it)",
+                where,
+                detail,
+            )
+        elif ftype == "function":
+            fmodule = config.get("module")
+            fname = function if isinstance(function, str) else str(function)[:80]
+            if isinstance(fmodule, str) and not _module_ok(fmodule):
+                danger = danger_of(f"{fmodule}.{fname}")
+                ctx.add(
+                    "keras-function-reference",
+                    Severity.HIGH,
+                    f"Lambda {label} calls {fmodule}.{fname}"
+                    + (f": {danger}" if danger else " (a module outside Keras)"),
+                    where,
+                    detail,
+                )
+    if class_name == "__lambda__" and isinstance(config, dict) and "code" in config:
+        ctx.add(
+            "keras-lambda-bytecode",
+            Severity.HIGH,
+            f"serialized lambda at {detail} carries Python bytecode",
+            where,
+            detail,
+        )
+    if class_name == "function" and isinstance(module, str):
+        ref = config if isinstance(config, str) else node.get("registered_name")
+        full = f"{module}.{ref}"
+        if not _module_ok(module):
+            danger = danger_of(full)
+            ctx.add(
+                "keras-function-reference",
+                Severity.HIGH,
+                f"config references function {full}"
+                + (f": {danger}" if danger else ", outside Keras (imported on load)"),
+                where,
+                detail,
+            )
+        elif isinstance(ref, str) and ref.split(".")[-1] in KERAS_GADGETS:
+            ctx.add(
+                "keras-function-reference",
+                Severity.HIGH,
+                f"config references {full}, a Keras function with side effects used in "
+                "published safe-mode bypasses",
+                where,
+                detail,
+            )
+        elif not module.startswith(SAFE_FUNCTION_MODULES):
+            ctx.add(
+                "keras-function-reference",
+                Severity.MEDIUM,
+                f"config references function {full}; review it",
+                where,
+                detail,
+            )
+    elif isinstance(module, str) and isinstance(class_name, str) and not _module_ok(module):
+        danger = danger_of(f"{module}.{class_name}")
+        if danger is not None:
+            ctx.add(
+                "keras-dangerous-module",
+                Severity.HIGH,
+                f"config imports {module}.{class_name}: {danger}",
+                where,
+                detail,
+            )
+        else:
+            ctx.add(
+                "keras-custom-module",
+                Severity.MEDIUM,
+                f"config imports class {class_name} from {module}, outside Keras (custom "
+                "code runs on load; review it)",
+                where,
+                detail,
+            )
+    if class_name == "TFOpLambda" and isinstance(config, dict):
+        function = config.get("function")
+        if isinstance(function, str) and function.startswith(TF_IO_FUNCTIONS):
+            ctx.add(
+                "keras-tf-op",
+                Severity.HIGH,
+                f"TFOpLambda {label} calls tf.{function}",
+                where,
+                detail,
+            )
+
+
+def _check_json(text: str, ctx: ScanContext, where: str, what: str) -> None:
+    try:
+        config = json.loads(text)
+    except (ValueError, RecursionError):
+        ctx.add("keras-config-malformed", Severity.MEDIUM, f"{what} is not valid JSON", where)
+        return
+    check_config(config, ctx, where)
+
+
+class KerasScanner(FormatScanner):
+    formats = ("keras",)
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        for entry, member, head in iter_zip_members(source, ctx):
+            if entry.name in ("config.json", "metadata.json"):
+                with member.open() as fh:
+                    data = fh.read(ctx.options.max_header_bytes)
+                if entry.name == "config.json":
+                    _check_json(
+                        data.decode("utf-8", errors="replace"), ctx, member.display, "config.json"
+                    )
+                continue
+            if entry.name == "model.weights.h5":
+                continue  # weights only; Keras reads no config from it
+            scan_member(member, head, ctx)
+
+
+class Hdf5Scanner(FormatScanner):
+    formats = ("hdf5",)
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        where = source.display
+        with source.open() as fh:
+            try:
+                attrs = read_root_attributes(fh, source.size)
+            except (Hdf5Error, IndexError, ValueError) as exc:
+                ctx.error(where, f"HDF5 root attributes could not be read: {exc}")
+                return
+        for key in ("model_config", "training_config"):
+            value = attrs.values.get(key)
+            if value is not None:
+                _check_json(as_text(value), ctx, where, key)
+        if attrs.dense and "model_config" not in attrs.values:
+            ctx.error(
+                where,
+                "root attributes are in HDF5 dense storage, which this reader "
+                "does not parse; a model config there was not checked",
+            )
+
+
+__all__ = ["Hdf5Scanner", "KerasScanner", "check_config"]

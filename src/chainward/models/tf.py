@@ -1,0 +1,138 @@
+"""TensorFlow SavedModel (tensorflow/core/protobuf/saved_model.proto, meta_graph.proto).
+
+``saved_model.pb`` is walked without TensorFlow: every NodeDef's ``op`` in every
+MetaGraphDef graph and in its function library. Operations that reach outside
+the computation — file reads/writes, Python callbacks, RPC — are reported; the
+checkpoint operations every SavedModel contains (SaveV2, RestoreV2,
+MergeV2Checkpoints, ShardedFilename, StringJoin...) are not. A ``keras_metadata.pb``
+beside it (Keras models saved in the SavedModel format) carries layer configs
+that go through the Keras config checks. A frozen GraphDef ``.pb`` is walked the
+same way.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chainward.models.context import ScanContext, Source
+from chainward.models.interface import FormatScanner
+from chainward.models.onnx import open_buffer
+from chainward.models.protobuf import Buffer, ProtobufError, iter_fields, text
+from chainward.records import Severity
+
+DANGEROUS_OPS: dict[str, tuple[Severity, str]] = {
+    "PyFunc": (Severity.CRITICAL, "calls back into Python (tf.py_function/numpy_function)"),
+    "PyFuncStateless": (Severity.CRITICAL, "calls back into Python"),
+    "EagerPyFunc": (Severity.CRITICAL, "calls back into Python"),
+    "ReadFile": (Severity.HIGH, "reads any file"),
+    "WriteFile": (Severity.HIGH, "writes any file"),
+    "MatchingFiles": (Severity.HIGH, "lists files on disk"),
+    "DeleteFile": (Severity.HIGH, "deletes files"),
+    "ImmutableConst": (Severity.HIGH, "maps a file from disk into a tensor"),
+    "FixedLengthRecordDataset": (Severity.HIGH, "reads files"),
+    "FixedLengthRecordDatasetV2": (Severity.HIGH, "reads files"),
+    "TextLineDataset": (Severity.HIGH, "reads files"),
+    "TFRecordDataset": (Severity.HIGH, "reads files"),
+    "TFRecordDatasetV2": (Severity.HIGH, "reads files"),
+    "WholeFileReader": (Severity.HIGH, "reads files"),
+    "WholeFileReaderV2": (Severity.HIGH, "reads files"),
+    "TextLineReader": (Severity.HIGH, "reads files"),
+    "TextLineReaderV2": (Severity.HIGH, "reads files"),
+    "Rpc": (Severity.HIGH, "makes network calls"),
+    "TryRpc": (Severity.HIGH, "makes network calls"),
+    "CreateSummaryFileWriter": (Severity.MEDIUM, "writes event files"),
+    "WriteSummary": (Severity.MEDIUM, "writes summary files"),
+    "DebugIdentityV2": (Severity.MEDIUM, "writes debug dumps"),
+    "DebugIdentityV3": (Severity.MEDIUM, "writes debug dumps"),
+    "PrintV2": (Severity.LOW, "prints tensors"),
+    "LoadAndRemapMatrix": (Severity.MEDIUM, "reads checkpoint files"),
+    "Save": (Severity.MEDIUM, "writes a checkpoint outside the saver"),
+    "SaveSlices": (Severity.MEDIUM, "writes a checkpoint outside the saver"),
+}
+
+
+def collect_ops(buf: Buffer, graph_def_only: bool = False) -> set[str]:
+    ops: set[str] = set()
+    if graph_def_only:
+        _graph_def(buf, 0, len(buf), ops)
+        return ops
+    for n, w, a, b in iter_fields(buf, 0, len(buf)):
+        if n == 2 and w == 2:  # MetaGraphDef
+            for n2, w2, x, y in iter_fields(buf, a, b):
+                if n2 == 2 and w2 == 2:
+                    _graph_def(buf, x, y, ops)
+    return ops
+
+
+def _graph_def(buf: Buffer, a: int, b: int, ops: set[str]) -> None:
+    for n, w, x, y in iter_fields(buf, a, b):
+        if w != 2:
+            continue
+        if n == 1:
+            _node_def(buf, x, y, ops)
+        elif n == 2:  # FunctionDefLibrary
+            for n2, w2, x2, y2 in iter_fields(buf, x, y):
+                if n2 == 1 and w2 == 2:  # FunctionDef: node_def = 3
+                    for n3, w3, x3, y3 in iter_fields(buf, x2, y2):
+                        if n3 == 3 and w3 == 2:
+                            _node_def(buf, x3, y3, ops)
+
+
+def _node_def(buf: Buffer, a: int, b: int, ops: set[str]) -> None:
+    for n, w, x, y in iter_fields(buf, a, b):
+        if n == 2 and w == 2:
+            ops.add(text(buf, x, y, 256))
+
+
+def keras_metadata_configs(buf: Buffer) -> list[object]:
+    """JSON layer metadata from keras_metadata.pb (SavedMetadata.nodes[].metadata)."""
+    out: list[object] = []
+    for n, w, a, b in iter_fields(buf, 0, len(buf)):
+        if n == 1 and w == 2:
+            for n2, w2, x, y in iter_fields(buf, a, b):
+                if n2 == 4 and w2 == 2:
+                    try:
+                        out.append(json.loads(bytes(buf[x:y]).decode("utf-8")))
+                    except (ValueError, UnicodeDecodeError, RecursionError):
+                        continue
+    return out
+
+
+class SavedModelScanner(FormatScanner):
+    formats = ("tf-savedmodel", "tf-graphdef")
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        where = source.display
+        buf = open_buffer(source, ctx)
+        try:
+            ops = collect_ops(buf, graph_def_only=source.format == "tf-graphdef")
+        except (ProtobufError, IndexError) as exc:
+            ctx.add(
+                "tf-malformed", Severity.MEDIUM, f"TensorFlow protobuf is malformed: {exc}", where
+            )
+            return
+        finally:
+            if isinstance(buf, memoryview):
+                buf.release()
+        for op in sorted(ops):
+            if op in DANGEROUS_OPS:
+                severity, what = DANGEROUS_OPS[op]
+                ctx.add(
+                    "tf-dangerous-op", severity, f"graph uses operation {op}, which {what}", where
+                )
+        if source.path is not None:
+            meta = source.path.parent / "keras_metadata.pb"
+            if meta.is_file():
+                from chainward.models.keras import check_config
+
+                with meta.open("rb") as fh:
+                    data = fh.read(ctx.options.max_header_bytes)
+                try:
+                    configs = keras_metadata_configs(data)
+                except ProtobufError:
+                    configs = []
+                for config in configs:
+                    check_config(config, ctx, str(meta))
+
+
+__all__ = ["DANGEROUS_OPS", "SavedModelScanner", "collect_ops"]
