@@ -125,3 +125,49 @@ def test_bad_options_exit_2(args: list[str]) -> None:
     assert result.code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_sbom_file_as_target(tmp_path: Path) -> None:
+    pytest.importorskip("chainward.inventory.sbom_in")
+    bom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "components": [
+            {
+                "type": "library",
+                "bom-ref": "pkg:pypi/jinja2@3.1.2",
+                "name": "Jinja2",
+                "version": "3.1.2",
+                "purl": "pkg:pypi/jinja2@3.1.2",
+            },
+        ],
+    }
+    path = tmp_path / "app.cdx.json"
+    path.write_text(json.dumps(bom))
+    result = run_cli("inventory", str(path), "-f", "json")
+    assert result.code == 0, result.stderr
+    assert [(c["name"], c["version"]) for c in result.json()["components"]] == [("jinja2", "3.1.2")]
+
+
+def test_poetry_lock_1_1_layout(tmp_path: Path) -> None:
+    (tmp_path / "poetry.lock").write_text(
+        '[[package]]\nname = "requests"\nversion = "2.28.1"\ndescription = ""\n'
+        'category = "main"\noptional = false\npython-versions = ">=3.7"\n\n'
+        '[package.dependencies]\ncertifi = ">=2017.4.17"\n\n'
+        '[[package]]\nname = "certifi"\nversion = "2022.9.24"\ndescription = ""\n'
+        'category = "main"\noptional = false\npython-versions = ">=3.6"\n\n'
+        '[[package]]\nname = "pytest"\nversion = "7.2.0"\ndescription = ""\n'
+        'category = "dev"\noptional = false\npython-versions = ">=3.7"\n\n'
+        '[metadata]\nlock-version = "1.1"\npython-versions = "^3.8"\ncontent-hash = "abc"\n\n'
+        "[metadata.files]\nrequests = [\n"
+        '    {file = "requests-2.28.1-py3-none-any.whl", hash = "sha256:' + "a" * 64 + '"},\n]\n'
+        "certifi = []\npytest = []\n"
+    )
+    doc = run_cli("inventory", str(tmp_path), "-f", "json").json()
+    comps = {c["name"]: c for c in doc["components"]}
+    assert comps["requests"]["scope"] == "direct"
+    assert comps["requests"]["hashes"] == ["sha256:" + "a" * 64]
+    assert comps["certifi"]["scope"] == "transitive"
+    assert comps["certifi"]["path"] == ["requests", "certifi"]
+    assert comps["pytest"]["scope"] == "dev"

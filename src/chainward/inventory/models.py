@@ -179,10 +179,11 @@ def find_models(files: Iterable[Path], *, root: Path | None = None) -> Inventory
     skipped: list[Skipped] = []
     for path in files:
         suffix = path.suffix.lower()
-        if suffix in _TEXT_SUFFIXES or (suffix in _JSON_LIKE and path.stat().st_size < 1 << 20):
+        if suffix in _TEXT_SUFFIXES:
             continue
         try:
-            if os.path.getsize(path) < 8:
+            size = os.path.getsize(path)
+            if size < 8 or (suffix in _JSON_LIKE and size < 1 << 20):
                 continue
             fmt = detect(path)
             if fmt is None:

@@ -52,10 +52,15 @@ def pip_report(
             "--report",
             str(report),
         ]
+        targeted = False
         if python_version:
-            command += ["--python-version", python_version, "--only-binary=:all:"]
+            command += ["--python-version", python_version]
+            targeted = True
         if platform and "_" in platform:  # pip wants a wheel platform tag
-            command += ["--platform", platform, "--only-binary=:all:"]
+            command += ["--platform", platform]
+            targeted = True
+        if targeted:  # pip only resolves for another target with wheels, into a --target
+            command += ["--only-binary=:all:", "--target", str(Path(tmp) / "target")]
         command += list(args)
         try:
             done = subprocess.run(
@@ -89,10 +94,19 @@ def pip_report(
 
 
 def report_inventory(
-    data: dict[str, Any], *, source: str, declared: dict[str, Provenance] | None = None
+    data: dict[str, Any],
+    *,
+    source: str,
+    declared: dict[str, Provenance] | None = None,
+    markers: dict[str, str] | None = None,
 ) -> Inventory:
-    """Components from a pip installation report (``pip install --report``)."""
+    """Components from a pip installation report (``pip install --report``).
+
+    ``markers`` replaces the report's environment (pip reports the running
+    interpreter's even when it resolved for another Python version or platform).
+    """
     env = {str(k): str(v) for k, v in (data.get("environment") or {}).items()}
+    env.update(markers or {})
     items: dict[str, dict[str, Any]] = {}
     for item in data["install"]:
         meta = item.get("metadata") or {}
@@ -164,6 +178,14 @@ def _edges(
     return list(dict.fromkeys(out))
 
 
+def _target(options: Any) -> dict[str, str] | None:
+    if not (options.python_version or options.platform):
+        return None
+    from chainward.inventory.markers import marker_environment
+
+    return marker_environment(options.python_version, options.platform)
+
+
 def _declared_lines(inventory: Inventory) -> dict[str, Provenance]:
     return {c.name: c.source for c in inventory.components if c.source is not None}
 
@@ -181,7 +203,9 @@ def resolve_requirements(path: Path, options: Any) -> Inventory:
         platform=options.platform,
         what=display(path),
     )
-    return report_inventory(data, source=display(path), declared=_declared_lines(declared))
+    return report_inventory(
+        data, source=display(path), declared=_declared_lines(declared), markers=_target(options)
+    )
 
 
 def _requirement_line(item: Any) -> str:
@@ -194,12 +218,21 @@ def _requirement_line(item: Any) -> str:
 
 def resolve_pyproject(path: Path, options: Any) -> Inventory:
     """The install set of a pyproject's declared dependencies (not the project itself)."""
-    from chainward.inventory.pyproject import declared
+    from chainward.inventory._merge import merge
+    from chainward.inventory.markers import marker_environment
+    from chainward.inventory.pyproject import components_from, declared
 
-    items = [d for d in declared(path) if d.scope is Scope.DIRECT]
+    everything = declared(path)
+    items = [d for d in everything if d.scope is Scope.DIRECT]
+    # dev groups and extras are not installed by default: they stay as declared
+    others, other_skips = components_from(
+        [d for d in everything if d.scope is not Scope.DIRECT],
+        marker_environment(options.python_version, options.platform),
+    )
+    rest = Inventory(tuple(others), (), tuple(other_skips))
     lines = [_requirement_line(d) for d in items]
     if not lines:
-        return Inventory()
+        return rest
     with tempfile.TemporaryDirectory(prefix="chainward-resolve-") as tmp:
         req = Path(tmp) / "requirements.txt"
         req.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -209,7 +242,13 @@ def resolve_pyproject(path: Path, options: Any) -> Inventory:
             platform=options.platform,
             what=display(path),
         )
-    return report_inventory(data, source=display(path), declared={d.name: d.source for d in items})
+    resolved = report_inventory(
+        data,
+        source=display(path),
+        declared={d.name: d.source for d in items},
+        markers=_target(options),
+    )
+    return merge([resolved, rest])
 
 
 __all__ = ["pip_report", "report_inventory", "resolve_pyproject", "resolve_requirements"]

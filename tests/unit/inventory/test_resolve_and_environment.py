@@ -150,3 +150,27 @@ def test_interpreter_that_fails(tmp_path: Path) -> None:
     fake.chmod(0o755)
     with pytest.raises(InventoryError, match="boom"):
         collect(python=str(fake))
+
+
+def test_resolve_for_another_python(offline_index: Path, tmp_path: Path) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("cw-app>=1.0\n")
+    inv = collect([req], resolve=True, python_version="3.9")
+    assert {c.name: c.version for c in inv.components} == {
+        "cw-app": "1.0",
+        "cw-lib": "1.1",
+        "cw-base": "2.0",
+    }
+
+
+def test_resolve_pyproject(offline_index: Path, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1"\ndependencies = ["cw-lib<1.1"]\n'
+        '[dependency-groups]\ndev = ["cw-tool"]\n'
+    )
+    inv = collect([tmp_path], resolve=True)
+    comps = {c.name: c for c in inv.components}
+    assert {n: c.version for n, c in comps.items()} == {"cw-lib": "1.0", "cw-tool": None}
+    assert comps["cw-tool"].scope is Scope.DEV  # groups are not installed: left as declared
+    assert [s.entry for s in inv.skipped] == ["cw-tool"]
+    assert comps["cw-lib"].source is not None and comps["cw-lib"].source.line == 4
