@@ -107,6 +107,8 @@ class BubblewrapBackend(Backend):
         ]
         for key, value in sandbox_env(view, policy).items():
             argv += ["--setenv", key, value]
+        # tmpfs first: read-only paths under /tmp or /run are bound on top of them
+        argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"]
         for entry in root_entries(policy, exclude=(str(ws.root),)):
             if entry.link_to is not None:
                 argv += ["--symlink", entry.link_to, entry.path]
@@ -114,7 +116,6 @@ class BubblewrapBackend(Backend):
                 argv += ["--ro-bind", stager.stage(entry.source), entry.path]
         argv += ["--ro-bind", stager.stage(str(ws.stage / "passwd")), "/etc/passwd"]
         argv += ["--ro-bind", stager.stage(str(ws.stage / "group")), "/etc/group"]
-        argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run"]
         scratch_bytes = policy.limits.scratch_mb * MiB
         argv += ["--size", str(scratch_bytes), "--perms", "0755", "--tmpfs", view.scratch]
         argv += ["--dir", view.home, "--dir", view.tmp]

@@ -1,0 +1,144 @@
+"""Probe programs under every available backend: everything blocked or contained, and reported.
+
+The probe (tests/assets/sandbox/probe.py) is inert: it runs ``true``, connects to a
+loopback port, reads a canary, writes outside scratch, forks 400 times and allocates
+8 GiB. Network attempts go to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chainward.sandbox.analysis import run_command
+from chainward.sandbox.policy import Limits, Policy
+from chainward.sandbox.workspace import UID_BASE, UID_SPAN
+from tests.conftest import asset, run_cli
+from tests.integration._sandbox_helpers import backends, needs_sandbox
+
+pytestmark = [pytest.mark.sandbox, needs_sandbox()]
+
+PROBE = asset("sandbox", "probe.py")
+SECRET = "CANARY-7f3c1e-DO-NOT-LEAK"
+
+
+def _canary(tmp_path: Path) -> Path:
+    path = tmp_path / "home" / ".ssh" / "id_rsa"
+    path.parent.mkdir(parents=True)
+    path.write_text(SECRET)
+    return path
+
+
+def _probe(backend: str, tmp_path: Path, *actions: str, extra: tuple[str, ...] = ()) -> Any:
+    canary = _canary(tmp_path)
+    result = run_cli("sandbox", "run", "--backend", backend, "--format", "json", "--memory",
+                     "1024", "--nproc", "64", "--ro", str(PROBE), *extra, "--", "python",
+                     str(PROBE), str(canary), str(tmp_path / "escaped"), *actions)
+    assert result.code in (0, 1), result.stderr
+    doc = result.json()
+    outcome_line = next(line for line in result.stderr.splitlines() if line.startswith("{\""))
+    return result, doc, json.loads(outcome_line)
+
+
+def _details(doc: Any, kind: str) -> list[str]:
+    return [e["detail"] for e in doc["events"] if e["kind"] == kind]
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_probe_is_contained_and_reported(backend: str, tmp_path: Path) -> None:
+    result, doc, outcome = _probe(backend, tmp_path, "uid", "exec", "connect", "canary",
+                                  "write_etc", "write_host", "write_scratch", "fork_bomb",
+                                  "alloc", "untraced", "env")
+    assert result.code == 1 and doc["backend"] == backend
+    assert set(doc) == {"backend", "events", "findings", "exit_status"}
+    assert all(set(e) == {"kind", "detail", "blocked"} for e in doc["events"])
+    # contained
+    assert outcome["connect"].startswith(("ConnectionRefusedError", "PermissionError", "OSError"))
+    assert outcome["canary"].startswith("FileNotFoundError")
+    assert outcome["write_etc"].startswith(("OSError", "PermissionError"))
+    assert outcome["write_host"].startswith("FileNotFoundError")
+    assert outcome["write_scratch"] == "ok: 1"
+    assert outcome["fork_bomb"].startswith("BlockingIOError")
+    assert outcome["alloc"].startswith("MemoryError")
+    assert outcome["untraced"].startswith("PermissionError")
+    env = outcome["env"]
+    assert "SSH_AUTH_SOCK" not in env and "CHAINWARD_HOME" not in env
+    if os.geteuid() == 0:
+        assert int(outcome["uid"].split()[-1]) != 0  # the kernel uid really changed
+    assert SECRET not in result.stdout + result.stderr
+    assert not (tmp_path / "escaped").exists()
+    # reported, with arguments
+    assert '/usr/bin/true ["true", "probe-exec"]' in _details(doc, "exec")
+    assert any(d.startswith("connect 127.0.0.1:9") for d in _details(doc, "network"))
+    assert any(str(tmp_path / "home/.ssh/id_rsa") in d for d in _details(doc, "file.read"))
+    assert any("/etc/cw-probe-canary" in d for d in _details(doc, "file.write"))
+    assert any(str(tmp_path / "escaped") in d for d in _details(doc, "file.write"))
+    assert any("EAGAIN" in d for d in _details(doc, "limit"))
+    assert any("ENOMEM" in d for d in _details(doc, "limit"))
+    assert any("CLONE_UNTRACED" in d and "EPERM" in d for d in _details(doc, "evasion"))
+    rules = {f["rule"] for f in doc["findings"]}
+    assert {"sandbox-exec", "sandbox-network", "sandbox-secret-read",
+            "sandbox-write-outside-scratch", "sandbox-resource-limit",
+            "sandbox-escape-attempt"} <= rules
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_untraced_clone_cannot_hide_an_exec(backend: str, tmp_path: Path) -> None:
+    _, doc, outcome = _probe(backend, tmp_path, "untraced")
+    assert outcome["untraced"].startswith("PermissionError")
+    # the hidden child never ran: no exec of "untraced-child" happened anywhere
+    assert not any("untraced-child" in e["detail"] for e in doc["events"] if e["kind"] == "exec")
+    assert any(e["kind"] == "evasion" and e["blocked"] for e in doc["events"])
+
+
+def _leftover_sandbox_processes() -> list[str]:
+    """Processes of any per-run sandbox uid, after giving the kernel a moment to reap."""
+    deadline = time.monotonic() + 5
+    while True:
+        out = subprocess.run(["ps", "-eo", "uid=,pid=,stat=,comm="], capture_output=True,
+                             text=True, check=True).stdout
+        left = [line for line in out.splitlines()
+                if UID_BASE <= int(line.split()[0]) < UID_BASE + UID_SPAN]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_wall_and_cpu_limits_kill_everything(backend: str, tmp_path: Path) -> None:
+    policy = Policy(ro_paths=(PROBE,), limits=Limits(wall_s=2, cpu_s=30))
+    slept = run_command(["python", str(PROBE), "x", "y", "fork_bomb", "sleep"],
+                        backend=backend, policy=policy)
+    assert any(e.kind == "limit" and "wall-clock" in e.detail for e in slept.events)
+    assert any(f.rule == "sandbox-resource-limit" for f in slept.findings)
+    spun = run_command(["python", str(PROBE), "x", "y", "spin"], backend=backend,
+                       policy=Policy(ro_paths=(PROBE,), limits=Limits(wall_s=30, cpu_s=1)))
+    assert spun.exit_status is not None and spun.exit_status != 0
+    assert any(e.kind == "limit" for e in spun.events)
+    if os.geteuid() == 0:
+        assert _leftover_sandbox_processes() == []
+
+
+def test_unavailable_backend_is_a_clear_error(tmp_path: Path) -> None:
+    from chainward.sandbox.backends import available
+    from chainward.sandbox.capabilities import detect
+
+    missing = [n for n, r in available(detect()).items() if r is not None]
+    if not missing:
+        pytest.skip("every backend works here")
+    result = run_cli("sandbox", "run", "--backend", missing[0], "--", "true")
+    assert result.code == 2
+    assert "not usable here" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_doctor_lists_backends() -> None:
+    result = run_cli("sandbox", "doctor", "--format", "json")
+    doc = result.json()
+    assert set(doc["backends"]) == {"bwrap", "gvisor", "landlock"}
+    assert result.code == 0
