@@ -91,6 +91,9 @@ def read_file(
     if kind is Kind.SBOM:
         return _read_sbom(path)
     if kind in _LOCK_READERS:
+        if manifest is None:  # a lock named on its own: its project's manifest still says
+            sibling = path.parent / ("Pipfile" if kind is Kind.PIPFILE_LOCK else "pyproject.toml")
+            manifest = sibling if sibling.is_file() else None
         module_name, _, function = _LOCK_READERS[kind].partition(":")
         reader = getattr(importlib.import_module(module_name), function)
         result = reader(path, manifest=manifest, options=options)

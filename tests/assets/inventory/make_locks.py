@@ -136,7 +136,7 @@ name = "pypi"
 [packages]
 fastapi = ">=0.110,<0.116"
 httpx = ">=0.27.0"
-redis = {version = ">=5.0", markers = "extra == 'cache'"}
+redis = {version = ">=5.0", markers = "python_version >= '3.8'"}
 
 [dev-packages]
 pytest = ">=8.2"

@@ -189,3 +189,26 @@ def test_pipfile_lock_lines_point_at_entries() -> None:
         assert comp.source is not None and comp.source.line is not None
         assert lines[comp.source.line - 1].strip().startswith(f'"{comp.name}"')
     assert json.loads(lock.read_text())["_meta"]["pipfile-spec"] == 6
+
+
+@pytest.mark.parametrize("name", ["poetry", "pdm", "pipenv"])
+def test_lock_named_directly_still_reads_its_manifest(name: str) -> None:
+    comps = {c.name: c for c in collect([project(name) / PROJECTS[name]]).components}
+    assert comps["fastapi"].scope is Scope.DIRECT
+    assert comps["starlette"].scope is Scope.TRANSITIVE
+
+
+def test_pipfile_without_lock(tmp_path: Path) -> None:
+    shutil.copy(project("pipenv") / "Pipfile", tmp_path / "Pipfile")
+    inv = collect([tmp_path])
+    comps = {c.name: c for c in inv.components}
+    assert comps["pytest"].scope is Scope.DEV and comps["pytest"].version is None
+    assert comps["redis"].marker == "python_version >= '3.8'"
+    assert {s.entry for s in inv.skipped} == {
+        "fastapi = '>=0.110,<0.116'",
+        "httpx = '>=0.27.0'",
+        "pytest = '>=8.2'",
+        "redis = '>=5.0'",
+    }
+    old = {c.name for c in collect([tmp_path], python_version="3.7").components}
+    assert "redis" not in old
