@@ -9,6 +9,7 @@ nothing is guessed beyond the well-known aliases below.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -138,7 +139,8 @@ def _spdx_ids() -> dict[str, str]:
 
     with open(SPDX_JSON, encoding="utf-8") as handle:
         ids = json.load(handle).get("enum", [])
-    return {str(i).lower(): str(i) for i in ids}
+    # deprecated "+" ids ("GPL-2.0+") go through the full parser, which modernises them
+    return {str(i).lower(): str(i) for i in ids if not str(i).endswith("+")}
 
 
 def spdx_expression(text: str) -> str | None:
@@ -146,10 +148,16 @@ def spdx_expression(text: str) -> str | None:
     text = text.strip()
     if not text or len(text) > 1000 or "\n" in text:
         return None
-    if " " not in text and "(" not in text and not text.endswith("+"):
+    padded = f" {text.upper()} "
+    compound = "(" in text or any(op in padded for op in (" AND ", " OR ", " WITH "))
+    if not compound and not text.endswith("+"):
+        # one token: the SPDX id list answers without loading the expression parser
         known = _spdx_ids().get(text.lower())
-        if known is not None:
+        if known is not None or not text.lower().startswith("licenseref-"):
             return known
+    quick = _quick_expression(text)
+    if quick is not None:
+        return quick
     try:
         parsed = _licensing().parse(text, validate=True, strict=True)
     except (ExpressionError, ValueError, TypeError, AttributeError, RecursionError):
@@ -157,6 +165,80 @@ def spdx_expression(text: str) -> str | None:
     if parsed is None:
         return None
     return str(parsed)
+
+
+_TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z0-9.+:-]+)")
+_MAX_TOKENS = 200
+
+
+def _quick_expression(text: str) -> str | None:
+    """Normalise an expression made only of current SPDX ids, without the full parser.
+
+    Grammar (SPDX annex D, minus deprecated forms): ``expr := term ((AND|OR) term)*``,
+    ``term := "(" expr ")" | id ["WITH" id]``. Anything else returns None and
+    is left to license-expression.
+    """
+    tokens: list[str] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            if text[position:].strip():
+                return None
+            break
+        tokens.append(match.group(1))
+        position = match.end()
+        if len(tokens) > _MAX_TOKENS:
+            return None
+    ids = _spdx_ids()
+    out: list[str] = []
+    index = 0
+
+    def ident() -> bool:
+        nonlocal index
+        if index >= len(tokens):
+            return False
+        known = ids.get(tokens[index].lower())  # "+" forms are deprecated: full parser
+        if known is None:
+            return False
+        out.append(known)
+        index += 1
+        return True
+
+    def term(depth: int) -> bool:
+        nonlocal index
+        if depth > 20 or index >= len(tokens):
+            return False
+        if tokens[index] == "(":
+            out.append("(")
+            index += 1
+            if not expr(depth + 1) or index >= len(tokens) or tokens[index] != ")":
+                return False
+            out.append(")")
+            index += 1
+            return True
+        if not ident():
+            return False
+        if index < len(tokens) and tokens[index].upper() == "WITH":
+            out.append("WITH")
+            index += 1
+            return ident()
+        return True
+
+    def expr(depth: int) -> bool:
+        nonlocal index
+        if not term(depth):
+            return False
+        while index < len(tokens) and tokens[index].upper() in ("AND", "OR"):
+            out.append(tokens[index].upper())
+            index += 1
+            if not term(depth):
+                return False
+        return True
+
+    if not expr(0) or index != len(tokens):
+        return None
+    return " ".join(out).replace("( ", "(").replace(" )", ")")
 
 
 def _one(text: str) -> tuple[str | None, str | None]:
@@ -198,8 +280,8 @@ def normalize(declarations: Iterable[str]) -> Licenses:
     # A classifier family name ("BSD License") next to a precise expression adds nothing.
     if len(spdx) == 1:
         return Licenses(spdx[0], ())
-    joined = " AND ".join(f"({item})" if " " in item else item for item in spdx)
-    return Licenses(spdx_expression(joined) or joined, ())
+    # each part is a valid expression already, so the conjunction is one too
+    return Licenses(" AND ".join(f"({item})" if " " in item else item for item in spdx), ())
 
 
 __all__ = ["Licenses", "normalize", "spdx_expression"]
