@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ PREDICATE_TYPE = "https://model_signing/signature/v1.0"
 PREDICATE_TYPE_V01 = "https://model_signing/Digests/v0.1"
 
 _MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+_URLSAFE_B64 = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
 
 
 def pae(payload: bytes, payload_type: str = PAYLOAD_TYPE) -> bytes:
@@ -129,10 +131,13 @@ def _b64(value: Any, what: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        try:
-            return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        except (binascii.Error, ValueError):
-            raise IntegrityError(f"malformed signature bundle: {what} is not base64") from None
+        pass
+    if not _URLSAFE_B64.match(value):
+        raise IntegrityError(f"malformed signature bundle: {what} is not base64")
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise IntegrityError(f"malformed signature bundle: {what} is not base64") from None
 
 
 def _obj(value: Any, what: str) -> dict[str, Any]:
