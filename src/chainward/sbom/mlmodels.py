@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chainward.records import ModelArtifact
-from chainward.sbom.modelcard import ModelFacts, has_model_card, hf_cache_location, read_facts
+from chainward.sbom.modelcard import (
+    ModelFacts,
+    has_model_card,
+    hf_cache_location,
+    hf_repo_dir,
+    read_facts,
+)
 
 _CHUNK = 1024 * 1024
+_MAX_SNAPSHOT_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -70,12 +77,52 @@ def file_sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _snapshot_link(blob: Path) -> Path | None:
+    """The snapshot path naming a Hugging Face cache blob (its symlink), if any.
+
+    The inventory does not follow symlinks, so a cached model shows up as
+    ``models--ORG--NAME/blobs/<sha256>``; its name and revision live in the snapshot
+    symlinks. The revision in ``refs/main`` wins when several point at the blob.
+    """
+    if blob.parent.name != "blobs":
+        return None
+    repo = hf_repo_dir(blob)
+    if repo is None or blob.parent.parent != repo:
+        return None
+    try:
+        target = blob.resolve(strict=True)
+        main = (repo / "refs" / "main").read_text(encoding="utf-8").strip()[:64]
+    except OSError:
+        main = ""
+        target = blob
+    found: list[tuple[bool, str, Path]] = []
+    seen = 0
+    for snapshot in sorted((repo / "snapshots").iterdir()):
+        for entry in snapshot.rglob("*"):
+            seen += 1
+            if seen > _MAX_SNAPSHOT_ENTRIES:
+                break
+            try:
+                if entry.is_symlink() and entry.resolve(strict=True) == target:
+                    found.append((snapshot.name != main, entry.as_posix(), entry))
+            except (OSError, RuntimeError):
+                continue
+    return min(found)[2] if found else None
+
+
 def group_models(models: Sequence[ModelArtifact], base: Path | None = None) -> list[ModelEntry]:
     """Group artifacts into models, in a stable order (by path)."""
     groups: dict[Path, list[tuple[ModelArtifact, Path]]] = {}
     singles: list[tuple[ModelArtifact, Path]] = []
     for artifact in sorted(models, key=lambda m: m.path):
         fs_path = _resolve(artifact.path, base)
+        link = _snapshot_link(fs_path)
+        if link is not None:
+            fs_path = link
+            shown = _display(link, base, link.as_posix())
+            artifact = ModelArtifact(
+                shown, artifact.format, artifact.size, artifact.sha256, artifact.origin
+            )
         parent = fs_path.parent
         if hf_cache_location(fs_path) or has_model_card(parent):
             groups.setdefault(parent, []).append((artifact, fs_path))

@@ -75,9 +75,31 @@ def _loader() -> Any:
     return NoAliasLoader
 
 
+def hf_repo_dir(path: Path) -> Path | None:
+    """The ``models--ORG--NAME`` folder of a Hugging Face cache containing ``path``."""
+    for parent in path.parents:
+        if parent.name.startswith("models--") and (parent / "snapshots").is_dir():
+            return parent
+    return None
+
+
+def _allowed(path: Path) -> bool:
+    """Symlinks are followed only inside one Hugging Face cache repository (blobs)."""
+    if not path.is_symlink():
+        return True
+    repo = hf_repo_dir(path)
+    if repo is None:
+        return False
+    try:
+        path.resolve(strict=True).relative_to(repo.resolve(strict=True))
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return True
+
+
 def _read_limited(path: Path, limit: int) -> bytes | None:
     try:
-        if not path.is_file():
+        if not _allowed(path) or not path.is_file():
             return None
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
@@ -184,7 +206,17 @@ def _source(path: Path, role: str, data: bytes) -> MetadataFile:
 
 def has_model_card(directory: Path) -> bool:
     """True when ``directory`` holds a config.json or README.md that describes a model."""
-    return (directory / CONFIG_NAME).is_file() or (directory / README_NAME).is_file()
+    return any(
+        _allowed(directory / name) and (directory / name).is_file()
+        for name in (CONFIG_NAME, README_NAME)
+    )
 
 
-__all__ = ["MetadataFile", "ModelFacts", "front_matter", "hf_cache_location", "read_facts"]
+__all__ = [
+    "MetadataFile",
+    "ModelFacts",
+    "front_matter",
+    "hf_cache_location",
+    "hf_repo_dir",
+    "read_facts",
+]

@@ -44,3 +44,26 @@ def test_garbage_is_not_an_expression() -> None:
     assert spdx_expression("MIT AND (") is None
     assert spdx_expression("x" * 5000) is None
     assert spdx_expression("(" * 400 + "MIT" + ")" * 400) in (None, "MIT")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MIT OR Apache-2.0",
+        "(mit or apache-2.0) AND bsd-3-clause",
+        "Apache-2.0 WITH LLVM-exception",
+        "BSD-2-Clause AND (MIT OR (Apache-2.0 AND ISC))",
+        "MIT AND",
+        "MIT OR Foo",
+        "GPL-2.0+",
+        "LicenseRef-Custom",
+    ],
+)
+def test_fast_path_agrees_with_license_expression(text: str) -> None:
+    from license_expression import get_spdx_licensing
+
+    try:
+        reference: str | None = str(get_spdx_licensing().parse(text, validate=True, strict=True))
+    except Exception:
+        reference = None
+    assert spdx_expression(text) == reference
