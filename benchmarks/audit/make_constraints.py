@@ -8,6 +8,7 @@ PEP 440 versions its records name (a real release, usually an affected one).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -39,10 +40,8 @@ def versions_by_package(export: Path) -> dict[str, set[Version]]:
                         for event in rng.get("events", []):
                             candidates.extend(v for v in event.values() if v != "0")
                 for text in candidates:
-                    try:
+                    with contextlib.suppress(InvalidVersion):
                         bucket.add(Version(text))
-                    except InvalidVersion:
-                        pass
     return {k: v for k, v in found.items() if v}
 
 

@@ -169,11 +169,11 @@ def data_age_days(meta: StoreMetadata, now: datetime | None = None) -> int | Non
     return max(0, (now - stamp).days)
 
 
+_RANKS = {prefix.rstrip("-"): rank for rank, prefix in enumerate(_ID_ORDER)}
+
+
 def _id_rank(ident: str) -> tuple[int, str]:
-    for rank, prefix in enumerate(_ID_ORDER):
-        if ident.startswith(prefix):
-            return (rank, ident)
-    return (len(_ID_ORDER), ident)
+    return (_RANKS.get(ident.partition("-")[0], len(_ID_ORDER)), ident)
 
 
 def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:

@@ -35,8 +35,19 @@ _RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _MAX_SEGMENTS = 8
 
 
+_DIGITS_AND_DOTS = str.maketrans("", "", "0123456789.\n")
+_NOT_PLAIN_NUMERIC = re.compile(r"(?:\A|[.\n])0[0-9]|\.\.|\A[.\n]|[.\n]\Z|\n\.|\.\n|\n\n")
+
+
 def all_plain(versions: tuple[str, ...]) -> bool:
-    return not versions or _PLAIN_LIST.fullmatch("\n".join(versions)) is not None
+    """True when every version is spelled canonically (up to trailing zeros)."""
+    if not versions:
+        return True
+    joined = "\n".join(versions)
+    if not joined.translate(_DIGITS_AND_DOTS):
+        # The usual list: digits and dots only, checked with C-speed string scans.
+        return _NOT_PLAIN_NUMERIC.search(joined) is None
+    return _PLAIN_LIST.fullmatch(joined) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -56,12 +67,73 @@ def plain_spellings(version: str) -> frozenset[str] | None:
     )
 
 
+_FAST = re.compile(
+    r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?:(?P<pre>a|b|rc)(?P<pre_n>[0-9]+))?"
+    r"(?:\.post(?P<post>[0-9]+))?(?:\.dev(?P<dev>[0-9]+))?"
+)
+_PHASES = {"a": 0, "b": 1, "rc": 2}
+_AFTER = 1 << 62  # sorts after any real number in a segment
+_LOCAL_NONE: tuple[tuple[int, int | str], ...] = ()
+
+PepKey = tuple[Any, ...]
+
+
+def _key(
+    release: str,
+    pre: str | None,
+    pre_n: str | None,
+    post: str | None,
+    dev: str | None,
+    epoch: int = 0,
+    local: tuple[tuple[int, int | str], ...] = _LOCAL_NONE,
+) -> PepKey:
+    parts = [int(p) for p in release.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    if pre is not None:
+        pre_key = (_PHASES[pre], int(pre_n or 0))
+    elif post is None and dev is not None:
+        pre_key = (-1, 0)  # 1.0.dev1 sorts before 1.0a1
+    else:
+        pre_key = (3, 0)
+    return (
+        epoch,
+        tuple(parts),
+        pre_key,
+        -1 if post is None else int(post),
+        _AFTER if dev is None else int(dev),
+        local,
+    )
+
+
 @lru_cache(maxsize=65536)
-def parse_pep440(text: str) -> Version | None:
+def parse_pep440(text: str) -> PepKey | None:
+    """A tuple ordering exactly like ``packaging.version.Version`` (None if invalid).
+
+    Plain canonical strings are keyed by one regular expression; anything else (``v``
+    prefixes, epochs, local labels, alternative spellings) goes through ``packaging``.
+    """
+    match = _FAST.fullmatch(text)
+    if match is not None:
+        return _key(match["release"], match["pre"], match["pre_n"], match["post"], match["dev"])
     try:
-        return Version(text)
+        version = Version(text)
     except InvalidVersion:
         return None
+    pre = version.pre
+    local: tuple[tuple[int, int | str], ...] = ()
+    if version.local:
+        local = tuple((1, int(p)) if p.isdigit() else (0, p) for p in version.local.split("."))
+        local = local or ((0, ""),)
+    return _key(
+        ".".join(str(p) for p in version.release),
+        pre[0] if pre else None,
+        str(pre[1]) if pre else None,
+        None if version.post is None else str(version.post),
+        None if version.dev is None else str(version.dev),
+        version.epoch,
+        local,
+    )
 
 
 def _parser_for(ecosystem: str, range_type: str) -> _Parser | None:

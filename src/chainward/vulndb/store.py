@@ -266,38 +266,43 @@ class SqliteAdvisoryStore(AdvisoryStore):
         keys = ("id", "at", "source", "seen", "added", "modified", "unchanged", "skipped")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
-    def metadata(self) -> StoreMetadata:
-        with self._lock:
-            c = self._conn
-            records = c.execute("SELECT COUNT(*) FROM advisories").fetchone()[0]
-            withdrawn = c.execute(
-                "SELECT COUNT(*) FROM advisories WHERE withdrawn IS NOT NULL"
-            ).fetchone()[0]
-            malicious = c.execute(
-                "SELECT COUNT(*) FROM advisories WHERE id LIKE 'MAL-%'"
-            ).fetchone()[0]
-            packages = c.execute(
+    def _counts(self) -> dict[str, Any]:
+        c = self._conn
+        prefixes = c.execute(
+            "SELECT substr(id, 1, instr(id, '-') - 1) AS p, COUNT(*) FROM advisories "
+            "GROUP BY p ORDER BY p"
+        ).fetchall()
+        return {
+            "records": c.execute("SELECT COUNT(*) FROM advisories").fetchone()[0],
+            "withdrawn": c.execute("SELECT COUNT(withdrawn) FROM advisories").fetchone()[0],
+            "malicious": c.execute(
+                "SELECT COUNT(*) FROM advisories WHERE id >= 'MAL-' AND id < 'MAL.'"
+            ).fetchone()[0],
+            "packages": c.execute(
                 "SELECT COUNT(*) FROM (SELECT DISTINCT ecosystem, name FROM affected)"
-            ).fetchone()[0]
-            prefixes = dict(
-                c.execute(
-                    "SELECT substr(id, 1, instr(id, '-') - 1) AS p, COUNT(*) FROM advisories "
-                    "GROUP BY p ORDER BY p"
-                ).fetchall()
-            )
-            newest = c.execute("SELECT MAX(modified) FROM advisories").fetchone()[0]
+            ).fetchone()[0],
+            "by_prefix": {str(k): int(v) for k, v in prefixes},
+            "newest_modified": c.execute("SELECT MAX(modified) FROM advisories").fetchone()[0],
+            "import_id": int(c.execute("SELECT MAX(id) FROM imports").fetchone()[0] or 0),
+        }
+
+    def metadata(self) -> StoreMetadata:
+        """Read from the counts each import stores (cheap), computed live if absent."""
+        with self._lock:
+            cached = self._meta("counts")
+            counts = json.loads(cached) if cached else self._counts()
             return StoreMetadata(
                 path=str(self.path),
                 schema_version=SCHEMA_VERSION,
-                records=int(records),
-                packages=int(packages),
-                withdrawn=int(withdrawn),
-                malicious=int(malicious),
+                records=int(counts["records"]),
+                packages=int(counts["packages"]),
+                withdrawn=int(counts["withdrawn"]),
+                malicious=int(counts["malicious"]),
                 source=self._meta("source"),
                 last_update=self._meta("last_update"),
-                newest_modified=newest,
-                import_id=int(c.execute("SELECT MAX(id) FROM imports").fetchone()[0] or 0),
-                by_prefix={str(k): int(v) for k, v in prefixes.items()},
+                newest_modified=counts["newest_modified"],
+                import_id=int(counts["import_id"]),
+                by_prefix=dict(counts["by_prefix"]),
             )
 
     # -- writing -------------------------------------------------------------------------
@@ -410,7 +415,12 @@ class SqliteAdvisoryStore(AdvisoryStore):
                     "WHERE id=?",
                     (*counts.values(), import_id),
                 )
-                values = {"source": source, "last_update": now_iso(), **(meta or {})}
+                values = {
+                    "source": source,
+                    "last_update": now_iso(),
+                    "counts": json.dumps(self._counts()),
+                    **(meta or {}),
+                }
                 conn.executemany(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items()
                 )

@@ -1,0 +1,224 @@
+"""chainward audit vs pip-audit on the same advisory data, on one machine, in one run.
+
+    python benchmarks/audit/bench_audit.py [--runs 3] [--skip-pip-audit]
+
+Measures (all on loopback / local files; nothing leaves the machine):
+  1. whole-process time: ``pip-audit -r constraints-572.txt --no-deps --disable-pip -s osv
+     --osv-url <loopback osv_api_server>`` vs ``chainward audit -r constraints-572.txt
+     --db <installed db>``, and their ratio;
+  2. the matching step alone: ``chainward.audit.audit(inventory, store)`` in a fresh
+     process (cold) and again (warm);
+  3. import rate: building a database from PyPI-all.zip (records/s).
+pip-audit gets a fresh --cache-dir on every run so that its HTTP cache does not hide the
+per-package queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+SHARED = Path(os.environ.get("CHAINWARD_SHARED", ROOT.parent / "shared"))
+OSV_ALL = SHARED / "osv" / "PyPI-all.zip"
+SERVER = SHARED / "tools" / "osv_api_server.py"
+CONSTRAINTS = HERE / "constraints-572.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class OsvServer:
+    def __init__(self, *overlays: Path) -> None:
+        self.port = free_port()
+        args = [sys.executable, str(SERVER), "--zip", str(OSV_ALL), "--port", str(self.port)]
+        for overlay in overlays:
+            args += ["--overlay", str(overlay)]
+        self.proc = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1/query"
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def run_pip_audit(requirements: Path, osv_url: str) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory() as cache:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [
+                "pip-audit",
+                "-r",
+                str(requirements),
+                "--no-deps",
+                "--disable-pip",
+                "-s",
+                "osv",
+                "--osv-url",
+                osv_url,
+                "--cache-dir",
+                cache,
+                "-f",
+                "json",
+                "--progress-spinner",
+                "off",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"pip-audit failed: {proc.stderr[-2000:]}")
+    return elapsed, json.loads(proc.stdout)
+
+
+def run_chainward(requirements: Path, db: Path, *extra: str) -> tuple[float, dict]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chainward",
+            "-q",
+            "audit",
+            "-r",
+            str(requirements),
+            "--db",
+            str(db),
+            "-f",
+            "json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    elapsed = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"chainward failed: {proc.stderr[-2000:]}")
+    return elapsed, json.loads(proc.stdout)
+
+
+MATCH_SNIPPET = """
+import json, sys, time
+from pathlib import Path
+from chainward.inventory import collect
+from chainward.audit import audit
+from chainward.vulndb import open_store
+inventory = collect([], requirements=[sys.argv[1]], include_models=False)
+store = open_store(Path(sys.argv[2]))
+t0 = time.perf_counter(); audit(inventory, store); t1 = time.perf_counter()
+audit(inventory, store); t2 = time.perf_counter()
+print(json.dumps({"cold": t1 - t0, "warm": t2 - t1}))
+"""
+
+
+def match_step(requirements: Path, db: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(
+        [sys.executable, "-c", MATCH_SNIPPET, str(requirements), str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    return dict(json.loads(out))
+
+
+IMPORT_SNIPPET = """
+import json, sys, tempfile
+from pathlib import Path
+from chainward.vulndb import build_database
+from chainward.vulndb.loader import iter_entries
+with tempfile.TemporaryDirectory() as tmp:
+    stats = build_database(Path(tmp) / "db.sqlite", iter_entries(Path(sys.argv[1])), source="b")
+print(json.dumps({"records": stats.seen, "seconds": stats.seconds, "rate": stats.rate}))
+"""
+
+
+def import_rate() -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_SNIPPET, str(OSV_ALL)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    return dict(json.loads(out))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-pip-audit", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    from chainward.vulndb import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "advisories.sqlite"
+        open_store(db).close()  # install the bundled snapshot once, as a user's first run does
+        cw_times = [run_chainward(CONSTRAINTS, db)[0] for _ in range(args.runs)]
+        matches = [match_step(CONSTRAINTS, db) for _ in range(args.runs)]
+        imports = [import_rate() for _ in range(args.runs)]
+    cw = statistics.median(cw_times)
+    print(
+        f"chainward audit, 572 pins, whole process: median {cw:.3f} s "
+        f"(runs: {', '.join(f'{t:.3f}' for t in cw_times)})"
+    )
+    print(
+        f"matching step (audit()): cold median "
+        f"{statistics.median(m['cold'] for m in matches) * 1000:.1f} ms, warm median "
+        f"{statistics.median(m['warm'] for m in matches) * 1000:.1f} ms"
+    )
+    print(
+        f"import of PyPI-all.zip: median {statistics.median(i['rate'] for i in imports):,.0f} "
+        f"records/s (best {max(i['rate'] for i in imports):,.0f})"
+    )
+    if args.skip_pip_audit:
+        return 0
+    server = OsvServer()
+    try:
+        pa_times = [run_pip_audit(CONSTRAINTS, server.url)[0] for _ in range(args.runs)]
+    finally:
+        server.close()
+    pa = statistics.median(pa_times)
+    print(
+        f"pip-audit --osv-url loopback, 572 pins, whole process: median {pa:.3f} s "
+        f"(runs: {', '.join(f'{t:.3f}' for t in pa_times)})"
+    )
+    print(f"ratio pip-audit / chainward: {pa / cw:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
