@@ -278,3 +278,37 @@ def test_lock_records_format_and_scanner_verdict(cli: Any, tmp_path: Path) -> No
     assert files["config.json"].verdict is None
     no_scan = cli("model", "lock", str(model), "-o", str(lock), "--no-scan", "-f", "json")
     assert no_scan.json()["models"][0]["verdict"] is None
+
+
+def test_keyless_options_fail_cleanly_offline(
+    cli: Any, tmp_path: Path, keys: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyless Sigstore needs its services; offline, every path ends in a clear exit 2 or 1.
+
+    Nothing here opens a connection: the checks below fail before any would be made.
+    """
+    pytest.importorskip("sigstore")
+    for name in ("SIGSTORE_ID_TOKEN", "GITHUB_ACTIONS", "ACTIONS_ID_TOKEN_REQUEST_URL"):
+        monkeypatch.delenv(name, raising=False)
+    model = make_model(tmp_path / "m")
+    no_token = cli("model", "sign", str(model), "--sigstore")
+    assert no_token.code == 2 and "identity token" in no_token.stderr
+    both = cli("model", "sign", str(model), "--sigstore", "--key", keys[0])
+    assert both.code == 2 and "drop --key" in both.stderr
+    sig = tmp_path / "m.sig"
+    cli("model", "sign", str(model), "--key", keys[0], "--signature", str(sig))
+    base = ["model", "verify", str(model), "--signature", str(sig), "--sigstore"]
+    assert "needs --identity and --issuer" in cli(*base).stderr
+    wrong = cli(*base, "--identity", "me@example.com", "--issuer", "https://issuer.example",
+                "-f", "json")
+    assert wrong.code == 1 and wrong.json()["findings"][0]["rule"] == "wrong-method"
+    bad_config = tmp_path / "trust.json"
+    bad_config.write_text("{}")
+    keyless = tmp_path / "keyless.sig"
+    bundle = json.loads(sig.read_text())
+    bundle["verificationMaterial"] = {"certificate": {"rawBytes": "AAAA"}, "tlogEntries": []}
+    keyless.write_text(json.dumps(bundle))
+    result = cli("model", "verify", str(model), "--signature", str(keyless), "--sigstore",
+                 "--identity", "me@example.com", "--issuer", "https://issuer.example",
+                 "--trust-config", str(bad_config))
+    assert result.code == 2 and "trust config" in result.stderr

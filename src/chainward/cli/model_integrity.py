@@ -23,6 +23,7 @@ from chainward.integrity import certs
 from chainward.integrity.errors import Problem
 from chainward.integrity.hashing import HashAlgorithm
 from chainward.integrity.hfcache import check_cache, looks_like_repo_id, snapshot_of
+from chainward.integrity.keyless import SigstorePolicy, SigstoreSigner
 from chainward.integrity.keys import key_hint, load_private_key, load_public_key
 from chainward.integrity.lock import (
     DEFAULT_LOCK_NAME,
@@ -141,6 +142,18 @@ def _workers_option(func: Any) -> Any:
     )(func)
 
 
+def _sigstore_options(func: Any) -> Any:
+    func = click.option(
+        "--sigstore-staging", is_flag=True, help="Use the Sigstore staging instance (testing)."
+    )(func)
+    return click.option(
+        "--trust-config",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Sigstore client trust configuration (private deployments).",
+    )(func)
+
+
 # -- hash -----------------------------------------------------------------------------
 
 
@@ -215,10 +228,22 @@ def _password(env: str | None) -> bytes | None:
 @click.option(
     "--key",
     "key_path",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
     help="PEM private key (ECDSA P-256/P-384/P-521 or Ed25519).",
 )
+@click.option(
+    "--sigstore",
+    "use_sigstore",
+    is_flag=True,
+    help="Keyless Sigstore signing (needs the Sigstore services and an OIDC token).",
+)
+@click.option(
+    "--identity-token-env",
+    default=None,
+    help="Environment variable holding the OIDC identity token for --sigstore.",
+)
+@_sigstore_options
 @click.option(
     "--password-env", default=None, help="Environment variable holding the key's password."
 )
@@ -258,7 +283,11 @@ def _password(env: str | None) -> bytes | None:
 @report_options
 def sign(
     path: Path,
-    key_path: Path,
+    key_path: Path | None,
+    use_sigstore: bool,
+    identity_token_env: str | None,
+    trust_config: Path | None,
+    sigstore_staging: bool,
     password_env: str | None,
     signature: Path | None,
     cert_path: Path | None,
@@ -272,8 +301,33 @@ def sign(
     output: Path | None,
 ) -> int:
     """Sign a model in the OpenSSF model signing format."""
-    private_key = load_private_key(key_path, _password(password_env))
     signer: Signer
+    if use_sigstore:
+        if key_path is not None or cert_path is not None:
+            raise ConfigError("--sigstore signs keylessly: drop --key/--cert")
+        token = os.environ.get(identity_token_env) if identity_token_env else None
+        if identity_token_env and not token:
+            raise ConfigError(f"environment variable {identity_token_env} is not set")
+        signer = SigstoreSigner(
+            identity_token=token, trust_config=trust_config, staging=sigstore_staging
+        )
+        return _sign_and_report(
+            path,
+            signer,
+            signature,
+            hash_name,
+            shard_size,
+            ignore,
+            compat,
+            workers,
+            output_format,
+            output,
+        )
+    if key_path is None:
+        raise ConfigError(
+            "signing needs --key (with --cert for the certificate method) or --sigstore"
+        )
+    private_key = load_private_key(key_path, _password(password_env))
     if cert_path is not None:
         leaf = certs.load_certificates([cert_path])[0]
         signer = CertificateSigner(
@@ -283,6 +337,32 @@ def sign(
         raise ConfigError("--cert-chain needs --cert (the signing certificate)")
     else:
         signer = KeySigner(private_key=private_key)
+    return _sign_and_report(
+        path,
+        signer,
+        signature,
+        hash_name,
+        shard_size,
+        ignore,
+        compat,
+        workers,
+        output_format,
+        output,
+    )
+
+
+def _sign_and_report(
+    path: Path,
+    signer: Signer,
+    signature: Path | None,
+    hash_name: str,
+    shard_size: str | None,
+    ignore: tuple[str, ...],
+    compat: str,
+    workers: int | None,
+    output_format: str,
+    output: Path | None,
+) -> int:
     target = signature or path.with_name(path.name.rstrip("/") + ".sig")
     result = sign_model(
         path,
@@ -303,8 +383,8 @@ def sign(
         "root_digest": manifest.root_digest(),
         "resources": len(manifest.resources),
     }
-    if result.method == "key":
-        document["key_hint"] = key_hint(private_key.public_key())
+    if isinstance(signer, KeySigner):
+        document["key_hint"] = key_hint(signer.private_key.public_key())
     report = Report(
         kind="model-sign",
         document=document,
@@ -322,8 +402,16 @@ def sign(
 
 
 def _signature_policy(
-    key: Path | None, chain: tuple[Path, ...], identity: str | None, issuer: str | None
+    key: Path | None,
+    chain: tuple[Path, ...],
+    identity: str | None,
+    issuer: str | None,
+    keyless: SigstorePolicy | None = None,
 ) -> VerificationPolicy:
+    if keyless is not None:
+        if key is not None or chain:
+            raise ConfigError("--sigstore verifies keyless signatures: drop --key/--cert-chain")
+        return keyless
     if key is not None and chain:
         raise ConfigError("give either --key or --cert-chain, not both")
     if key is not None:
@@ -497,7 +585,18 @@ def _is_hf_cache(path: Path) -> bool:
     default=None,
     help="Required signer identity (certificate SAN email/URI/DNS or subject CN).",
 )
-@click.option("--issuer", default=None, help="Required certificate issuer (CN or full DN).")
+@click.option(
+    "--issuer",
+    default=None,
+    help="Required certificate issuer (CN or DN); with --sigstore, the OIDC issuer.",
+)
+@click.option(
+    "--sigstore",
+    "use_sigstore",
+    is_flag=True,
+    help="Verify a keyless Sigstore signature (needs --identity and --issuer).",
+)
+@_sigstore_options
 @click.option(
     "--ignore-unsigned-files",
     is_flag=True,
@@ -532,6 +631,9 @@ def verify(
     chain_paths: tuple[Path, ...],
     identity: str | None,
     issuer: str | None,
+    use_sigstore: bool,
+    trust_config: Path | None,
+    sigstore_staging: bool,
     ignore_unsigned_files: bool,
     lock_path: Path | None,
     full: bool,
@@ -546,7 +648,17 @@ def verify(
     if modes > 1:
         raise ConfigError("give one of --signature, --lock or --hf-cache")
     if signature is not None:
-        policy = _signature_policy(key_path, chain_paths, identity, issuer)
+        keyless = None
+        if use_sigstore:
+            if not identity or not issuer:
+                raise ConfigError("--sigstore needs --identity and --issuer")
+            keyless = SigstorePolicy(
+                identity=identity,
+                issuer=issuer,
+                trust_config=trust_config,
+                staging=sigstore_staging,
+            )
+        policy = _signature_policy(key_path, chain_paths, identity, issuer, keyless)
         report, code = _verify_signature(
             Path(path), signature, policy, ignore_unsigned_files, workers
         )
