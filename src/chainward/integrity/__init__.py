@@ -23,6 +23,7 @@ from pathlib import Path
 from chainward.integrity.errors import IntegrityError, Problem, UnsafePathError, VerificationError
 from chainward.integrity.hashing import HashAlgorithm
 from chainward.integrity.hfcache import check_cache
+from chainward.integrity.keyless import SigstorePolicy, SigstoreSigner
 from chainward.integrity.lock import verify
 from chainward.integrity.manifest import Manifest, build_manifest
 from chainward.integrity.policy import (
@@ -60,6 +61,8 @@ __all__ = [
     "Manifest",
     "Problem",
     "PublicKeyPolicy",
+    "SigstorePolicy",
+    "SigstoreSigner",
     "UnsafeNoSignerCheck",
     "UnsafePathError",
     "VerificationError",
