@@ -145,6 +145,9 @@ def _bench_config(
     def cw_verify() -> None:
         verify_signature(model, cw_sig, policy=policy)
 
+    def cw_verify_1() -> None:
+        verify_signature(model, cw_sig, policy=policy, workers=1)
+
     def ms_verify() -> None:
         ms.verifying.Config().use_elliptic_key_verifier(public_key=pub).set_hashing_config(
             _ms_hashing(shard_size, algorithm)
@@ -155,6 +158,7 @@ def _bench_config(
         (label, "model-signing sign", measure(ms_sign, repeat)),
         (label, "chainward verify", measure(cw_verify, repeat)),
         (label, "model-signing verify", measure(ms_verify, repeat)),
+        (label, "chainward verify 1 thr", measure(cw_verify_1, repeat)),
     ]
     # cross-check: each tool accepts the other's signature
     verify_signature(model, ms_sig, policy=policy)
@@ -259,7 +263,11 @@ def bench_model(name: str, model: Path, keys: tuple[Path, Path], sigdir: Path, r
     )
     by_key = {(r[0], r[1]): r[2] for r in rows}
     for label, step, (wall, used) in rows:
-        other = step.replace("chainward", "model-signing") if step.startswith("chainward") else None
+        other = (
+            step.replace("chainward", "model-signing")
+            if step in ("chainward sign", "chainward verify")
+            else None
+        )
         ratio = f"{by_key[(label, other)][0] / wall:6.2f}x" if other else ""
         print(
             f"{label:<26}{step:<22}{wall:8.2f}{size / 1e9 / wall:7.2f}{used:8.2f}"
