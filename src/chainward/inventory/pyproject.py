@@ -290,6 +290,18 @@ def _bump(numbers: list[int], *, caret: bool) -> str:
     return ".".join(str(x) for x in [*numbers[:1], numbers[1] + 1])
 
 
+def _applies(item: Declared, env: dict[str, str]) -> bool:
+    try:
+        return evaluate(item.marker, env, (item.group,) if item.group else ())
+    except ValueError as exc:  # packaging's InvalidMarker and UndefinedComparison
+        first = str(exc).splitlines()[0]
+        raise InventoryError(
+            f"invalid environment marker for {item.name}: {first}",
+            path=item.source.file,
+            line=item.source.line,
+        ) from None
+
+
 def components_from(
     items: list[Declared], env: dict[str, str]
 ) -> tuple[list[Component], list[Skipped]]:
@@ -297,7 +309,7 @@ def components_from(
     components: list[Component] = []
     skipped: list[Skipped] = []
     for item in items:
-        if item.marker and not evaluate(item.marker, env, (item.group,) if item.group else ()):
+        if item.marker and not _applies(item, env):
             continue
         try:
             spec = SpecifierSet(item.specifier)

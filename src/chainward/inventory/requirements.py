@@ -214,8 +214,14 @@ class RequirementsFileSource(Source):
         skipped: list[Skipped],
     ) -> _Entry | None:
         extras = tuple(sorted(req.extras or ()))
-        if req.marker is not None and not evaluate(req.marker, self.env):
-            return None
+        try:
+            if req.marker is not None and not evaluate(req.marker, self.env):
+                return None
+        except ValueError as exc:  # e.g. packaging's UndefinedComparison
+            first = str(exc).splitlines()[0]
+            raise InventoryError(
+                f"cannot evaluate marker: {first}", path=shown, line=line
+            ) from None
         name = canonical_name(req.name) if req.name else None
         if name is None or req.link is not None or req.is_editable:
             if not constraint:

@@ -72,6 +72,29 @@ def test_pinned_requirements_match_what_pip_would_install(
     assert ours == pips == {"cw-lib": "1.0", "cw-extra": "1.0", "cw-tool": "0.5"}
 
 
+def test_includes_extras_and_markers_match_pip(offline_index: Path, tmp_path: Path) -> None:
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "base.txt").write_text(
+        "Cw_Lib==1.1  # spelled as people do\n-c ../pins.txt\n"
+    )
+    (tmp_path / "pins.txt").write_text("cw-base==2.0\ncw-tool==0.5\ncw-win==1.0\n")
+    req = tmp_path / "requirements.txt"
+    req.write_text(
+        "--only-binary :all:\n"
+        "-r reqs/base.txt\n"
+        "cw-app[fast] == 1.0 \\\n"
+        '    ; python_version >= "3.6" and platform_system != "Windows"\n'
+        "cw-base ; os_name == 'posix' or os_name == 'nt'\n"
+        "cw-win ; sys_platform == 'win32'\n"
+        "cw-tool===0.5\n"
+    )
+    ours = {c.name: c.version for c in read_requirements(req).components}
+    report = pip_report(["--no-deps", "-r", str(req)], what=str(req))
+    pips = {i["metadata"]["name"]: i["metadata"]["version"] for i in report["install"]}
+    assert ours == pips
+    assert set(ours) == {"cw-lib", "cw-app", "cw-base", "cw-tool"}
+
+
 def make_venv(tmp_path: Path, house: Path, *packages: str) -> Path:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

@@ -61,8 +61,15 @@ def read_pipfile_lock(
                 )
             name = canonical_name(raw_name)
             marker = str(entry.get("markers", "") or "")
-            if env is not None and marker and not evaluate(marker, env):
-                continue
+            try:
+                if env is not None and marker and not evaluate(marker, env):
+                    continue
+            except ValueError:
+                raise InventoryError(
+                    f"{section}.{raw_name}: invalid markers {marker!r}",
+                    path=display(path),
+                    line=where.line,
+                ) from None
             version_text = entry.get("version")
             version = None
             if isinstance(version_text, str):
