@@ -66,7 +66,6 @@ def test_probe_is_contained_and_reported(backend: str, tmp_path: Path) -> None:
     assert outcome["write_scratch"] == "ok: 1"
     assert outcome["fork_bomb"].startswith("BlockingIOError")
     assert outcome["alloc"].startswith("MemoryError")
-    assert outcome["untraced"].startswith("PermissionError")
     env = outcome["env"]
     assert "SSH_AUTH_SOCK" not in env and "CHAINWARD_HOME" not in env
     if os.geteuid() == 0:
@@ -81,20 +80,25 @@ def test_probe_is_contained_and_reported(backend: str, tmp_path: Path) -> None:
     assert any(str(tmp_path / "escaped") in d for d in _details(doc, "file.write"))
     assert any("EAGAIN" in d for d in _details(doc, "limit"))
     assert any("ENOMEM" in d for d in _details(doc, "limit"))
-    assert any("CLONE_UNTRACED" in d and "EPERM" in d for d in _details(doc, "evasion"))
     rules = {f["rule"] for f in doc["findings"]}
     assert {"sandbox-exec", "sandbox-network", "sandbox-secret-read",
-            "sandbox-write-outside-scratch", "sandbox-resource-limit",
-            "sandbox-escape-attempt"} <= rules
+            "sandbox-write-outside-scratch", "sandbox-resource-limit"} <= rules
 
 
 @pytest.mark.parametrize("backend", backends())
 def test_untraced_clone_cannot_hide_an_exec(backend: str, tmp_path: Path) -> None:
     _, doc, outcome = _probe(backend, tmp_path, "untraced")
-    assert outcome["untraced"].startswith("PermissionError")
-    # the hidden child never ran: no exec of "untraced-child" happened anywhere
-    assert not any("untraced-child" in e["detail"] for e in doc["events"] if e["kind"] == "exec")
-    assert any(e["kind"] == "evasion" and e["blocked"] for e in doc["events"])
+    hidden_execs = [e for e in doc["events"] if e["kind"] == "exec" and "untraced-child" in
+                    e["detail"]]
+    if backend == "gvisor":
+        # gVisor's kernel logs every process, traced flag or not: the exec is reported
+        assert hidden_execs and '/bin/true ["true", "untraced-child"]' in hidden_execs[0]["detail"]
+    else:
+        # strace would miss the child, so seccomp refuses the clone, and that is reported
+        assert outcome["untraced"].startswith("PermissionError")
+        assert not hidden_execs
+        assert any(e["kind"] == "evasion" and "CLONE_UNTRACED" in e["detail"] and e["blocked"]
+                   for e in doc["events"])
 
 
 def _leftover_sandbox_processes() -> list[str]:

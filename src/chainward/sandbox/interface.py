@@ -73,6 +73,9 @@ class Launch:
     self_observed: bool = False
     # turns the backend's own observation log into events (self-observed backends)
     collect: Callable[[Workspace, Any], list[Any]] | None = None
+    # whether the runner applies the rlimits to the host process (not for gVisor, whose
+    # Go runtime needs address space; it enforces the OCI rlimits itself)
+    host_rlimits: bool = True
     # removes the backend's own noise from the program's stderr
     stderr_filter: Callable[[str], str] | None = None
 

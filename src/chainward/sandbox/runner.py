@@ -65,7 +65,8 @@ def _kill_uid(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def _preexec(policy: Policy, stage: Callable[[], None] | None) -> Callable[[], None]:
+def _preexec(policy: Policy, stage: Callable[[], None] | None,
+             rlimits: bool = True) -> Callable[[], None]:
     limits = policy.limits
 
     def run() -> None:
@@ -73,6 +74,8 @@ def _preexec(policy: Policy, stage: Callable[[], None] | None) -> Callable[[], N
             stage()
         # after the uid change: the kernel clears the parent-death signal on setuid
         _linux.set_parent_death_signal(signal.SIGKILL)
+        if not rlimits:
+            return
         _linux.apply_rlimits(cpu_s=limits.cpu_s, memory_bytes=limits.memory_mb * MiB,
                              nproc=limits.nproc, fsize_bytes=limits.fsize_mb * MiB,
                              nofile=limits.nofile)
@@ -160,7 +163,7 @@ def _run_in(ws: Workspace, chosen: Any, command: Any, policy: Policy, trace_mode
         try:
             proc = subprocess.Popen(  # noqa: S603 - the argv is built here, not by the user
                 full, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                preexec_fn=_preexec(policy, launch.preexec), pass_fds=tuple(launch.pass_fds),
+                preexec_fn=_preexec(policy, launch.preexec, launch.host_rlimits), pass_fds=tuple(launch.pass_fds),
                 start_new_session=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
                 close_fds=True,
             )

@@ -119,3 +119,54 @@ def test_filters_really_deny_in_a_child_process() -> None:
     assert results["hardening"]["inet"] == "ok" and results["hardening"]["fork"] == "ok"
     if hasattr(os, "unshare"):
         assert results["hardening"]["unshare"] == eperm
+
+
+def test_no_working_backend_is_a_clear_error_never_unsandboxed() -> None:
+    from chainward.sandbox.backends import select
+    from chainward.sandbox.capabilities import Capabilities
+    from chainward.sandbox.interface import SandboxUnavailable
+
+    bare = Capabilities(linux=True, euid=1000, arch="x86_64", bwrap=None, bwrap_works=False,
+                        strace=None, runsc=None, userns=False, landlock_abi=0, seccomp=True)
+    with pytest.raises(SandboxUnavailable) as info:
+        select("auto", bare)
+    text = info.value.diagnostics()
+    assert "install bubblewrap" in text and "apparmor_restrict_unprivileged_userns" in text
+    assert "seccomp=unconfined" in text and "Linux-only" in text
+    with pytest.raises(SandboxUnavailable, match="not usable here"):
+        select("gvisor", bare)
+    macos = Capabilities(False, 501, "", None, False, None, None, False, 0, False)
+    with pytest.raises(SandboxUnavailable, match="Linux-only"):
+        select("auto", macos)
+
+
+def test_gvisor_bundle(tmp_path: Path) -> None:
+    from chainward.sandbox.gvisor import oci_config
+
+    ws = _workspace(tmp_path, None)
+    config = oci_config(Policy(), ws, ["python", "-c", "pass"])
+    assert config["root"]["readonly"] is True
+    assert config["process"]["user"]["uid"] != 0 and config["process"]["noNewPrivileges"]
+    assert {"type": "network"} in config["linux"]["namespaces"]
+    dests = {m["destination"]: m for m in config["mounts"]}
+    assert "rw" in dests[VIEW.scratch]["options"] and "ro" in dests["/usr"]["options"]
+    assert "/root" not in dests and "/etc/shadow" not in dests
+    limits = {r["type"]: r["hard"] for r in config["process"]["rlimits"]}
+    assert limits["RLIMIT_NPROC"] == Policy().limits.nproc
+
+
+def test_gvisor_log_parser_on_a_recorded_log() -> None:
+    import gzip
+
+    from chainward.sandbox.events import Context
+    from chainward.sandbox.gvisor import gvisor_events
+    from tests.conftest import asset
+
+    with gzip.open(asset("sandbox", "probe-gvisor.boot.log.gz"), "rt") as fh:
+        events = gvisor_events(fh, Context(view=VIEW), [])
+    details = [(e.kind, e.detail) for e in events]
+    assert ("exec", '/usr/bin/true ["true", "probe-exec"]') in details
+    assert ("exec", '/bin/true ["true", "untraced-child"]') in details
+    assert any(k == "network" and d.startswith("connect 127.0.0.1:9") for k, d in details)
+    assert any(k == "file.read" and "/.ssh/id_rsa" in d for k, d in details)
+    assert any(k == "limit" and "EAGAIN" in d for k, d in details)
