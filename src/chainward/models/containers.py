@@ -360,7 +360,7 @@ def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
         block = fh.read(1 << 20)
         if not block:
             break
-        if isinstance(obj, zlib._Decompress):  # type: ignore[attr-defined]
+        if isinstance(obj, zlib.decompressobj().__class__):
             out += obj.decompress(block, limit + 1 - len(out))
             while obj.unconsumed_tail and len(out) <= limit:
                 out += obj.decompress(obj.unconsumed_tail, limit + 1 - len(out))
@@ -442,11 +442,16 @@ class SevenZipScanner(FormatScanner):
                             f"member name {info.filename!r} is {reason}",
                             f"{source.display}!{info.filename}",
                         )
-                contents = archive.readall() or {}
+                from py7zr.io import BytesIOFactory
+
+                factory = BytesIOFactory(ctx.options.max_member_bytes)
+                archive.extractall(factory=factory)
+                contents = dict(factory.products)
         except Exception as exc:  # py7zr raises many unrelated types on bad input
             ctx.error(source.display, f"unreadable 7z archive: {type(exc).__name__}: {exc}")
             return
         for name, bio in contents.items():
+            bio.seek(0)
             data = bio.read()
             ctx.charge(len(data))
             scan_member(Source.from_bytes(f"{source.display}!{name}", data), data[:HEAD_SIZE], ctx)

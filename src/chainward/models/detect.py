@@ -335,6 +335,7 @@ _OPS: dict[int, tuple[object, int, int]] = {
     0x97: (None, 0, 1),
     0x98: (None, 1, 1),
 }
+_CALL_OPS = frozenset(b"Rio\x81\x92")
 _FIRST_OPS = frozenset(b"(cdl}])IJKLMNSTUVXFG\x80\x8c\x95\x88\x89\x8aBC")
 
 
@@ -362,13 +363,15 @@ def _plausible_pickle(data: bytes) -> bool:
     marks: list[int] = []
     ops = 0
     end = len(data)
+    globals_seen = False
+    called = False  # a global was looked up and then called: the loader already ran code
     while pos < end:
         op = data[pos]
         pos += 1
         ops += 1
         spec = _OPS.get(op)
         if spec is None:
-            return False
+            return called
         kind, pops, pushes = spec
         if isinstance(kind, int):
             if op == 0x80 and pos < end and data[pos] > 5:
@@ -392,7 +395,7 @@ def _plausible_pickle(data: bytes) -> bool:
                 if nl < 0:
                     return False
                 if not _is_identifier_path(data[pos:nl]):
-                    return False
+                    return called
                 pos = nl + 1
         if op == ord("("):
             marks.append(count)
@@ -400,25 +403,29 @@ def _plausible_pickle(data: bytes) -> bool:
             continue
         if pops == -1:
             if not marks:
-                return False
+                return called
             inner = count
             count = marks.pop()
             if op in (ord("e"), ord("u"), 0x90) and count < 1:
-                return False
+                return called
             if op == ord("o") and inner < 1:
-                return False
+                return called
         elif count < pops:
             if not (op == ord("0") and marks):
-                return False
+                return called
             count = marks.pop()
             continue
         else:
             count -= pops
         count += pushes
+        if op in _CALL_OPS and globals_seen:
+            called = True
+        if op in (ord("c"), ord("i"), 0x93):
+            globals_seen = True
         if op == ord("."):
-            return ops >= 2 and count == 0 and not marks
+            return ops >= 2
     # a binary protocol announces itself; a text pickle must show its STOP (or be long)
-    return ops >= 3 and (data[0] == 0x80 or (len(data) >= HEAD_SIZE and ops >= 64))
+    return called or (ops >= 3 and (data[0] == 0x80 or (len(data) >= HEAD_SIZE and ops >= 64)))
 
 
 def _plausible_line(op: int, arg: bytes) -> bool:

@@ -144,7 +144,12 @@ def _check_object(node: dict[str, object], ctx: ScanContext, where: str, path: s
                     where,
                     detail,
                 )
-    if class_name == "__lambda__" and isinstance(config, dict) and "code" in config:
+    if (
+        class_name == "__lambda__"
+        and isinstance(config, dict)
+        and "code" in config
+        and not path.endswith("config.function")  # already reported on its Lambda layer
+    ):
         ctx.add(
             "keras-lambda-bytecode",
             Severity.HIGH,

@@ -97,7 +97,16 @@ def scan_source(source: Source, options: ScanOptions | None = None) -> FileResul
     options = options or ScanOptions()
     ctx = ScanContext(options, source.display)
     ctx._dispatch = dispatch
-    dispatch(source, ctx)
+    try:
+        dispatch(source, ctx)
+    except Exception as exc:  # a scanner bug must not hide other files' results
+        ctx.errored = True
+        ctx.add(
+            "internal-error",
+            Severity.LOW,
+            f"internal error while scanning: {type(exc).__name__}: {exc}",
+            source.display,
+        )
     findings = tuple(ctx.findings)
     return FileResult(
         source.display,

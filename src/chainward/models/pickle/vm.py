@@ -602,11 +602,11 @@ def op_stack_global(m: Machine) -> None:
     ):
         m.push(m.find_class(module.value, name.value, "STACK_GLOBAL"))
         return
-    # the real unpickler raises "STACK_GLOBAL requires str"; keep the attempt visible
+    # names computed at load time (str.join results, for instance) are real strings then:
+    # keep going with a global whose name is unknown to us
     glob = Global(_describe(module), _describe(name), m.op_offset, "STACK_GLOBAL", computed=True)
     m.trace.globals.append(glob)
     m.push(glob)
-    raise PickleError("STACK_GLOBAL requires str")
 
 
 def _describe(value: Value) -> str:
