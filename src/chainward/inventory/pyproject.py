@@ -86,7 +86,30 @@ def declared(path: Path) -> list[Declared]:
     out.extend(_pep621(reader))
     out.extend(_pep735(reader))
     out.extend(_poetry(reader))
+    out.extend(_pdm(reader))
     return out
+
+
+def dynamic_dependencies(path: Path) -> bool:
+    """True when the build backend computes the dependencies (PEP 621 ``dynamic``)."""
+    project = read_toml(path).get("project")
+    dynamic = project.get("dynamic", []) if isinstance(project, dict) else []
+    return isinstance(dynamic, list) and "dependencies" in dynamic
+
+
+def _pdm(reader: _Reader) -> Iterator[Declared]:
+    """PDM's own dev groups, ``[tool.pdm.dev-dependencies]`` (before PEP 735)."""
+    tool = reader.data.get("tool", {})
+    pdm = tool.get("pdm") if isinstance(tool, dict) else None
+    if not isinstance(pdm, dict) or "dev-dependencies" not in pdm:
+        return
+    groups = _table(pdm["dev-dependencies"], "tool.pdm.dev-dependencies", reader)
+    for group, items in groups.items():
+        field = f"tool.pdm.dev-dependencies.{group}"
+        for item in _list(items, field, reader):
+            if isinstance(item, str) and item.lstrip().startswith("-e"):
+                continue  # an editable local project, not a package to audit
+            yield reader.pep508(item, Scope.DEV, canonical_name(group), field)
 
 
 def _table(value: object, field: str, reader: _Reader) -> dict[str, Any]:
@@ -351,6 +374,14 @@ class PyprojectSource(Source):
 
     def collect(self) -> Inventory:
         components, skipped = components_from(declared(self.path), self.env)
+        if dynamic_dependencies(self.path):
+            skipped.append(
+                Skipped(
+                    "project.dependencies",
+                    "dynamic: the build backend computes them (use --resolve or a lock file)",
+                    Provenance(display(self.path)),
+                )
+            )
         return Inventory(tuple(components), (), tuple(skipped))
 
 

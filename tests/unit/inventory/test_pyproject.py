@@ -122,3 +122,14 @@ def test_malformed_pyproject(tmp_path: Path, text: str) -> None:
     with pytest.raises(InventoryError) as info:
         declared(path)
     assert info.value.path == str(path)
+
+
+def test_pdm_dev_dependencies_and_dynamic(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n\n'
+        '[tool.pdm.dev-dependencies]\nlint = ["ruff==0.4.10", "-e file:///${PROJECT_ROOT}/lib"]\n',
+    )
+    inv = collect([path])
+    assert [(c.name, c.scope, c.groups) for c in inv.components] == [("ruff", Scope.DEV, ("lint",))]
+    assert [s.entry for s in inv.skipped] == ["project.dependencies"]
