@@ -299,8 +299,9 @@ def test_keyless_options_fail_cleanly_offline(
     cli("model", "sign", str(model), "--key", keys[0], "--signature", str(sig))
     base = ["model", "verify", str(model), "--signature", str(sig), "--sigstore"]
     assert "needs --identity and --issuer" in cli(*base).stderr
-    wrong = cli(*base, "--identity", "me@example.com", "--issuer", "https://issuer.example",
-                "-f", "json")
+    wrong = cli(
+        *base, "--identity", "me@example.com", "--issuer", "https://issuer.example", "-f", "json"
+    )
     assert wrong.code == 1 and wrong.json()["findings"][0]["rule"] == "wrong-method"
     bad_config = tmp_path / "trust.json"
     bad_config.write_text("{}")
@@ -308,7 +309,43 @@ def test_keyless_options_fail_cleanly_offline(
     bundle = json.loads(sig.read_text())
     bundle["verificationMaterial"] = {"certificate": {"rawBytes": "AAAA"}, "tlogEntries": []}
     keyless.write_text(json.dumps(bundle))
-    result = cli("model", "verify", str(model), "--signature", str(keyless), "--sigstore",
-                 "--identity", "me@example.com", "--issuer", "https://issuer.example",
-                 "--trust-config", str(bad_config))
+    result = cli(
+        "model",
+        "verify",
+        str(model),
+        "--signature",
+        str(keyless),
+        "--sigstore",
+        "--identity",
+        "me@example.com",
+        "--issuer",
+        "https://issuer.example",
+        "--trust-config",
+        str(bad_config),
+    )
     assert result.code == 2 and "trust config" in result.stderr
+
+
+def test_encrypted_private_key(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = make_key("p384")
+    priv = write_private(tmp_path / "enc.pem", key, password=b"s3cret")
+    pub = write_public(tmp_path / "enc.pub", key)
+    model = make_model(tmp_path / "m")
+    locked = cli("model", "sign", str(model), "--key", str(priv))
+    assert locked.code == 2 and "encrypted" in locked.stderr
+    monkeypatch.setenv("MODEL_KEY_PASSWORD", "s3cret")
+    signed = cli(
+        "model", "sign", str(model), "--key", str(priv), "--password-env", "MODEL_KEY_PASSWORD"
+    )
+    assert signed.code == 0, signed.stderr
+    assert (
+        cli(
+            "model", "verify", str(model), "--signature", str(tmp_path / "m.sig"), "--key", str(pub)
+        ).code
+        == 0
+    )
+    monkeypatch.setenv("MODEL_KEY_PASSWORD", "wrong")
+    wrong = cli(
+        "model", "sign", str(model), "--key", str(priv), "--password-env", "MODEL_KEY_PASSWORD"
+    )
+    assert wrong.code == 2 and "Traceback" not in wrong.stderr
