@@ -6,25 +6,38 @@ about a millisecond a line. This module runs the same steps (``RequirementsFileP
 ``handle_line``, ``build_req_from_parsedreq``) but builds the parser once and gives each
 line a fresh copy of the defaults, so results are identical and 1,000-line files parse
 in a fraction of the time. tests/unit/inventory/test_requirements.py checks the equality.
+Two things pip does that the library does not are added: ``${VAR}`` expansion from the
+environment and the per-requirement ``--config-settings`` option.
 """
 
 from __future__ import annotations
 
 import optparse
+import os
+import re
 import shlex
 from typing import Any
 
 import pip_requirements_parser as rp
 
+# pip expands ${NAME} (upper case, digits, underscore) from the environment in every line
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+def _expand(line: str) -> str:
+    return _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), line)
+
 
 def _line_parser() -> Any:
     parser = rp.build_parser()
+    # per-requirement build settings pip accepts since 23.1; they do not change what is installed
+    parser.add_option(optparse.Option("--config-settings", dest="config_settings", action="append"))
 
     def parse_line(line: str) -> tuple[str, optparse.Values, list[str]]:
         defaults = optparse.Values(
             {k: (list(v) if isinstance(v, list) else v) for k, v in parser.defaults.items()}
         )
-        args_str, options_str = rp.break_args_options(line)
+        args_str, options_str = rp.break_args_options(_expand(line))
         opts, arguments = parser.parse_args(shlex.split(options_str), defaults)
         return args_str, opts, arguments
 

@@ -185,3 +185,27 @@ def test_fast_parser_matches_the_library(tmp_path: Path, text: str) -> None:
     for name in ("requirements.txt", "requirements/base.txt", "requirements/dev.txt"):
         real = str(asset("inventory", DJANGO, *name.split("/")))
         assert parse_file(real).to_dict() == rp.RequirementsFile.from_file(real).to_dict()
+
+
+def test_what_pip_accepts_we_accept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUX_VERSION", "3.0")
+    req = tmp_path / "requirements.txt"
+    req.write_bytes(
+        b"\xef\xbb\xbf# saved on Windows\r\nrequests==2.31.0\r\n  \t\r\n"
+        b"foo==1.0 --config-settings=editable_mode=compat\r\n"
+        b'bar==2.0 --global-option="--no-user-cfg"\r\n'
+        b"--prefer-binary\r\n--require-hashes\r\n--use-feature=truststore\r\n--pre\r\n"
+        b'baz[x]==1 ; python_version < "4" # trailing\r\n'
+        b"qux==${QUX_VERSION}\r\n"
+    )
+    comps = {
+        c.name: (c.version, c.source.line if c.source else None)
+        for c in read_requirements(req).components
+    }
+    assert comps == {
+        "requests": ("2.31.0", 2),
+        "foo": ("1.0", 4),
+        "bar": ("2.0", 5),
+        "baz": ("1", 10),
+        "qux": ("3.0", 11),
+    }
