@@ -177,20 +177,25 @@ def _id_rank(ident: str) -> tuple[int, str]:
 
 
 def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
-    """Group advisories whose id sets overlap (transitively)."""
-    groups: list[tuple[set[str], list[Advisory]]] = []
-    for advisory in sorted(advisories, key=lambda a: _id_rank(a.id)):
-        ids = set(advisory.ids)
-        merged_ids, merged = ids, [advisory]
-        rest = []
+    """Group advisories that describe the same vulnerability, exactly as pip-audit does.
+
+    Every PYSEC record is its own finding (two PYSEC records are distinct advisories even
+    when they share an alias); any other record joins the first finding it shares an id or
+    alias with, or starts a new one.
+    """
+    pysec = sorted((a for a in advisories if a.id.startswith("PYSEC-")), key=lambda a: a.id)
+    others = sorted((a for a in advisories if not a.id.startswith("PYSEC-")), key=lambda a: a.id)
+    groups: list[tuple[set[str], list[Advisory]]] = [(set(a.ids), [a]) for a in pysec]
+    for advisory in others:
+        ids = advisory.ids
         for group_ids, members in groups:
-            if group_ids & merged_ids:
-                merged_ids |= group_ids
-                merged = members + merged
-            else:
-                rest.append((group_ids, members))
-        groups = [*rest, (merged_ids, merged)]
-    return [sorted(m, key=lambda a: _id_rank(a.id)) for _, m in groups]
+            if group_ids & ids:
+                group_ids |= ids
+                members.append(advisory)
+                break
+        else:
+            groups.append((set(ids), [advisory]))
+    return [members for _, members in groups]
 
 
 def _record_primary(advisory: Advisory) -> tuple[tuple[int, int, str], str]:

@@ -238,3 +238,10 @@ def test_update_changes_exactly_the_expected_findings(store: SqliteAdvisoryStore
     # text-only change and untouched packages: identical findings
     unchanged = {f for f in before if f[0] in {"jinja2==2.10", "requests==2.19.0", "pyyaml==5.3"}}
     assert unchanged <= after
+
+
+def test_two_pysec_records_sharing_an_alias_stay_separate(store: SqliteAdvisoryStore) -> None:
+    # PYSEC-2021-871/872 share CVE-2021-42343; pip-audit reports both, and so do we.
+    result = audit(_inventory("distributed==1.23.1"), store)
+    ids = {v.id for v in result.dependencies[0].vulns}
+    assert ids == {"PYSEC-2021-871", "PYSEC-2021-872"}
