@@ -100,6 +100,8 @@ def _validity(cert: x509.Certificate, at: dt.datetime, role: str) -> Problem | N
 
 
 def leaf_usage_problem(leaf: x509.Certificate) -> Problem | None:
+    """A signing certificate must be for code signing (EKU), or, without an EKU
+    extension, allow digital signatures (keyUsage); one with neither is refused."""
     usage = _ext(leaf, x509.KeyUsage)
     if isinstance(usage, x509.KeyUsage) and not usage.digital_signature:
         return Problem(
@@ -114,6 +116,12 @@ def leaf_usage_problem(leaf: x509.Certificate) -> Problem | None:
                 f"certificate {describe(leaf)} is not for code signing (extendedKeyUsage)",
                 describe(leaf),
             )
+    elif usage is None:
+        return Problem(
+            "key-usage",
+            f"certificate {describe(leaf)} declares neither keyUsage nor extendedKeyUsage",
+            describe(leaf),
+        )
     return None
 
 

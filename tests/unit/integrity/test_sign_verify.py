@@ -339,3 +339,51 @@ def test_unsafe_policy_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
     _sign(model, priv, tmp_path / "m.sig")
     verify_signature(model, tmp_path / "m.sig", policy=UnsafeNoSignerCheck())
     assert "NOT verified" in caplog.text
+
+
+def test_expired_or_future_issuers_fail(tmp_path: Path) -> None:
+    """Conformance cases: expired intermediate, expired root anchor, future intermediate."""
+    from tests.assets.integrity.pki import make_ca
+
+    model = make_model(tmp_path / "m")
+    root_key, inter_key, leaf_key = make_key("p256"), make_key("p256"), make_key("p256")
+    cases = {
+        "expired-intermediate": (dict(), dict(not_before=NOW - 60 * DAY, not_after=NOW - DAY)),
+        "expired-root": (dict(not_before=NOW - 60 * DAY, not_after=NOW - DAY), dict()),
+        "future-intermediate": (dict(), dict(not_before=NOW + DAY, not_after=NOW + 60 * DAY)),
+    }
+    for name, (root_dates, inter_dates) in cases.items():
+        root = make_ca(f"{name} root", root_key, **root_dates)  # type: ignore[arg-type]
+        inter = make_ca(f"{name} inter", inter_key, issuer=(root, root_key), **inter_dates)  # type: ignore[arg-type]
+        leaf = make_leaf("ml-team", leaf_key, (inter, inter_key))
+        signer = CertificateSigner(private_key=leaf_key, certificate=leaf, chain=[], at=NOW)  # type: ignore[arg-type]
+        sign_model(model, signer=signer, signature=tmp_path / f"{name}.sig")
+        bundle = json.loads((tmp_path / f"{name}.sig").read_text())
+        chain = bundle["verificationMaterial"]["x509CertificateChain"]["certificates"]
+        chain.append({"rawBytes": base64.b64encode(certs.der(inter)).decode()})
+        (tmp_path / f"{name}.sig").write_text(json.dumps(bundle))
+        result = check_signature(
+            model, tmp_path / f"{name}.sig", policy=CertificatePolicy(trust_anchors=[root])
+        )
+        rules = {p.rule for p in result.problems}
+        assert rules and rules <= {"certificate-expired", "certificate-not-yet-valid"}, name
+
+
+def test_leaf_without_any_usage_is_refused(tmp_path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    pki = make_pki(tmp_path)
+    key = make_key()
+    bare = (
+        x509.CertificateBuilder()
+        .subject_name(pki.leaf.subject)
+        .issuer_name(pki.inter.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - DAY)
+        .not_valid_after(NOW + DAY)
+        .sign(pki.inter_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    assert certs.leaf_usage_problem(bare) is not None
+    assert certs.leaf_usage_problem(pki.leaf) is None
