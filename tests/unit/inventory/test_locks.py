@@ -212,3 +212,16 @@ def test_pipfile_without_lock(tmp_path: Path) -> None:
     }
     old = {c.name for c in collect([tmp_path], python_version="3.7").components}
     assert "redis" not in old
+
+
+def test_pylock_export_with_the_project_itself(tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(
+        'lock-version = "1.0"\ncreated-by = "uv"\n\n[[packages]]\nname = "weather-api"\n'
+        'directory = { path = ".", editable = true }\n\n'
+        '[[packages]]\nname = "six"\nversion = "1.16.0"\n'
+        'index = "https://example.invalid/simple"\n'
+    )
+    inv = collect([lock])
+    assert [(c.name, c.version) for c in inv.components] == [("six", "1.16.0")]
+    assert inv.skipped == ()

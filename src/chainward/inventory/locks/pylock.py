@@ -69,6 +69,8 @@ def read_pylock(path: Path, *, manifest: Path | None = None, options: object = N
                 pkg.url = str(source.get("url") or source.get("path") or "")
                 if kind == "vcs" and source.get("commit-id"):
                     pkg.url += f"@{source['commit-id']}"
+                if kind == "directory" and _is_project(path, source.get("path")):
+                    pkg.first_party = True  # the project itself, exported with its lock
         groups = _GROUP.findall(pkg.marker)
         extras = _EXTRA.findall(pkg.marker)
         pkg.optional = bool(extras) and not groups
@@ -95,6 +97,15 @@ def read_pylock(path: Path, *, manifest: Path | None = None, options: object = N
         python_version=getattr(options, "python_version", None),
         platform=getattr(options, "platform", None),
     )
+
+
+def _is_project(lock: Path, directory: object) -> bool:
+    if not isinstance(directory, str):
+        return False
+    try:
+        return (lock.parent / directory).resolve() == lock.parent.resolve()
+    except OSError:
+        return False
 
 
 def _hashes(pkg: LockPackage, entry: dict[str, Any]) -> None:
