@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 from chainward.models.containers import iter_zip_members, scan_member, scan_tar
 from chainward.models.context import BudgetError, ScanContext, Source
@@ -55,10 +56,16 @@ class TorchScanner(FormatScanner):
             pickles += 1
             try:
                 with member.open() as fh:
-                    trace = run_all(
-                        io.BytesIO(fh.read(ctx.options.max_member_bytes)),
-                        max_ops=ctx.options.max_pickle_ops,
+                    data = fh.read(ctx.options.max_member_bytes)
+                if entry.method == 0 and zlib.crc32(data) != entry.crc:
+                    ctx.add(
+                        "zip-crc-mismatch",
+                        Severity.LOW,
+                        "member CRC does not match (torch ignores CRC errors; some scanners "
+                        "stop here)",
+                        member.display,
                     )
+                trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops)
             except BudgetError as exc:
                 ctx.add(
                     "decompression-bomb",

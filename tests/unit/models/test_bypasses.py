@@ -1,0 +1,269 @@
+"""One regression test per published bypass of picklescan, modelscan, fickling and modelaudit.
+
+Each payload is built in memory, is inert (``true``, loopback, /nonexistent) and is
+only ever parsed. The comment above each test names its source.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import zipfile
+
+from chainward.models import scan_bytes
+from chainward.records import Verdict
+
+
+def glob(module: str, name: str) -> bytes:
+    return f"c{module}\n{name}\n".encode()
+
+
+def call(module: str, name: str, *args: str) -> bytes:
+    return glob(module, name) + b"(" + b"".join(f"S'{a}'\n".encode() for a in args) + b"tR"
+
+
+def s(text: str) -> bytes:
+    raw = text.encode()
+    return b"\x8c" + bytes([len(raw)]) + raw
+
+
+def unsafe(data: bytes) -> list[str]:
+    result = scan_bytes(data, "payload")
+    assert result.verdict is Verdict.UNSAFE, [f.message for f in result.findings]
+    return [f.rule for f in result.findings]
+
+
+# https://github.com/mmaitre314/picklescan/security/advisories/GHSA-vvpj-8cmc-gx39
+def test_pkgutil_resolve_name_universal_bypass() -> None:
+    rules = unsafe(call("pkgutil", "resolve_name", "os:system") + b"(S'true'\ntR.")
+    assert "pickle-computed-callee" in rules
+
+
+# https://github.com/mmaitre314/picklescan/issues/66 (importlib + attribute chains)
+def test_importlib_then_getattr() -> None:
+    payload = glob("builtins", "getattr") + b"(" + call("importlib", "import_module", "os")
+    unsafe(payload + b"S'system'\ntR(S'true'\ntR.")
+
+
+# https://github.com/mmaitre314/picklescan/issues/66 (importlib.util find_spec chain)
+def test_importlib_util_chain() -> None:
+    spec = call("importlib.util", "find_spec", "os")
+    unsafe(glob("importlib.util", "module_from_spec") + b"(" + spec + b"tR.")
+
+
+# GHSA-m273-6v24-x4m4 (operator.attrgetter), GHSA-955r-x9j8-7rhh (methodcaller)
+def test_operator_gadgets() -> None:
+    unsafe(
+        call("operator", "attrgetter", "system")
+        + b"("
+        + call("importlib", "import_module", "os")
+        + b"tR(S'true'\ntR."
+    )
+    unsafe(
+        call("_operator", "methodcaller", "system", "true")
+        + b"("
+        + call("importlib", "import_module", "os")
+        + b"tR."
+    )
+
+
+# CVE-2025-10157: asyncio submodule via a dotted STACK_GLOBAL name
+def test_asyncio_dotted_name() -> None:
+    unsafe(
+        b"\x80\x04"
+        + s("asyncio.unix_events")
+        + s("_UnixSubprocessTransport._start")
+        + b"\x93("
+        + s("true")
+        + b"tR."
+    )
+
+
+# CVE-2025-1716: pip.main
+def test_pip_main() -> None:
+    unsafe(call("pip", "main", "install") + b".")
+
+
+# GHSA-xp4f-hrf8-rxw7: ensurepip._run_pip; GHSA-v7x6-rv5q-mhwc: timeit.timeit
+def test_stdlib_runners() -> None:
+    unsafe(call("ensurepip", "_run_pip", "x") + b".")
+    unsafe(call("timeit", "timeit", "print(1)") + b".")
+
+
+# GHSA-84r2-jw7c-4r5q and protectai/modelscan#267: nested pickle.loads
+def test_nested_pickle_loads() -> None:
+    inner = call("os", "system", "true") + b"."
+    unsafe(glob("pickle", "loads") + b"(C" + bytes([len(inner)]) + inner + b"tR.")
+
+
+# https://github.com/mmaitre314/picklescan/issues/22 (memo confusion, STACK_GLOBAL)
+def test_memo_confusion() -> None:
+    unsafe(
+        b"\x80\x04"
+        + s("builtins")
+        + b"\x94"
+        + s("len")
+        + b"\x9400"
+        + s("os")
+        + b"\x94"
+        + s("system")
+        + b"\x94h\x02h\x03\x93"
+        + s("true")
+        + b"\x85R."
+    )
+
+
+# https://github.com/mmaitre314/picklescan/pull/46 (GHSA-9gvj-pp9x-gcfr parsing flaw):
+# a payload followed by bytes pickletools rejects still ran when loaded
+def test_payload_then_garbage() -> None:
+    unsafe(call("os", "system", "true") + b"\xff\xff")
+
+
+def test_truncated_stream_without_stop() -> None:
+    unsafe(call("os", "system", "true"))
+
+
+# research: INT with base-0 syntax stops pickletools, not _pickle.c
+def test_int_base_zero_differential() -> None:
+    unsafe(b"I0x1\n0" + call("os", "system", "true") + b".")
+
+
+# https://github.com/protectai/modelscan/issues/85 (BUILD plants __setstate__)
+def test_build_setstate_smuggling() -> None:
+    data = (
+        glob("collections", "OrderedDict")
+        + b")R(N}S'__setstate__'\n"
+        + glob("os", "system")
+        + b"stbS'true'\nb."
+    )
+    assert "pickle-state-smuggling" in unsafe(data)
+
+
+# https://github.com/protectai/modelscan/issues/330 (numpy.__builtins__ through BUILD on a global)
+def test_numpy_builtins_build_on_global() -> None:
+    data = (
+        b"\x80\x04"
+        + s("numpy")
+        + s("size")
+        + b"\x93\x94\x94"
+        + s("numpy")
+        + s("__builtins__")
+        + b"\x93\x94\x94h\x01}}"
+        + s("shape")
+        + b"h\x03s\x86bh\x01h\x01"
+        + s("eval")
+        + b"\x86R"
+        + s("1+1")
+        + b"\x85R."
+    )
+    rules = unsafe(data)
+    assert "pickle-build-on-global" in rules
+    assert "pickle-computed-callee" in rules
+
+
+# https://github.com/protectai/modelscan/issues/331 (str.join builds the module name)
+def test_computed_stack_global_name() -> None:
+    data = (
+        b"\x80\x04"
+        + glob("builtins", "getattr")
+        + s("")
+        + s("join")
+        + b"\x86R]"
+        + s("o")
+        + b"a"
+        + s("s")
+        + b"a\x85R"
+        + s("system")
+        + b"\x93"
+        + s("true")
+        + b"\x85R."
+    )
+    assert "pickle-computed-callee" in unsafe(data)
+
+
+# https://github.com/protectai/modelscan/issues/338 (real malicious Hugging Face models)
+def test_modelscan_338_false_negatives() -> None:
+    unsafe(call("torch.utils.collect_env", "run", "true") + b".")
+    unsafe(glob("multiprocessing.util", "spawnv_passfds") + b"(S'/bin/true'\n(S'true'\nt)tR.")
+    unsafe(call("mlflow.projects.backend.local", "_run_entry_point", "true", ".", "", "") + b".")
+    unsafe(call("pandas.io.parsers.readers", "read_csv", "http://127.0.0.1:9/x") + b".")
+
+
+# https://github.com/mmaitre314/picklescan/pull/69 (mailcap), PR #74 (marshal, importlib)
+def test_picklescan_open_prs() -> None:
+    unsafe(call("mailcap", "findmatch", "x") + b".")
+    unsafe(glob("types", "FunctionType") + b"(" + glob("marshal", "loads") + b"(C\x00tR}tR.")
+
+
+# https://github.com/trailofbits/fickling/pull/108 (pty.spawn through OBJ)
+def test_fickling_pty_obj() -> None:
+    unsafe(b"(cpty\nspawn\nS'true'\no.")
+
+
+# https://github.com/trailofbits/fickling/pull/210 (functools.partial wrapper, numpy.f2py)
+def test_fickling_210_wrappers() -> None:
+    unsafe(glob("functools", "partial") + b"(" + glob("os", "system") + b"S'true'\ntR)R.")
+    unsafe(call("numpy.f2py.crackfortran", "getlincoef", "x") + b".")
+
+
+# https://github.com/promptfoo/modelaudit/pull/1063 (ChainMap/defaultdict factory + getitem)
+def test_modelaudit_mapping_wrapper() -> None:
+    dd = glob("collections", "defaultdict") + b"(" + glob("os", "getcwd") + b"tR"
+    chain = glob("collections", "ChainMap") + b"(" + dd + b"tR"
+    unsafe(glob("operator", "getitem") + b"(" + chain + b"S'k'\ntR.")
+
+
+# sandbox research: torch pickles with protocol 2, so subprocess.run is written commands.run
+def test_python2_names() -> None:
+    rules = unsafe(b"\x80\x02" + call("commands", "run", "true") + b".")
+    assert "pickle-dangerous-call" in rules
+    unsafe(call("__builtin__", "eval", "1") + b".")
+
+
+def _torch_zip(payload: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("archive/data.pkl", payload)
+        z.writestr("archive/version", "3\n")
+    return buf.getvalue()
+
+
+EVIL = b"\x80\x02" + call("os", "system", "true") + b"."
+
+
+# CVE-2025-10156: a bad CRC makes picklescan stop; torch ignores CRC errors
+def test_zip_bad_crc() -> None:
+    data = bytearray(_torch_zip(EVIL))
+    pos = data.find(b"PK\x01\x02")
+    crc = struct.unpack_from("<I", data, pos + 16)[0]
+    struct.pack_into("<I", data, pos + 16, crc ^ 1)
+    rules = unsafe(bytes(data))
+    assert "zip-crc-mismatch" in rules
+
+
+# CVE-2025-1944: local header names a different file than the central directory
+def test_zip_name_mismatch() -> None:
+    data = bytearray(_torch_zip(EVIL))
+    pos = data.find(b"archive/data.pkl")
+    data[pos : pos + 16] = b"archive/data.txt"
+    assert "zip-name-mismatch" in unsafe(bytes(data))
+
+
+# CVE-2025-1945 (GHSA-w8jq-xcqf-f792): flag bits that crash Python's zipfile, not torch
+def test_zip_flag_bits() -> None:
+    data = bytearray(_torch_zip(EVIL))
+    pos = data.find(b"PK\x01\x02")
+    struct.pack_into("<H", data, pos + 8, 0x0002 | 0x0800)
+    unsafe(bytes(data))
+
+
+# CVE-2025-1889 / CVE-2025-10155: the extension says something else; content decides
+def test_extension_does_not_matter() -> None:
+    assert scan_bytes(pickle.dumps(1), "weights.safetensors").verdict is Verdict.SAFE
+    assert scan_bytes(EVIL, "notes.txt").verdict is Verdict.UNSAFE
+
+
+# research: modelscan reads only the first legacy-torch stream
+def test_payload_in_a_later_stream() -> None:
+    unsafe(pickle.dumps(0x1950A86A20F9469CFC6C, 2) + pickle.dumps(1001, 2) + EVIL)

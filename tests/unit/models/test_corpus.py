@@ -1,0 +1,46 @@
+"""The labelled corpus (tests/assets/models, made by generate.py with the real libraries).
+
+Every malicious file must be ``unsafe``; every benign file made by a real library
+must be ``safe`` (not even "suspicious").
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chainward.models import scan
+from chainward.records import Verdict
+from tests.conftest import asset
+
+CORPUS = asset("models")
+LABELS: dict[str, dict[str, str]] = json.loads((CORPUS / "labels.json").read_text())
+
+
+def test_corpus_is_not_empty() -> None:
+    kinds = [info["label"] for info in LABELS.values()]
+    assert kinds.count("malicious") >= 50
+    assert kinds.count("benign") >= 35
+    for rel in LABELS:
+        assert (CORPUS / rel).exists(), rel
+
+
+@pytest.mark.parametrize("rel", sorted(LABELS))
+def test_verdict_matches_label(rel: str) -> None:
+    info = LABELS[rel]
+    result = scan(CORPUS / rel)
+    assert len(result.files) == 1
+    file = result.files[0]
+    assert file.format is not None, f"{rel}: format not detected"
+    assert not any(f.rule == "internal-error" for f in file.findings)
+    expected = Verdict(info["expect"])
+    assert file.verdict is expected, (rel, info["source"], [f.message for f in file.findings])
+
+
+def test_whole_corpus_in_one_walk() -> None:
+    result = scan(CORPUS)
+    by_path = {f.path: f for f in result.files}
+    unsafe = [p for p, f in by_path.items() if f.verdict is Verdict.UNSAFE]
+    assert all("/malicious/" in p for p in unsafe)
+    assert len(unsafe) == sum(1 for i in LABELS.values() if i["expect"] == "unsafe")

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import pickle
+import struct
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from chainward.models.detect import detect_bytes, detect_format
+from tests.conftest import asset
+
+CORPUS = asset("models")
+
+
+@pytest.mark.parametrize(
+    ("rel", "fmt"),
+    [
+        ("benign/torch/state_dict.pt", "pytorch"),
+        ("benign/torch/state_dict_legacy.pt", "pytorch"),
+        ("benign/torch/torchscript.pt", "pytorch"),
+        ("benign/torch/renamed_weights.bin", "pytorch"),
+        ("benign/numpy/array.npy", "numpy"),
+        ("benign/numpy/arrays.npz", "npz"),
+        ("benign/sklearn/forest.joblib", "joblib"),
+        ("benign/sklearn/forest.joblib.gzip", "joblib"),
+        ("benign/sklearn/forest.joblib.xz", "joblib"),
+        ("benign/sklearn/forest.joblib.lzma", "joblib"),
+        ("benign/sklearn/forest.joblib.zlib", "joblib"),
+        ("benign/sklearn/forest.joblib.bz2", "joblib"),
+        ("benign/sklearn/logreg.pkl", "pickle"),
+        ("benign/keras/dense.keras", "keras"),
+        ("benign/keras/dense.h5", "hdf5"),
+        ("benign/onnx/model.onnx", "onnx"),
+        ("benign/gguf/chatml.gguf", "gguf"),
+        ("benign/safetensors/model.safetensors", "safetensors"),
+        ("benign/tf/saved_model/saved_model.pb", "tf-savedmodel"),
+        ("benign/tf/saved_model", "tf-savedmodel"),
+        ("malicious/torch/model.safetensors", "pytorch"),
+        ("malicious/pickle/renamed_payload.txt", "pickle"),
+        ("malicious/archive/model.tar", "tar"),
+        ("malicious/archive/payload.pkl.gz", "gzip"),
+        ("malicious/archive/payload.7z", "7z"),
+    ],
+)
+def test_corpus_formats(rel: str, fmt: str) -> None:
+    assert detect_format(CORPUS / rel) == fmt
+
+
+@pytest.mark.parametrize("proto", range(6))
+def test_every_protocol(proto: int) -> None:
+    assert detect_bytes(pickle.dumps({"a": [1, (2, 3)], "b": "x"}, protocol=proto)) == "pickle"
+
+
+def test_wrappers() -> None:
+    data = pickle.dumps([1, 2])
+    assert detect_bytes(gzip.compress(data)) == "gzip"
+    assert detect_bytes(bz2.compress(data)) == "bz2"
+    assert detect_bytes(lzma.compress(data)) == "xz"
+    assert detect_bytes(zlib.compress(data)) == "zlib"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("x")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"a"))
+    assert detect_bytes(buf.getvalue()) == "tar"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "hi")
+    assert detect_bytes(buf.getvalue()) == "zip"
+
+
+def test_zip_with_prefix_is_still_found() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("archive/data.pkl", pickle.dumps(1, 2))
+    assert detect_bytes(b"\x00" * 300 + buf.getvalue()) == "pytorch"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"import os\nprint('hello')\n",
+        b"Version 1.0\nSome text\n",
+        b"Generic single-database configuration.",
+        json.dumps({"a": 1}).encode(),
+        b"%PDF-1.4\n" + bytes(range(256)) * 4,
+        b"\x89PNG\r\n\x1a\n" + bytes(100),
+        b"\x7fELF" + bytes(200),
+        b"# comment\n(a, b)\n",
+    ],
+)
+def test_non_models(data: bytes) -> None:
+    assert detect_bytes(data) is None
+
+
+def test_safetensors_needs_a_consistent_length() -> None:
+    header = b'{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'
+    good = struct.pack("<Q", len(header)) + header + bytes(4)
+    assert detect_bytes(good) == "safetensors"
+    assert detect_bytes(struct.pack("<Q", 10**9) + header) is None
+
+
+def test_unreadable_paths(tmp_path: Path) -> None:
+    assert detect_format(tmp_path / "missing") is None
+    assert detect_format(tmp_path) is None
