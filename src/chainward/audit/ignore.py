@@ -13,7 +13,6 @@ An expired rule is reported (loudly) and not applied.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,11 +20,6 @@ from typing import Any
 
 from chainward.errors import ConfigError
 from chainward.records import canonical_name
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 MAX_IGNORE_FILE_BYTES = 1024 * 1024
 
@@ -74,6 +68,12 @@ def _date(value: Any, path: Path, index: int) -> date | None:
 
 
 def load_ignore_file(path: Path) -> list[IgnoreRule]:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         if path.stat().st_size > MAX_IGNORE_FILE_BYTES:
             raise ConfigError("ignore file larger than 1 MiB", path=str(path))

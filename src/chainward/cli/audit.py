@@ -202,7 +202,6 @@ def audit(
     """Find known vulnerabilities in the dependencies of PATH (a project directory or any
     manifest, lock or SBOM file; default: the current directory)."""
     from chainward.audit import audit as run_audit
-    from chainward.audit.fix import apply_fixes, plan_fixes
     from chainward.audit.ignore import IgnoreRule, load_ignore_file
     from chainward.audit.vex import load_vex
     from chainward.inventory import collect
@@ -246,6 +245,8 @@ def audit(
             err=True,
         )
     if fix:
+        from chainward.audit.fix import apply_fixes, plan_fixes
+
         plan = plan_fixes(result.vulnerable)
         extra.extend(plan.warnings)
         if dry_run:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import lzma
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
 from chainward.vulndb.interface import VulnDBError
@@ -20,6 +19,8 @@ SNAPSHOT_SOURCE = "bundled snapshot"
 
 
 def snapshot_path() -> Path:
+    from importlib import resources  # only needed when installing the snapshot
+
     return Path(str(resources.files("chainward") / "data" / "osv" / SNAPSHOT_NAME))
 
 

@@ -21,8 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from chainward.records import Severity
 from chainward.vulndb.interface import (
     Advisory,
@@ -87,6 +85,8 @@ def lock_path(db_path: Path) -> Path:
 @contextlib.contextmanager
 def writer_lock(db_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Serialise writers (imports, updates, first-use installs) of one database."""
+    from filelock import FileLock, Timeout  # imported here: read-only runs never pay for it
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(db_path)), timeout=timeout)
     try:
