@@ -161,3 +161,23 @@ def test_db_import_and_status(tmp_path: Path) -> None:
     assert [i["added"] for i in doc["imports"]] == [2654, 20]
     stale = run_cli("db", "status", "--db", str(path), "--max-age", "1")
     assert "days old" in stale.stderr and stale.code == 0
+
+
+def test_cyclonedx_output_with_vulnerabilities(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bom.json"
+    result = audit(
+        db,
+        "-r",
+        str(asset("audit", "requirements-base.txt")),
+        "--cyclonedx",
+        str(out),
+        "--ignore",
+        "CVE-2019-11236",
+    )
+    assert result.code == 1, result.stderr
+    bom = json.loads(out.read_text())
+    assert bom["bomFormat"] == "CycloneDX"
+    vulns = {v["id"]: v for v in bom["vulnerabilities"]}
+    assert "PYSEC-2023-192" in vulns
+    assert any("pkg:pypi/urllib3@1.24.2" in a["ref"] for a in vulns["PYSEC-2023-192"]["affects"])
+    assert vulns["PYSEC-2019-132"]["analysis"]["state"] == "not_affected"  # the ignored one

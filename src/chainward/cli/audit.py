@@ -10,8 +10,9 @@ import click
 from chainward.audit.auditor import AuditResult, data_age_days
 from chainward.cli.db import db_option, max_age_option, resolve_max_age, staleness_warning
 from chainward.cli.options import emit, fail_on_option, is_quiet, reached, report_options
-from chainward.errors import ConfigError
+from chainward.errors import ConfigError, InputError
 from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
+from chainward.records import Inventory
 from chainward.report.interface import Report, Section
 
 DEFAULT_IGNORE_FILE = ".chainward-ignore.toml"
@@ -129,6 +130,30 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
     )
 
 
+def _write_cyclonedx(
+    path: Path,
+    result: AuditResult,
+    inventory: Inventory,
+    targets: list[Path],
+    use_env: bool,
+    python: str | None,
+) -> None:
+    from chainward.sbom import SbomFormat, write_sbom
+    from chainward.sbom.subject import subject_for
+    from chainward.sbom.vulns import from_audit
+
+    text = write_sbom(
+        inventory,
+        SbomFormat.CYCLONEDX_JSON,
+        subject=subject_for(targets, env=use_env, python=python),
+        vulnerabilities=from_audit(result),
+    )
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write SBOM: {exc.strerror}", path=str(path)) from None
+
+
 @click.command("audit")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -173,6 +198,14 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
     help="CycloneDX VEX or OpenVEX document; not_affected statements suppress "
     "findings (repeatable).",
 )
+@click.option(
+    "--cyclonedx",
+    "cyclonedx_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a CycloneDX 1.6 JSON SBOM with the "
+    "vulnerabilities (suppressed ones marked not_affected) to FILE.",
+)
 @click.option("--fix", is_flag=True, help="Rewrite vulnerable pins to their fix versions.")
 @click.option("--dry-run", is_flag=True, help="With --fix: show the diff, change nothing.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any dependency could not be audited.")
@@ -190,6 +223,7 @@ def audit(
     ignore_ids: tuple[str, ...],
     ignore_file: Path | None,
     vex_files: tuple[Path, ...],
+    cyclonedx_out: Path | None,
     fix: bool,
     dry_run: bool,
     strict: bool,
@@ -233,6 +267,8 @@ def audit(
     with open_store(db_path) as store:
         result = run_audit(inventory, store, ignores=ignores, vex=statements)
 
+    if cyclonedx_out is not None:
+        _write_cyclonedx(cyclonedx_out, result, inventory, targets, use_env, python)
     extra: list[str] = []
     if result.database is not None:
         stale = staleness_warning(result.database, days)
