@@ -28,6 +28,7 @@ from typing import Any
 
 from chainward import __version__
 from chainward._internal.paths import data_dir
+from chainward.integrity._files import write_atomic
 from chainward.integrity.errors import IntegrityError, Problem, VerificationError
 from chainward.integrity.hashing import HashAlgorithm, Piece, hash_pieces
 from chainward.integrity.hfcache import (
@@ -36,7 +37,6 @@ from chainward.integrity.hfcache import (
     resolve_repo,
     snapshot_of,
 )
-from chainward.integrity.sign import write_atomic
 from chainward.integrity.walk import ModelFile, ModelTree, relative_ignore, walk_model
 
 if sys.version_info >= (3, 11):

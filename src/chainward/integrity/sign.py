@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any, Protocol
 from cryptography import x509
 
 from chainward.integrity import certs
+from chainward.integrity._files import write_atomic
 from chainward.integrity.errors import IntegrityError
 from chainward.integrity.hashing import HashAlgorithm
 from chainward.integrity.keys import PrivateKey, key_hint, same_key, sign_bytes
@@ -80,18 +79,6 @@ class SignResult:
     signature: Path
     method: str
     manifest: Manifest
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise IntegrityError(f"cannot write file: {exc.strerror}", path=str(path)) from None
 
 
 def sign_model(
