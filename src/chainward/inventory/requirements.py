@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pip_requirements_parser as rp
@@ -21,6 +21,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from chainward.inventory._build import make_component, split_hash
+from chainward.inventory._graph import Root, place
 from chainward.inventory._io import display, read_bytes
 from chainward.inventory._pipreq import parse_file
 from chainward.inventory.interface import InventoryError, Source
@@ -116,6 +117,7 @@ class RequirementsFileSource(Source):
             self.scope, self.groups = scope, ()
         self.files: list[str] = []
         self.read: set[str] = set()  # absolute paths of every file read, includes too
+        self.via: dict[tuple[str, int], set[str]] = {}  # (file, line) -> "# via" parents
 
     def collect(self) -> Inventory:
         skipped: list[Skipped] = []
@@ -133,7 +135,47 @@ class RequirementsFileSource(Source):
             components.append(component)
             if skip is not None:
                 skipped.append(skip)
-        return Inventory(tuple(components), (), tuple(skipped))
+        return Inventory(tuple(self._compiled_graph(components, groups)), (), tuple(skipped))
+
+    def _compiled_graph(
+        self, components: list[Component], groups: dict[str, _Group]
+    ) -> list[Component]:
+        """Scopes and paths from pip-compile / uv ``# via`` annotations, when present.
+
+        A compiled file lists every package pinned at the top level; its ``# via``
+        comments say who pulls each one in. Packages wanted by an input file
+        (``-r requirements.in``, ``project (pyproject.toml)``) are direct.
+        """
+        parents: dict[str, set[str]] = {}
+        for name, group in groups.items():
+            first = group.entries[0] if group.entries else None
+            if first is not None and (first.file, first.line) in self.via:
+                parents[name] = self.via[(first.file, first.line)]
+        if not parents:
+            return components
+        names = {c.name for c in components}
+        edges: dict[str, list[str]] = {name: [] for name in names}
+        roots: list[Root[str]] = []
+        for name in names:
+            found = {canonical_name(p) for p in parents.get(name, ()) if _is_package(p)}
+            found &= names
+            for parent in sorted(found):
+                edges[parent].append(name)
+            if not found or name not in parents or len(found) < len(parents[name]):
+                roots.append(Root(name, Scope.DIRECT))
+        placement = place(edges, roots)
+        out = []
+        for comp in components:
+            spot = placement.get(comp.name)
+            requires = tuple(sorted(edges.get(comp.name, ())))
+            if spot is None:
+                out.append(replace(comp, requires=requires))
+                continue
+            scope = comp.scope
+            if scope is Scope.DIRECT and spot.scope is Scope.TRANSITIVE:
+                scope = Scope.TRANSITIVE
+            out.append(replace(comp, scope=scope, path=spot.path, requires=requires))
+        return out
 
     # reading -----------------------------------------------------------------------------
 
@@ -150,7 +192,10 @@ class RequirementsFileSource(Source):
             )
         if len(stack) >= _MAX_INCLUDE_DEPTH:
             raise InventoryError("requirements includes nested too deeply", path=shown)
-        read_bytes(path)  # existence, type and size checks with a clean error
+        data = read_bytes(path)  # existence, type and size checks with a clean error
+        if b"# via" in data:
+            for line, names in via_annotations(data.decode("utf-8", "replace")).items():
+                self.via[(shown, line)] = names
         self.files.append(shown)
         self.read.add(key)
         try:
@@ -291,6 +336,52 @@ class RequirementsFileSource(Source):
             return component, None  # already reported as a direct reference
         text = first.req.requirement_line.line.strip().split(" --hash")[0]
         return component, Skipped(text or group.name, UNPINNED, where)
+
+
+_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _is_package(text: str) -> bool:
+    return bool(_PACKAGE.match(text))
+
+
+def via_annotations(text: str) -> dict[int, set[str]]:
+    """``# via`` comments of pip-compile / ``uv pip compile`` output, by requirement line.
+
+    Both layouts: ``    # via requests`` and a ``    # via`` line followed by
+    ``    #   -r requirements.in`` / ``    #   requests`` lines.
+    """
+    result: dict[int, set[str]] = {}
+    current: int | None = None
+    continued = False
+    in_via = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if continued:
+            continued = line.endswith("\\")
+            continue
+        if not line:
+            in_via = False
+            continue
+        if line.startswith("#"):
+            body = line.lstrip("#").strip()
+            if current is None:
+                continue
+            if body.startswith("via"):
+                rest = body[3:].strip()
+                in_via = True
+                if rest:
+                    result.setdefault(current, set()).add(rest.split(" (")[0])
+                    in_via = False
+            elif in_via and raw.lstrip().startswith("#   ") and body:
+                result.setdefault(current, set()).add(body.split(" (")[0])
+            else:
+                in_via = False
+            continue
+        in_via = False
+        current = None if line.startswith("-") else number
+        continued = line.endswith("\\")
+    return result
 
 
 def _allowed(version: str, spec: SpecifierSet) -> bool:

@@ -209,3 +209,26 @@ def test_what_pip_accepts_we_accept(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "baz": ("1", 10),
         "qux": ("3.0", 11),
     }
+
+
+def test_pip_compile_annotations_give_scopes_and_paths() -> None:
+    inv = collect([asset("inventory", "compiled")], include_models=False)
+    comps = by_name(inv)
+    direct = {n for n, c in comps.items() if c.scope is Scope.DIRECT}
+    assert direct == {"django", "djangorestframework", "requests"}
+    assert comps["urllib3"].scope is Scope.TRANSITIVE
+    assert comps["urllib3"].path == ("requests", "urllib3")
+    assert comps["sqlparse"].path == ("django", "sqlparse")
+    assert comps["requests"].requires == ("certifi", "charset-normalizer", "idna", "urllib3")
+    assert inv.skipped == ()  # requirements.in is the input, not read as a second manifest
+
+
+def test_via_annotation_layouts() -> None:
+    from chainward.inventory.requirements import via_annotations
+
+    text = (
+        "a==1 \\\n    --hash=sha256:00\n    # via b\n"
+        "b==2\n    # via\n    #   -r requirements.in\n    #   c\n"
+        "c==3\n    # via my-app (pyproject.toml)\n# a comment\nd==4\n"
+    )
+    assert via_annotations(text) == {1: {"b"}, 4: {"-r requirements.in", "c"}, 8: {"my-app"}}
