@@ -56,6 +56,7 @@ def main() -> int:
     parser.add_argument("--existing", type=Path, help="use this interpreter's environment instead")
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="chainward-sbom-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     venv = work / "venv"
     python = args.existing or venv / "bin" / "python"
     if args.existing:

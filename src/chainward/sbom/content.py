@@ -84,6 +84,21 @@ class SbomContent:
         return {package.ref: package for package in self.packages}
 
 
+LOCAL_PREFIX = "local:"
+
+
+def is_local(component: Component) -> bool:
+    """Installed from a local folder (``direct_url.json`` ``dir_info``): not an index package."""
+    return not component.purl and (component.url or "").startswith("file:")
+
+
+def ref_for(component: Component) -> str:
+    """The SBOM reference: the purl, or ``local:NAME==VERSION`` for local folders."""
+    if is_local(component):
+        return f"{LOCAL_PREFIX}{component.name}=={component.version or ''}"
+    return purl_for(component)
+
+
 def purl_for(component: Component) -> str:
     """The component's purl, or one built from its name and version."""
     if component.purl:
@@ -108,7 +123,7 @@ def build_content(
     """Turn an inventory into SBOM content (see the module docstring)."""
     merged: dict[str, list[Component]] = {}
     for component in inventory.components:
-        merged.setdefault(purl_for(component), []).append(component)
+        merged.setdefault(ref_for(component), []).append(component)
     by_name: dict[str, list[str]] = {}
     for ref, items in merged.items():
         by_name.setdefault(canonical_name(items[0].name), []).append(ref)
@@ -134,7 +149,7 @@ def build_content(
                 ref=ref,
                 name=first.name,
                 version=first.version,
-                purl=ref,
+                purl="" if ref.startswith(LOCAL_PREFIX) else ref,
                 scope=_strongest(item.scope for item in items),
                 groups=tuple(sorted({g for item in items for g in item.groups})),
                 hashes=hashes,
@@ -171,5 +186,7 @@ __all__ = [
     "Subject",
     "Vulnerability",
     "build_content",
+    "is_local",
     "purl_for",
+    "ref_for",
 ]

@@ -139,7 +139,7 @@ def _package(package: Package) -> Component:
         name=package.name,
         version=package.version,
         bom_ref=package.ref,
-        purl=PackageURL.from_string(package.purl),
+        purl=PackageURL.from_string(package.purl) if package.purl else None,
         scope=scope,
         hashes=_hashes(package.hashes),
         licenses=_licenses(package.licenses),

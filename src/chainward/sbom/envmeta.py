@@ -14,6 +14,9 @@ import json
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from pathlib import Path
+from typing import Any
+
+from packageurl import PackageURL
 
 from chainward.records import Component, Inventory
 
@@ -51,14 +54,20 @@ def _licenses(headers: dict[str, list[str]]) -> tuple[str, ...]:
     return tuple(classifiers + free[:1])
 
 
-def _archive_hashes(dist_info: Path) -> tuple[tuple[str, str], ...]:
+def _direct_url(dist_info: Path) -> dict[str, Any]:
+    """``direct_url.json`` (PEP 610), or {} when absent or malformed."""
     data = _read_head(dist_info / "direct_url.json", _MAX_DIRECT_URL)
     if not data:
-        return ()
+        return {}
     try:
-        info = json.loads(data).get("archive_info", {})
-    except (ValueError, AttributeError, RecursionError):
-        return ()
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _archive_hashes(direct: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    info = direct.get("archive_info", {})
     if not isinstance(info, dict):
         return ()
     out: list[tuple[str, str]] = []
@@ -84,11 +93,23 @@ def enrich_component(component: Component) -> Component:
     headers: dict[str, list[str]] = {}
     for key, value in message.items():
         headers.setdefault(key, []).append(str(value))
+    direct = _direct_url(dist_info)
+    url = direct.get("url") if isinstance(direct.get("url"), str) else None
+    purl = component.purl
+    if url and "dir_info" in direct and url.startswith("file:"):
+        purl = ""  # a local folder, not the index package of the same name
+    elif url and isinstance(direct.get("vcs_info"), dict) and purl:
+        vcs = direct["vcs_info"]
+        commit = vcs.get("commit_id") if isinstance(vcs.get("commit_id"), str) else None
+        vcs_url = f"{vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else "")
+        purl = PackageURL.from_string(purl)._replace(qualifiers={"vcs_url": vcs_url}).to_string()
     return dataclasses.replace(
         component,
+        purl=purl,
+        url=component.url or url,
         licenses=component.licenses or _licenses(headers),
         author=component.author or _author(headers),
-        hashes=component.hashes or _archive_hashes(dist_info),
+        hashes=component.hashes or _archive_hashes(direct),
     )
 
 

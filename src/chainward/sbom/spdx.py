@@ -124,7 +124,10 @@ def _package(package: SbomPackage, spdx_id: str) -> Package:
         license_comment=comment,
         external_references=[
             ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", package.purl)
-        ],
+        ]
+        if package.purl
+        else [],
+        comment=f"installed from {package.url}" if not package.purl and package.url else None,
         primary_package_purpose=PackagePurpose.LIBRARY,
     )
 

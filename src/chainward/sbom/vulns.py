@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chainward.records import Inventory
-from chainward.sbom.content import Vulnerability, purl_for
+from chainward.sbom.content import Vulnerability, ref_for
 
 if TYPE_CHECKING:
     from chainward.audit import AuditResult
@@ -25,7 +25,7 @@ def from_audit(result: AuditResult) -> list[Vulnerability]:
     """SBOM vulnerabilities from an audit result (reported and suppressed ones)."""
     out = []
     for dependency in result.dependencies:
-        ref = purl_for(dependency.component)
+        ref = ref_for(dependency.component)
         for vuln in dependency.vulns:
             out.append(
                 Vulnerability(
@@ -43,7 +43,7 @@ def from_audit(result: AuditResult) -> list[Vulnerability]:
         out.append(
             Vulnerability(
                 id=vuln.id,
-                package_ref=purl_for(suppressed.component),
+                package_ref=ref_for(suppressed.component),
                 aliases=vuln.aliases,
                 severity=vuln.severity.label if vuln.severity is not None else None,
                 summary=vuln.summary,
