@@ -184,3 +184,17 @@ def test_killed_at_random_points_during_import(server: ExportServer, tmp_path: P
         if count == 2674:
             break
     assert run_cli("db", "status", "--db", str(db)).code == 0
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x.zip"])
+def test_only_http_urls(db: Path, url: str) -> None:
+    result = run_cli("db", "update", "--url", url, "--db", str(db))
+    assert result.code == 2 and "unsupported URL" in result.stderr
+
+
+def test_concurrent_updates_are_serialised(server: ExportServer, db: Path) -> None:
+    procs = [_spawn_update(server.url, db) for _ in range(3)]
+    assert [p.wait(120) for p in procs] == [0, 0, 0]
+    assert _records(db) == 2674
+    # one download did the work; the others waited for the lock, then got 304
+    assert sum(1 for r in server.requests if "If-None-Match" in r) == 2

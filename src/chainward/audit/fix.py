@@ -35,12 +35,16 @@ class FileEdit:
     changes: tuple[Change, ...]
 
     def diff(self) -> str:
+        try:
+            shown = self.path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            shown = self.path.as_posix().lstrip("/")
         return "".join(
             difflib.unified_diff(
                 self.before.splitlines(keepends=True),
                 self.after.splitlines(keepends=True),
-                fromfile=f"a/{self.path}",
-                tofile=f"b/{self.path}",
+                fromfile=f"a/{shown}",
+                tofile=f"b/{shown}",
             )
         )
 

@@ -74,6 +74,7 @@ __all__ = [
     "SqliteAdvisoryStore",
     "StoreMetadata",
     "VulnDBError",
+    "build_database",
     "import_path",
     "open_store",
 ]
