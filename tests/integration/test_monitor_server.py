@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from tests.conftest import OSV_UPDATE, asset, run_cli
-from tests.unit.monitor.support import Receiver, ServerProcess, make_inventory
+from tests.unit.monitor.support import (
+    Receiver,
+    ServerProcess,
+    finding_ids,
+    ids_in,
+    make_inventory,
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +84,14 @@ def test_sbom_uploads_match_chainward_audit(
     local = run_cli(
         "audit", str(asset("monitor", "project", "requirements.txt")), "--format", "json"
     ).json()
-    served = {(d["name"], v["id"]) for d in status["dependencies"] for v in d["vulns"]}
-    audited = {(d["name"], v["id"]) for d in local["dependencies"] for v in d["vulns"]}
+    served = {
+        (d["name"], v["id"], tuple(v["aliases"]))
+        for d in status["dependencies"]
+        for v in d["vulns"]
+    }
+    audited = {
+        (d["name"], v["id"], tuple(v["aliases"])) for d in local["dependencies"] for v in d["vulns"]
+    }
     assert served == audited and served
     assert set(status["summary"]) >= set(local["summary"]) - {"database"}
 
@@ -194,7 +206,7 @@ def test_cli_push_webhook_sync_status(server: ServerProcess, as_cli: Any, tmp_pa
         assert pushed.json()["format"] == "inventory" and pushed.json()["components"] == 5
         before = as_cli("monitor", "status", "--project", "cli", "--format", "json")
         assert before.code == 1  # findings at or above the default threshold
-        ids_before = {v["id"] for d in before.json()["dependencies"] for v in d["vulns"]}
+        ids_before = ids_in(before.json())
         assert "PYSEC-2024-60" not in ids_before
         receiver.wait_for(1)
         count = len(receiver.deliveries)
@@ -203,8 +215,8 @@ def test_cli_push_webhook_sync_status(server: ServerProcess, as_cli: Any, tmp_pa
         assert synced.code == 0, synced.stderr
         assert synced.json()["imported"]["added"] == 20
         after = as_cli("monitor", "status", "--project", "cli", "--format", "json").json()
-        ids_after = {v["id"] for d in after["dependencies"] for v in d["vulns"]}
-        assert ids_after - ids_before == {"PYSEC-2024-60", "PYSEC-2023-207", "GHSA-34jh-p97f-mpxf"}
+        ids_after = ids_in(after)
+        assert {"PYSEC-2024-60", "PYSEC-2023-207", "GHSA-34jh-p97f-mpxf"} <= ids_after - ids_before
         payloads = receiver.wait_for(count + 3)
         new = [
             p
@@ -212,7 +224,8 @@ def test_cli_push_webhook_sync_status(server: ServerProcess, as_cli: Any, tmp_pa
             if p["event"] == "new_finding" and p["project"]["name"] == "cli"
         ]
         assert len(new) == 1
-        assert {f["id"] for f in new[0]["findings"]} == ids_after - ids_before
+        assert len(new[0]["findings"]) == 3
+        assert finding_ids(new[0]["findings"]) == ids_after - ids_before
         fixed = [
             p
             for p in payloads[count:]
@@ -303,7 +316,7 @@ def test_search_suppress_and_history(server: ServerProcess, tokens: dict[str, st
         status = client.get("/api/v1/projects/old-web/status").json()
         assert "PYSEC-2018-28" not in {v["id"] for d in status["dependencies"] for v in d["vulns"]}
         findings = client.get("/api/v1/projects/old-web/findings").json()["findings"]
-        decided = [f for f in findings if f["id"] == "PYSEC-2018-28"][0]
+        decided = next(f for f in findings if f["id"] == "PYSEC-2018-28")
         assert decided["analysis"]["state"] == "not_affected" and decided["suppressed"]
         history = client.get(f"/api/v1/findings/{decided['finding']}/history").json()
         assert [h["event"] for h in history["history"]] == ["new"]
@@ -317,3 +330,16 @@ def test_search_suppress_and_history(server: ServerProcess, tokens: dict[str, st
             len(trend) == 3
             and sum(trend[-1][s] for s in ("critical", "high", "medium", "low", "unknown")) > 0
         )
+
+
+def test_cli_token_create_writes_a_usable_token(server: ServerProcess) -> None:
+    url = f"sqlite:///{server.home / 'monitor.sqlite'}"
+    created = run_cli("monitor", "token", "create", "--scope", "read", "--database-url", url)
+    assert created.code == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("cw_") and "\n" not in token
+    with server.client(token) as client:
+        assert client.get("/api/v1/portfolio").status_code == 200
+        assert client.delete("/api/v1/projects/x").status_code == 403
+    bad = run_cli("monitor", "token", "create", "--scope", "read", "--database-url", "mysql://x/y")
+    assert bad.code == 2 and "unsupported database" in bad.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,6 @@ log = logging.getLogger("chainward.monitor")
 
 WATERMARK = "advisory_watermark"
 MAX_NAME = 200
-NAME_BATCH = 200
 
 
 def check_label(value: str, what: str) -> str:
@@ -399,7 +399,7 @@ class Monitor:
             run_id = conn.execute(
                 insert(schema.sync_runs).values(started_at=started, source=source[:2000])
             ).inserted_primary_key[0]
-        for batch in chunks(ordered, NAME_BATCH):
+        for batch in chunks(ordered, _name_batch()):
             at = now()
             with self.db.write() as conn:
                 outcome = reconcile(conn, self.matcher, at, names=batch)
@@ -426,6 +426,14 @@ class Monitor:
                 )
             )
         return result
+
+
+def _name_batch() -> int:
+    # Package names re-evaluated per transaction (smaller: shorter write locks).
+    try:
+        return max(1, int(os.environ.get("CHAINWARD_MONITOR_BATCH", "200")))
+    except ValueError:
+        return 200
 
 
 def package_ids(

@@ -45,6 +45,17 @@ def make_inventory(components: dict[str, str], models: list[dict[str, Any]] | No
     ).encode()
 
 
+def ids_in(document: dict[str, Any]) -> set[str]:
+    """Every advisory id and alias in an audit-shaped document (folding may pick any id)."""
+    return {
+        x for d in document["dependencies"] for v in d["vulns"] for x in (v["id"], *v["aliases"])
+    }
+
+
+def finding_ids(findings: list[dict[str, Any]]) -> set[str]:
+    return {x for f in findings for x in (f["id"], *f["aliases"])}
+
+
 class ServerProcess:
     """``chainward serve`` in a subprocess (so tests can SIGKILL it)."""
 
@@ -82,10 +93,16 @@ class ServerProcess:
         return result
 
     def token(self, scope: str = "admin") -> str:
-        args = ["monitor", "token", "create", "--scope", scope]
-        if self.database_url:
-            args += ["--database-url", self.database_url]
-        return self.cli(*args).stdout.strip()
+        """A new token, written straight into the server's database (as the CLI does)."""
+        from chainward.monitor.db import open_database
+        from chainward.monitor.tokens import Scope, create_token
+
+        url = self.database_url or f"sqlite:///{self.home / 'monitor.sqlite'}"
+        db = open_database(url)
+        try:
+            return create_token(db, Scope(scope), "test")
+        finally:
+            db.dispose()
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
         args = [sys.executable, "-m", "chainward", "serve", "--port", str(self.port)]
@@ -143,13 +160,14 @@ class Postgres:
 
     @staticmethod
     def _bindir() -> Path:
-        found = shutil.which("pg_ctl")
-        if found:
-            return Path(found).parent
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-        if not versions:
-            raise FileNotFoundError("PostgreSQL is not installed (initdb/pg_ctl not found)")
-        return versions[-1].parent
+        # Debian keeps the real binaries per major version; /usr/bin has only wrappers.
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if versions:
+            return versions[-1].parent
+        found = shutil.which("initdb")
+        if found is None:
+            raise FileNotFoundError("PostgreSQL is not installed (initdb not found)")
+        return Path(found).parent
 
     def _run(self, *args: str) -> None:
         subprocess.run(
@@ -253,4 +271,12 @@ class Receiver:
         self.server.server_close()
 
 
-__all__ = ["Postgres", "Receiver", "ServerProcess", "free_port", "make_inventory"]
+__all__ = [
+    "Postgres",
+    "Receiver",
+    "ServerProcess",
+    "finding_ids",
+    "free_port",
+    "ids_in",
+    "make_inventory",
+]

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from chainward.monitor import notify, policy, queries, schema, suppress
 from chainward.monitor.errors import NotFoundError, UploadError
@@ -324,7 +324,7 @@ def list_webhooks(request: Request, _: Admin) -> list[dict[str, Any]]:
         hooks = conn.execute(select(w).order_by(w.c.id)).all()
         pending = dict(
             conn.execute(
-                select(o.c.webhook_id, o.c.id.count())
+                select(o.c.webhook_id, func.count(o.c.id))
                 .where(o.c.delivered_at.is_(None), o.c.dead.is_(False))
                 .group_by(o.c.webhook_id)
             ).all()
