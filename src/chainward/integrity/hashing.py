@@ -24,6 +24,7 @@ from chainward.integrity.walk import ModelFile
 
 BUFFER_SIZE = 4 * 1024 * 1024
 DEFAULT_SHARD_SIZE = 1_000_000_000
+MAX_PIECES = 4_000_000  # bounds memory whatever shard size a signature asks for
 _BLAKE3_THREADS_ABOVE = 64 * 1024 * 1024
 
 
@@ -124,6 +125,14 @@ def pieces(files: Iterable[ModelFile], shard_size: int | None) -> list[Piece]:
     """Split files into hashing units; zero-length files have no shards (OMS §6.3.2)."""
     if shard_size is not None and shard_size <= 0:
         raise IntegrityError(f"shard size must be positive, got {shard_size}")
+    files = list(files)
+    if shard_size is not None:
+        count = sum(-(-f.size // shard_size) for f in files)
+        if count > MAX_PIECES:
+            raise IntegrityError(
+                f"shard size {shard_size} splits this model into {count} pieces "
+                f"(at most {MAX_PIECES}); use a larger shard size"
+            )
     out: list[Piece] = []
     for f in files:
         if shard_size is None:

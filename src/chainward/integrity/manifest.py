@@ -189,6 +189,12 @@ def compare(
     work: list[Piece] = []
     changed: set[str] = set()
     for name in common:
+        # compare the shard count first: a tiny signed shard size must not make us
+        # build millions of pieces for a file whose layout differs anyway
+        sharded = ser.shard_size is not None and ser.method == "shards"
+        if sharded and -(-local[name].size // (ser.shard_size or 1)) != len(expected[name]):
+            changed.add(name)
+            continue
         file_pieces = pieces([local[name]], ser.shard_size if ser.method == "shards" else None)
         if {p.name for p in file_pieces} != set(expected[name]):
             changed.add(name)  # size changed: the shard layout no longer matches

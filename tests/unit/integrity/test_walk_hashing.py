@@ -162,3 +162,12 @@ def test_unknown_algorithm_is_refused() -> None:
     with pytest.raises(IntegrityError, match="unknown hash"):
         HashAlgorithm.parse("md5")
     assert HashAlgorithm.parse("blake2") is HashAlgorithm.BLAKE2B
+
+
+def test_tiny_shard_sizes_are_bounded(tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as fh:
+        fh.truncate(10 * 1024 * 1024 * 1024)  # sparse 10 GiB
+    tree = walk_model(big)
+    with pytest.raises(IntegrityError, match="use a larger shard size"):
+        pieces(tree.files, 1)
