@@ -19,5 +19,7 @@ def backends() -> list[object]:
 
 def needs_sandbox() -> pytest.MarkDecorator:
     status = available(detect())
-    return pytest.mark.skipif(all(r is not None for r in status.values()),
-                              reason="no sandbox backend works here: " + str(status))
+    return pytest.mark.skipif(
+        all(r is not None for r in status.values()),
+        reason="no sandbox backend works here: " + str(status),
+    )

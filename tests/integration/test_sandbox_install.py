@@ -39,8 +39,9 @@ def _clean_wheel(directory: Path) -> Path:
         "tidyutil-2.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
         "Root-Is-Purelib: true\nTag: py3-none-any\n",
     }
-    files["tidyutil-2.0.dist-info/RECORD"] = "".join(f"{n},,\n" for n in files) + \
-        "tidyutil-2.0.dist-info/RECORD,,\n"
+    files["tidyutil-2.0.dist-info/RECORD"] = (
+        "".join(f"{n},,\n" for n in files) + "tidyutil-2.0.dist-info/RECORD,,\n"
+    )
     with zipfile.ZipFile(path, "w") as zf:
         for name, text in files.items():
             zf.writestr(name, text)

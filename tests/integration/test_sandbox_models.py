@@ -24,8 +24,9 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 
 def _load(name: str, *extra: str) -> tuple[int, Any]:
-    result = run_cli("sandbox", "load", "--no-static", "--format", "json", *extra,
-                     str(asset("sandbox", name)))
+    result = run_cli(
+        "sandbox", "load", "--no-static", "--format", "json", *extra, str(asset("sandbox", name))
+    )
     assert result.code in (0, 1), result.stderr
     return result.code, result.json()
 
@@ -58,8 +59,9 @@ def test_os_system_pickle() -> None:
 def test_socket_pickle_reports_blocked_socket() -> None:
     code, doc = _load("evil_socket.pkl")
     assert code == 1
-    assert any(e["detail"] == "find_class socket.create_connection"
-               for e in _events(doc, "pickle.global"))
+    assert any(
+        e["detail"] == "find_class socket.create_connection" for e in _events(doc, "pickle.global")
+    )
     sockets = _events(doc, "socket")
     assert sockets and sockets[0]["blocked"] and "AF_INET" in sockets[0]["detail"]
     assert "EPERM" in sockets[0]["detail"]
@@ -80,7 +82,7 @@ def test_benign_pickle_loads_clean() -> None:
 
 
 def test_torch_checkpoint_with_python2_global_names() -> None:
-    code, doc = _load("evil_exec.pt", "--loader", "torch")
+    code, doc = _load("evil_exec.pt", "--loader", "torch", "--trace", "fast")
     assert code == 1
     details = [e["detail"] for e in _events(doc, "pickle.global")]
     assert "find_class subprocess.run (written as commands.run)" in details
@@ -102,8 +104,12 @@ def test_library_api_under_each_backend(backend: str) -> None:
     findings = analyze_model(asset("sandbox", "evil_exec.pkl"), backend=backend)
     assert findings and all(f.check == "sandbox" for f in findings)
     assert any("subprocess.run" in f.message for f in findings)
-    assert analyze_model(asset("sandbox", "benign.pkl"), backend=backend,
-                         policy=Policy(trace=TraceMode.FAST)) == []
+    assert (
+        analyze_model(
+            asset("sandbox", "benign.pkl"), backend=backend, policy=Policy(trace=TraceMode.FAST)
+        )
+        == []
+    )
 
 
 def test_missing_model_is_an_input_error(tmp_path: Path) -> None:

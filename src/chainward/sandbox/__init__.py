@@ -51,4 +51,17 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "Analysis",
+    "Capabilities",
+    "Event",
+    "Limits",
+    "Policy",
+    "SandboxError",
+    "SandboxUnavailable",
+    "TraceMode",
+    "detect",
+    "install_package",
+    "load_model",
+    "run_command",
+]

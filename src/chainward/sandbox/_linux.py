@@ -42,8 +42,9 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
-def mount(source: str | None, target: str, fstype: str | None, flags: int,
-          data: str | None = None) -> None:
+def mount(
+    source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
     def enc(text: str | None) -> bytes | None:
         return None if text is None else os.fsencode(text)
 
@@ -75,8 +76,9 @@ def drop_to(uid: int, gid: int) -> None:
         raise OSError(1, "uid drop did not take effect")
 
 
-def apply_rlimits(*, cpu_s: int, memory_bytes: int, nproc: int, fsize_bytes: int,
-                  nofile: int) -> None:
+def apply_rlimits(
+    *, cpu_s: int, memory_bytes: int, nproc: int, fsize_bytes: int, nofile: int
+) -> None:
     for res, value in (
         (resource.RLIMIT_CPU, cpu_s),
         (resource.RLIMIT_AS, memory_bytes),
@@ -85,7 +87,7 @@ def apply_rlimits(*, cpu_s: int, memory_bytes: int, nproc: int, fsize_bytes: int
         (resource.RLIMIT_NOFILE, nofile),
         (resource.RLIMIT_CORE, 0),
     ):
-        soft, hard = resource.getrlimit(res)
+        _, hard = resource.getrlimit(res)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         resource.setrlimit(res, (value, value))
@@ -119,8 +121,16 @@ SCOPE_ABSTRACT_UNIX = 1 << 0  # ABI 6
 SCOPE_SIGNAL = 1 << 1
 
 READ = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
-WRITE = (FS_WRITE_FILE | FS_REMOVE_DIR | FS_REMOVE_FILE | FS_MAKE_DIR | FS_MAKE_REG
-         | FS_MAKE_SYM | FS_MAKE_SOCK | FS_MAKE_FIFO)
+WRITE = (
+    FS_WRITE_FILE
+    | FS_REMOVE_DIR
+    | FS_REMOVE_FILE
+    | FS_MAKE_DIR
+    | FS_MAKE_REG
+    | FS_MAKE_SYM
+    | FS_MAKE_SOCK
+    | FS_MAKE_FIFO
+)
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -147,8 +157,12 @@ def landlock_abi() -> int:
     if nrs is None:
         return 0
     _libc.syscall.restype = ctypes.c_long
-    rc = _libc.syscall(ctypes.c_long(nrs[0]), None, ctypes.c_size_t(0),
-                       ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    rc = _libc.syscall(
+        ctypes.c_long(nrs[0]),
+        None,
+        ctypes.c_size_t(0),
+        ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION),
+    )
     return int(rc) if rc > 0 else 0
 
 
@@ -169,12 +183,20 @@ def landlock_restrict(read_paths: list[str], write_paths: list[str]) -> int:
         fs |= FS_TRUNCATE
     if abi >= 5:
         fs |= FS_IOCTL_DEV
-    attr = _RulesetAttr(fs, (NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
-                        (SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL) if abi >= 6 else 0)
+    attr = _RulesetAttr(
+        fs,
+        (NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0,
+        (SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL) if abi >= 6 else 0,
+    )
     size = 8 if abi < 4 else (16 if abi < 6 else 24)
-    ruleset = _check(int(_libc.syscall(ctypes.c_long(create), ctypes.byref(attr),
-                                       ctypes.c_size_t(size), ctypes.c_uint32(0))),
-                     "landlock_create_ruleset")
+    ruleset = _check(
+        int(
+            _libc.syscall(
+                ctypes.c_long(create), ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)
+            )
+        ),
+        "landlock_create_ruleset",
+    )
     try:
         write_extra = FS_TRUNCATE if abi >= 3 else 0
         if abi >= 2:
@@ -190,15 +212,25 @@ def landlock_restrict(read_paths: list[str], write_paths: list[str]) -> int:
                     if not os.path.isdir(path):
                         allowed &= FS_EXECUTE | FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE
                     rule = _PathBeneath(allowed, fd)
-                    _check(int(_libc.syscall(ctypes.c_long(add_rule), ctypes.c_int(ruleset),
-                                             ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
-                                             ctypes.byref(rule), ctypes.c_uint32(0))),
-                           f"landlock_add_rule {path}")
+                    _check(
+                        int(
+                            _libc.syscall(
+                                ctypes.c_long(add_rule),
+                                ctypes.c_int(ruleset),
+                                ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
+                                ctypes.byref(rule),
+                                ctypes.c_uint32(0),
+                            )
+                        ),
+                        f"landlock_add_rule {path}",
+                    )
                 finally:
                     os.close(fd)
         _check(_libc.prctl(38, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
-        _check(int(_libc.syscall(ctypes.c_long(restrict), ctypes.c_int(ruleset),
-                                 ctypes.c_uint32(0))), "landlock_restrict_self")
+        _check(
+            int(_libc.syscall(ctypes.c_long(restrict), ctypes.c_int(ruleset), ctypes.c_uint32(0))),
+            "landlock_restrict_self",
+        )
     finally:
         os.close(ruleset)
     return abi

@@ -74,8 +74,16 @@ def _load_events(res: RunResult) -> list[Event]:
     result = res.result
     if result is None:
         if res.exit_status not in (0, None) or res.timed_out:
-            out.append(Event("load", "the loader did not finish (no result)", True, False,
-                             "runner", "load|none"))
+            out.append(
+                Event(
+                    "load",
+                    "the loader did not finish (no result)",
+                    True,
+                    False,
+                    "runner",
+                    "load|none",
+                )
+            )
         return out
     exc = result.get("exception")
     if isinstance(exc, dict):
@@ -83,23 +91,50 @@ def _load_events(res: RunResult) -> list[Event]:
         message = str(exc.get("message", ""))
         detail = f"{etype}: {message}".strip()
         if exc.get("phase") == "import":
-            out.append(Event("load", f"loader unavailable: {detail}", False, False, "entry",
-                             "load|import"))
-        elif etype in ("PermissionError", "BlockingIOError") or "Operation not permitted" in \
-                message:
-            out.append(Event("load.blocked", f"{detail} (raised at {exc.get('where', '?')})",
-                             True, True, "entry", f"load.blocked|{etype}"))
+            out.append(
+                Event("load", f"loader unavailable: {detail}", False, False, "entry", "load|import")
+            )
+        elif (
+            etype in ("PermissionError", "BlockingIOError") or "Operation not permitted" in message
+        ):
+            out.append(
+                Event(
+                    "load.blocked",
+                    f"{detail} (raised at {exc.get('where', '?')})",
+                    True,
+                    True,
+                    "entry",
+                    f"load.blocked|{etype}",
+                )
+            )
         else:
-            out.append(Event("exception", f"loading raised {detail}", False, False, "entry",
-                             f"exception|{etype}"))
+            out.append(
+                Event(
+                    "exception",
+                    f"loading raised {detail}",
+                    False,
+                    False,
+                    "entry",
+                    f"exception|{etype}",
+                )
+            )
     elif result.get("ok"):
-        out.append(Event("load", f"loaded {result.get('object', '?')} with "
-                         f"{result.get('loader')} under lockdown", False, False, "entry", "load|ok"))
+        out.append(
+            Event(
+                "load",
+                f"loaded {result.get('object', '?')} with {result.get('loader')} under lockdown",
+                False,
+                False,
+                "entry",
+                "load|ok",
+            )
+        )
     return out
 
 
-def load_model(path: Path, *, backend: str = "auto", loader: str = "auto",
-               policy: Policy | None = None) -> Analysis:
+def load_model(
+    path: Path, *, backend: str = "auto", loader: str = "auto", policy: Policy | None = None
+) -> Analysis:
     """Deserialise ``path`` inside the sandbox under the in-process lockdown."""
     _check_file(path, "model file")
     if loader not in LOADERS:
@@ -109,23 +144,50 @@ def load_model(path: Path, *, backend: str = "auto", loader: str = "auto",
     name = "model" + "".join(path.suffixes[-2:])[:16]
 
     def command(view: View) -> list[str]:
-        return [sys.executable, "-s", f"{view.lib}/entry/load_model.py",
-                f"{view.inputs}/{name}", view.out, view.lib, loader]
+        return [
+            sys.executable,
+            "-s",
+            f"{view.lib}/entry/load_model.py",
+            f"{view.inputs}/{name}",
+            view.out,
+            view.lib,
+            loader,
+        ]
 
-    res = run(command, policy, backend=backend, inputs=[(path, name)],
-              context=lambda view: Context(view=view, lockdown=True))
+    res = run(
+        command,
+        policy,
+        backend=backend,
+        inputs=[(path, name)],
+        context=lambda view: Context(view=view, lockdown=True),
+    )
     events = res.events + _load_events(res)
     findings = to_findings(events, str(path))
-    return Analysis(res.backend, str(path), events, findings, res.exit_status, res.warnings,
-                    res.result, res.stdout, res.stderr)
+    return Analysis(
+        res.backend,
+        str(path),
+        events,
+        findings,
+        res.exit_status,
+        res.warnings,
+        res.result,
+        res.stdout,
+        res.stderr,
+    )
 
 
 def _is_archive(target: str) -> bool:
     return target.lower().endswith(_ARCHIVE_SUFFIXES)
 
 
-def install_package(target: str, *, backend: str = "auto", wheelhouse: Path | None = None,
-                    policy: Policy | None = None, use_baseline: bool = True) -> Analysis:
+def install_package(
+    target: str,
+    *,
+    backend: str = "auto",
+    wheelhouse: Path | None = None,
+    policy: Policy | None = None,
+    use_baseline: bool = True,
+) -> Analysis:
     """``pip install --no-deps --no-index`` ``target`` into scratch, inside the sandbox.
 
     ``target`` is a local sdist/wheel, or a requirement resolved from ``wheelhouse``.
@@ -136,14 +198,17 @@ def install_package(target: str, *, backend: str = "auto", wheelhouse: Path | No
     if _is_archive(target) or archive.exists():
         _check_file(archive, "package archive")
         if not _is_archive(archive.name):
-            raise InputError("not a package archive (expected .whl, .tar.gz, .zip, ...)",
-                             path=target)
+            raise InputError(
+                "not a package archive (expected .whl, .tar.gz, .zip, ...)", path=target
+            )
         inputs.append((archive, archive.name))
         subject = archive.name
     else:
         if wheelhouse is None:
-            raise InputError(f"{target!r} is not a local archive; the sandbox has no network, "
-                             "so give --wheelhouse DIR to install a requirement")
+            raise InputError(
+                f"{target!r} is not a local archive; the sandbox has no network, "
+                "so give --wheelhouse DIR to install a requirement"
+            )
         subject = target
     if wheelhouse is not None:
         if not wheelhouse.is_dir():
@@ -152,17 +217,35 @@ def install_package(target: str, *, backend: str = "auto", wheelhouse: Path | No
     placeholders = _placeholders(subject)
 
     def command(view: View) -> list[str]:
-        argv = [sys.executable, "-m", "pip", "--isolated", "--disable-pip-version-check",
-                "--no-cache-dir", "--no-input", "install", "--no-deps", "--no-index",
-                "--no-build-isolation", "--progress-bar", "off", "--target",
-                f"{view.scratch}/target"]
+        argv = [
+            sys.executable,
+            "-m",
+            "pip",
+            "--isolated",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--no-input",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--progress-bar",
+            "off",
+            "--target",
+            f"{view.scratch}/target",
+        ]
         if wheelhouse is not None:
             argv += ["--find-links", str(wheelhouse.resolve())]
         argv.append(f"{view.inputs}/{archive.name}" if inputs else target)
         return argv
 
-    res = run(command, policy, backend=backend, inputs=inputs,
-              context=lambda view: Context(view=view, placeholders=placeholders))
+    res = run(
+        command,
+        policy,
+        backend=backend,
+        inputs=inputs,
+        context=lambda view: Context(view=view, placeholders=placeholders),
+    )
     baseline: frozenset[str] = frozenset()
     if use_baseline:
         from chainward.sandbox.baseline import pip_baseline
@@ -170,11 +253,28 @@ def install_package(target: str, *, backend: str = "auto", wheelhouse: Path | No
         baseline = pip_baseline(res.backend, policy)
     events = [e for e in res.events if e.key not in baseline]
     if res.exit_status not in (0, None):
-        events.append(Event("install", f"pip exited with status {res.exit_status}: "
-                            f"{_last_line(res.stderr)}", False, False, "runner", "install|fail"))
+        events.append(
+            Event(
+                "install",
+                f"pip exited with status {res.exit_status}: {_last_line(res.stderr)}",
+                False,
+                False,
+                "runner",
+                "install|fail",
+            )
+        )
     findings = to_findings(events, subject)
-    return Analysis(res.backend, subject, events, findings, res.exit_status, res.warnings,
-                    None, res.stdout, res.stderr)
+    return Analysis(
+        res.backend,
+        subject,
+        events,
+        findings,
+        res.exit_status,
+        res.warnings,
+        None,
+        res.stdout,
+        res.stderr,
+    )
 
 
 def _placeholders(subject: str) -> dict[str, str]:
@@ -197,19 +297,31 @@ def _last_line(text: str) -> str:
     return lines[-1][:300] if lines else ""
 
 
-def run_command(argv: Sequence[str], *, backend: str = "auto",
-                policy: Policy | None = None) -> Analysis:
+def run_command(
+    argv: Sequence[str], *, backend: str = "auto", policy: Policy | None = None
+) -> Analysis:
     """Run ``argv`` as is inside the sandbox (paths as the sandbox sees them)."""
     if not argv:
         raise InputError("no command given (usage: chainward sandbox run -- CMD ...)")
     res = run(list(argv), policy or Policy(), backend=backend)
     if res.exit_status in (1, 127) and not res.events and _NOT_FOUND.search(res.stderr):
-        raise InputError(f"command not found inside the sandbox: {argv[0]} "
-                         "(give an absolute path, and --ro to make it visible)")
+        raise InputError(
+            f"command not found inside the sandbox: {argv[0]} "
+            "(give an absolute path, and --ro to make it visible)"
+        )
     subject = " ".join(argv)
     findings = to_findings(res.events, subject)
-    return Analysis(res.backend, subject, res.events, findings, res.exit_status, res.warnings,
-                    None, res.stdout, res.stderr)
+    return Analysis(
+        res.backend,
+        subject,
+        res.events,
+        findings,
+        res.exit_status,
+        res.warnings,
+        None,
+        res.stdout,
+        res.stderr,
+    )
 
 
 __all__ = ["LOADERS", "Analysis", "install_package", "load_model", "run_command"]

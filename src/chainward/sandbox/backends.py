@@ -46,8 +46,9 @@ def select(name: str, caps: Capabilities) -> Backend:
         )
     backend = backends.get(name)
     if backend is None:
-        raise SandboxUnavailable(f"unknown sandbox backend {name!r} (choose from "
-                                 + ", ".join(BACKEND_NAMES) + ")")
+        raise SandboxUnavailable(
+            f"unknown sandbox backend {name!r} (choose from " + ", ".join(BACKEND_NAMES) + ")"
+        )
     reason = backend.unavailable_reason(caps)
     if reason is not None:
         raise SandboxUnavailable(f"sandbox backend {name!r} is not usable here: {reason}")

@@ -1,9 +1,9 @@
 """What pip itself does when installing a clean package: subtracted from every install.
 
 pip probes the system on its own (build-hook subprocesses for an sdist, ``lsb_release``,
-``uname``, ...). chainward installs two trivial packages it writes itself (an sdist
-with a ``setup.py`` that does nothing, and a pure wheel) under the same backend and
-trace mode, and keeps the normalised keys of whatever that did. The result is cached
+``uname``, ...). chainward installs a trivial sdist it writes itself (a ``setup.py``
+that does nothing; pip builds a wheel from it and installs that, so this covers what a
+wheel install does too) under the same backend and trace mode, and keeps the normalised keys of whatever that did. The result is cached
 per interpreter, pip version, backend and trace mode in the data directory.
 """
 
@@ -97,9 +97,14 @@ def _compute(backend: str, policy: Policy) -> frozenset[str]:
 
     keys: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="chainward-baseline-") as tmp:
-        for archive in (write_clean_sdist(Path(tmp)), write_clean_wheel(Path(tmp))):
-            result = install_package(str(archive), backend=backend,
-                                     policy=replace(policy, ro_paths=()), use_baseline=False)
+        # an sdist install builds a wheel and installs it: it does all a wheel install does
+        for archive in (write_clean_sdist(Path(tmp)),):
+            result = install_package(
+                str(archive),
+                backend=backend,
+                policy=replace(policy, ro_paths=()),
+                use_baseline=False,
+            )
             keys.update(e.key for e in result.events if e.forbidden)
     return frozenset(keys)
 

@@ -98,12 +98,28 @@ class BubblewrapBackend(Backend):
     def view(self, ws: Workspace) -> View:
         return VIEW
 
-    def argv(self, policy: Policy, ws: Workspace, command: Sequence[str], stager: Stager,
-             seccomp_fd: int | None, bwrap: str = "bwrap") -> list[str]:
+    def argv(
+        self,
+        policy: Policy,
+        ws: Workspace,
+        command: Sequence[str],
+        stager: Stager,
+        seccomp_fd: int | None,
+        bwrap: str = "bwrap",
+    ) -> list[str]:
         view = VIEW
         argv = [
-            bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-            "--new-session", "--clearenv", "--hostname", "sandbox", "--cap-drop", "ALL",
+            bwrap,
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--clearenv",
+            "--hostname",
+            "sandbox",
+            "--cap-drop",
+            "ALL",
         ]
         for key, value in sandbox_env(view, policy).items():
             argv += ["--setenv", key, value]
@@ -137,8 +153,13 @@ class BubblewrapBackend(Backend):
         os.close(write_fd)
         stager = Stager(ws)
         argv = self.argv(policy, ws, command, stager, read_fd, bwrap=_which_bwrap())
-        return Launch(argv=argv, view=VIEW, preexec=stager.preexec(), pass_fds=(read_fd,),
-                      close_after_start=[read_fd])
+        return Launch(
+            argv=argv,
+            view=VIEW,
+            preexec=stager.preexec(),
+            pass_fds=(read_fd,),
+            close_after_start=[read_fd],
+        )
 
 
 def _which_bwrap() -> str:

@@ -33,10 +33,17 @@ class Capabilities:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "linux": self.linux, "euid": self.euid, "arch": self.arch, "bwrap": self.bwrap,
-            "bwrap_works": self.bwrap_works, "strace": self.strace, "runsc": self.runsc,
-            "userns": self.userns, "landlock_abi": self.landlock_abi,
-            "seccomp": self.seccomp, "notes": list(self.notes),
+            "linux": self.linux,
+            "euid": self.euid,
+            "arch": self.arch,
+            "bwrap": self.bwrap,
+            "bwrap_works": self.bwrap_works,
+            "strace": self.strace,
+            "runsc": self.runsc,
+            "userns": self.userns,
+            "landlock_abi": self.landlock_abi,
+            "seccomp": self.seccomp,
+            "notes": list(self.notes),
         }
 
 
@@ -75,8 +82,19 @@ def detect() -> Capabilities:
     notes: list[str] = []
     if not sys.platform.startswith("linux"):
         notes.append("dynamic analysis is Linux-only; static scanning still works")
-        return Capabilities(False, os.geteuid() if hasattr(os, "geteuid") else -1, "",
-                            None, False, None, None, False, 0, False, tuple(notes))
+        return Capabilities(
+            False,
+            os.geteuid() if hasattr(os, "geteuid") else -1,
+            "",
+            None,
+            False,
+            None,
+            None,
+            False,
+            0,
+            False,
+            tuple(notes),
+        )
     from chainward.sandbox import _bpf, _linux
 
     bwrap = shutil.which("bwrap")
@@ -90,22 +108,34 @@ def detect() -> Capabilities:
         try:
             proc = subprocess.run(
                 [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "true"],
-                capture_output=True, timeout=20, check=False,
+                capture_output=True,
+                timeout=20,
+                check=False,
             )
             bwrap_works = proc.returncode == 0
             if not bwrap_works:
                 err = proc.stderr.decode(errors="replace").strip().splitlines()
-                notes.append(f"bubblewrap does not work here: {err[-1] if err else proc.returncode}"
-                             " (in Docker: --security-opt seccomp=unconfined)")
+                notes.append(
+                    f"bubblewrap does not work here: {err[-1] if err else proc.returncode}"
+                    " (in Docker: --security-opt seccomp=unconfined)"
+                )
         except (OSError, subprocess.SubprocessError) as exc:
             notes.append(f"bubblewrap does not work here: {exc}")
     if strace is None:
         notes.append("strace is not installed (apt-get install strace); nothing can be observed")
     abi = _linux.landlock_abi()
     return Capabilities(
-        linux=True, euid=os.geteuid(), arch=_bpf.machine(), bwrap=bwrap,
-        bwrap_works=bwrap_works, strace=strace, runsc=runsc, userns=userns,
-        landlock_abi=abi, seccomp=_seccomp_ok(), notes=tuple(notes),
+        linux=True,
+        euid=os.geteuid(),
+        arch=_bpf.machine(),
+        bwrap=bwrap,
+        bwrap_works=bwrap_works,
+        strace=strace,
+        runsc=runsc,
+        userns=userns,
+        landlock_abi=abi,
+        seccomp=_seccomp_ok(),
+        notes=tuple(notes),
     )
 
 

@@ -18,14 +18,16 @@ from chainward.sandbox.analysis import install_package, load_model
 from chainward.sandbox.policy import Policy
 
 
-def analyze_model(path: Path, *, backend: str = "auto", policy: Policy | None = None,
-                  loader: str = "auto") -> list[Finding]:
+def analyze_model(
+    path: Path, *, backend: str = "auto", policy: Policy | None = None, loader: str = "auto"
+) -> list[Finding]:
     """Load ``path`` in the sandbox under the lockdown; findings for what it attempted."""
     return load_model(Path(path), backend=backend, loader=loader, policy=policy).findings
 
 
-def analyze_package(archive: Path, *, backend: str = "auto",
-                    policy: Policy | None = None) -> list[Finding]:
+def analyze_package(
+    archive: Path, *, backend: str = "auto", policy: Policy | None = None
+) -> list[Finding]:
     """Install ``archive`` (sdist or wheel) in the sandbox; findings for what its code tried."""
     return install_package(str(archive), backend=backend, policy=policy).findings
 

@@ -62,16 +62,32 @@ class Context:
 
     def write_ok(self) -> tuple[str, ...]:
         v = self.view
-        return (f"{v.scratch}/", f"{v.out}/", "/dev/null", "/dev/tty", "/dev/pts/", "/dev/shm/",
-                "/proc/self/", "/dev/full", "/dev/zero", *self.extra_write_ok)
+        return (
+            f"{v.scratch}/",
+            f"{v.out}/",
+            "/dev/null",
+            "/dev/tty",
+            "/dev/pts/",
+            "/dev/shm/",
+            "/proc/self/",
+            "/dev/full",
+            "/dev/zero",
+            *self.extra_write_ok,
+        )
 
 
 # --- classification tables ----------------------------------------------------------
 
 # events of one family with the same key are one finding (strace and audit hook agree)
 FAMILY = {
-    "exec": "exec", "python.exec": "exec", "network": "net", "python.network": "net",
-    "socket": "socket", "file.read": "read", "python.open": "read", "file.write": "write",
+    "exec": "exec",
+    "python.exec": "exec",
+    "network": "net",
+    "python.network": "net",
+    "socket": "socket",
+    "file.read": "read",
+    "python.open": "read",
+    "file.write": "write",
     "python.write": "write",
 }
 
@@ -96,12 +112,16 @@ _SENSITIVE = [
         (r"^/etc/(shadow|gshadow|sudoers)(\.|$|/)", "system password database"),
         (r"^/var/run/secrets(/|$)|^/run/secrets(/|$)", "container secrets"),
         (r"/\.mozilla/firefox(/|$)", "Firefox profile"),
-        (r"/\.config/(google-chrome|chromium|BraveSoftware|microsoft-edge|opera)(/|$)",
-         "browser profile"),
+        (
+            r"/\.config/(google-chrome|chromium|BraveSoftware|microsoft-edge|opera)(/|$)",
+            "browser profile",
+        ),
         (r"/(Login Data|Cookies|Web Data|key[34]\.db|logins\.json)$", "browser credentials"),
         (r"/\.(bitcoin|litecoin|dogecoin|monero)(/|$)|/wallet\.dat$", "cryptocurrency wallet"),
-        (r"/\.electrum(/|$)|/\.ethereum/keystore|/\.config/(Exodus|Atomic)(/|$)",
-         "cryptocurrency wallet"),
+        (
+            r"/\.electrum(/|$)|/\.ethereum/keystore|/\.config/(Exodus|Atomic)(/|$)",
+            "cryptocurrency wallet",
+        ),
         (r"/\.config/solana/id\.json|/\.local/share/io\.parity", "cryptocurrency wallet"),
         (r"/\.env$", "environment secrets file"),
         (r"^/proc/(?!self/|thread-self/)\d+/(environ|mem|maps|cmdline)$", "another process"),
@@ -136,24 +156,103 @@ _BENIGN_UNIX = re.compile(r"^unix:(/var/run/nscd/socket|/run/nscd/socket|/dev/lo
 _WRITE_FLAGS = re.compile(r"O_(WRONLY|RDWR|CREAT|TRUNC|APPEND)")
 _FAMILIES_NET = ("AF_INET", "AF_INET6", "AF_PACKET")
 
-DANGEROUS_MODULES = frozenset({
-    "os", "posix", "nt", "subprocess", "socket", "_socket", "runpy", "importlib", "ctypes",
-    "shutil", "pty", "webbrowser", "urllib", "http", "requests", "httpx", "ftplib",
-    "smtplib", "telnetlib", "socketserver", "asyncio", "multiprocessing", "code", "codeop",
-    "pdb", "pickle", "_pickle", "marshal", "dill", "cloudpickle", "platform", "pip",
-    "setuptools", "distutils", "sys", "signal", "_thread", "threading", "tempfile", "glob",
-    "pathlib", "io", "_io", "zipimport", "pkgutil", "timeit", "trace", "profile", "cProfile",
-    "bdb", "venv", "ensurepip", "xmlrpc", "imaplib", "poplib", "nntplib", "aiohttp", "paramiko",
-})
-DANGEROUS_NAMES = frozenset({
-    ("builtins", n) for n in (
-        "eval", "exec", "execfile", "compile", "open", "__import__", "getattr", "setattr",
-        "delattr", "globals", "locals", "vars", "input", "breakpoint", "apply", "memoryview",
-    )
-} | {("types", "FunctionType"), ("types", "CodeType"), ("operator", "methodcaller"),
-     ("operator", "attrgetter"), ("functools", "partial"), ("torch", "load"),
-     ("torch.serialization", "load"), ("numpy", "load"), ("numpy.testing._private.utils",
-     "runstring"), ("joblib", "load")})
+DANGEROUS_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "socket",
+        "_socket",
+        "runpy",
+        "importlib",
+        "ctypes",
+        "shutil",
+        "pty",
+        "webbrowser",
+        "urllib",
+        "http",
+        "requests",
+        "httpx",
+        "ftplib",
+        "smtplib",
+        "telnetlib",
+        "socketserver",
+        "asyncio",
+        "multiprocessing",
+        "code",
+        "codeop",
+        "pdb",
+        "pickle",
+        "_pickle",
+        "marshal",
+        "dill",
+        "cloudpickle",
+        "platform",
+        "pip",
+        "setuptools",
+        "distutils",
+        "sys",
+        "signal",
+        "_thread",
+        "threading",
+        "tempfile",
+        "glob",
+        "pathlib",
+        "io",
+        "_io",
+        "zipimport",
+        "pkgutil",
+        "timeit",
+        "trace",
+        "profile",
+        "cProfile",
+        "bdb",
+        "venv",
+        "ensurepip",
+        "xmlrpc",
+        "imaplib",
+        "poplib",
+        "nntplib",
+        "aiohttp",
+        "paramiko",
+    }
+)
+DANGEROUS_NAMES = frozenset(
+    {
+        ("builtins", n)
+        for n in (
+            "eval",
+            "exec",
+            "execfile",
+            "compile",
+            "open",
+            "__import__",
+            "getattr",
+            "setattr",
+            "delattr",
+            "globals",
+            "locals",
+            "vars",
+            "input",
+            "breakpoint",
+            "apply",
+            "memoryview",
+        )
+    }
+    | {
+        ("types", "FunctionType"),
+        ("types", "CodeType"),
+        ("operator", "methodcaller"),
+        ("operator", "attrgetter"),
+        ("functools", "partial"),
+        ("torch", "load"),
+        ("torch.serialization", "load"),
+        ("numpy", "load"),
+        ("numpy.testing._private.utils", "runstring"),
+        ("joblib", "load"),
+    }
+)
 
 
 def canonical_global(module: str, name: str) -> tuple[str, str]:
@@ -209,11 +308,28 @@ def _q(text: str) -> str:
 # --- strace -----------------------------------------------------------------------------
 
 
-_PLAIN_PATH_CALLS = {"open": 0, "creat": 0, "truncate": 0, "chmod": 0, "mkdir": 0,
-                     "unlink": 0, "rename": 1, "symlink": 1, "link": 1}
-_AT_PATH_CALLS = {"openat": (0, 1), "openat2": (0, 1), "mkdirat": (0, 1), "unlinkat": (0, 1),
-                  "fchmodat": (0, 1), "renameat": (2, 3), "renameat2": (2, 3),
-                  "linkat": (2, 3), "symlinkat": (1, 2)}
+_PLAIN_PATH_CALLS = {
+    "open": 0,
+    "creat": 0,
+    "truncate": 0,
+    "chmod": 0,
+    "mkdir": 0,
+    "unlink": 0,
+    "rename": 1,
+    "symlink": 1,
+    "link": 1,
+}
+_AT_PATH_CALLS = {
+    "openat": (0, 1),
+    "openat2": (0, 1),
+    "mkdirat": (0, 1),
+    "unlinkat": (0, 1),
+    "fchmodat": (0, 1),
+    "renameat": (2, 3),
+    "renameat2": (2, 3),
+    "linkat": (2, 3),
+    "symlinkat": (1, 2),
+}
 
 
 def _join(base: str, path: str) -> str:
@@ -248,8 +364,12 @@ def _path_arg(call: Call, cwd: str) -> tuple[str | None, str]:
     if path is None:
         return None, ""
     resolved = call.ret_path
-    if resolved and resolved.startswith("/") and call.name.startswith(("open", "creat")) \
-            and not path.startswith("/proc/"):
+    if (
+        resolved
+        and resolved.startswith("/")
+        and call.name.startswith(("open", "creat"))
+        and not path.startswith("/proc/")
+    ):
         return resolved, flags
     return _join(base, path), flags
 
@@ -264,8 +384,17 @@ class _Builder:
         self.events: list[Event] = []
         self.counts: dict[str, int] = {}
 
-    def add(self, kind: str, detail: str, blocked: bool, *, forbidden: bool, key: str,
-            source: str = "strace", **data: Any) -> None:
+    def add(
+        self,
+        kind: str,
+        detail: str,
+        blocked: bool,
+        *,
+        forbidden: bool,
+        key: str,
+        source: str = "strace",
+        **data: Any,
+    ) -> None:
         key = f"{FAMILY.get(kind, kind)}|{normalise(key, self.ctx)}"
         seen = self.counts.get(key, 0)
         self.counts[key] = seen + 1
@@ -278,10 +407,17 @@ class _Builder:
         for key, count in self.counts.items():
             if count > MAX_EVENTS_PER_KEY:
                 sample = next(e for e in self.events if e.key == key)
-                out.append(Event(sample.kind,
-                                 f"{count - MAX_EVENTS_PER_KEY} more like: {sample.detail}",
-                                 sample.blocked, sample.forbidden, sample.source, key,
-                                 {"repeat": count}))
+                out.append(
+                    Event(
+                        sample.kind,
+                        f"{count - MAX_EVENTS_PER_KEY} more like: {sample.detail}",
+                        sample.blocked,
+                        sample.forbidden,
+                        sample.source,
+                        key,
+                        {"repeat": count},
+                    )
+                )
         return out
 
 
@@ -307,8 +443,12 @@ def trace_events(trace: Trace, ctx: Context, *, wrapper_execs: int = 1) -> list[
     first_exec_done = False
     for rec in trace.records:
         if not started:
-            if isinstance(rec, Call) and rec.pid == root and rec.name in ("execve", "execveat") \
-                    and rec.retval == 0:
+            if (
+                isinstance(rec, Call)
+                and rec.pid == root
+                and rec.name in ("execve", "execveat")
+                and rec.retval == 0
+            ):
                 started = True
             else:
                 continue
@@ -325,8 +465,13 @@ def trace_events(trace: Trace, ctx: Context, *, wrapper_execs: int = 1) -> list[
         elif isinstance(rec, ExitNote) and rec.signal is not None:
             limit = {"SIGXCPU": "CPU time", "SIGXFSZ": "file size"}.get(rec.signal)
             if limit:
-                builder.add("limit", f"process {rec.pid} killed: {limit} limit ({rec.signal})",
-                            True, forbidden=True, key=f"killed {rec.signal}")
+                builder.add(
+                    "limit",
+                    f"process {rec.pid} killed: {limit} limit ({rec.signal})",
+                    True,
+                    forbidden=True,
+                    key=f"killed {rec.signal}",
+                )
     return builder.summarise()
 
 
@@ -354,14 +499,18 @@ def _track_cwd(call: Call, cwd: dict[int, str], default: str) -> None:
 def _classify_signal(rec: SignalNote, b: _Builder) -> None:
     if rec.signal in ("SIGXCPU", "SIGXFSZ"):
         what = "CPU time" if rec.signal == "SIGXCPU" else "file size"
-        b.add("limit", f"{what} limit reached ({rec.signal})", True, forbidden=True,
-              key=rec.signal)
+        b.add("limit", f"{what} limit reached ({rec.signal})", True, forbidden=True, key=rec.signal)
     elif rec.signal == "SIGSYS":
-        b.add("denied", f"killed by the seccomp filter ({rec.info[:120]})", True,
-              forbidden=True, key="SIGSYS")
+        b.add(
+            "denied",
+            f"killed by the seccomp filter ({rec.info[:120]})",
+            True,
+            forbidden=True,
+            key="SIGSYS",
+        )
 
 
-def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - dispatch
+def _classify_call(call: Call, b: _Builder, cwd: str) -> None:
     name = call.name
     if name in ("execve", "execveat"):
         if call.errno == "ENOENT":
@@ -373,27 +522,47 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - d
         detail = f"{path} {json.dumps(argv)}"
         if call.failed:
             detail += f" -> {call.errno}"
-        b.add("exec", detail, _blocked(call), forbidden=True, key=argv_key(argv, path),
-              path=path, argv=argv)
+        b.add(
+            "exec",
+            detail,
+            _blocked(call),
+            forbidden=True,
+            key=argv_key(argv, path),
+            path=path,
+            argv=argv,
+        )
         return
     if name in ("clone", "clone3", "fork", "vfork"):
         flags = " ".join(call.args[:2])
         if name in ("clone", "clone3") and "CLONE_THREAD" in flags:
             return
         if "CLONE_UNTRACED" in flags:
-            b.add("evasion", f"{name}({flags}) to hide a child from tracing -> "
-                  f"{call.errno or 'allowed'}", _blocked(call), forbidden=True,
-                  key=f"untraced {name}")
+            b.add(
+                "evasion",
+                f"{name}({flags}) to hide a child from tracing -> {call.errno or 'allowed'}",
+                _blocked(call),
+                forbidden=True,
+                key=f"untraced {name}",
+            )
             return
         if call.errno in ("EAGAIN", "ENOMEM"):
-            b.add("limit", f"process limit reached: {name} -> {call.errno}", True, forbidden=True,
-                  key=f"spawn {call.errno}")
+            b.add(
+                "limit",
+                f"process limit reached: {name} -> {call.errno}",
+                True,
+                forbidden=True,
+                key=f"spawn {call.errno}",
+            )
         elif call.failed:
-            b.add("spawn", f"{name}() -> {call.errno}", True, forbidden=True,
-                  key=f"{name} {call.errno}")
+            b.add(
+                "spawn",
+                f"{name}() -> {call.errno}",
+                True,
+                forbidden=True,
+                key=f"{name} {call.errno}",
+            )
         else:
-            b.add("spawn", f"{name}() -> pid {call.child_pid}", False, forbidden=False,
-                  key=name)
+            b.add("spawn", f"{name}() -> pid {call.child_pid}", False, forbidden=False, key=name)
         return
     if name == "socket":
         family = call.args[0] if call.args else ""
@@ -403,12 +572,14 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - d
                 detail += f" -> {call.errno}"
             # a created socket goes nowhere by itself (connect carries the address); a
             # socket the lockdown refused is the only trace of the attempt
-            b.add("socket", detail, _blocked(call), forbidden=call.failed,
-                  key=f"socket {family}")
+            b.add("socket", detail, _blocked(call), forbidden=call.failed, key=f"socket {family}")
         return
     if name in ("connect", "bind", "sendto", "sendmsg"):
-        addr_text = call.args[1] if name in ("connect", "bind", "sendmsg") and len(call.args) > 1 \
+        addr_text = (
+            call.args[1]
+            if name in ("connect", "bind", "sendmsg") and len(call.args) > 1
             else (call.args[4] if len(call.args) > 4 else "")
+        )
         addr = parse_sockaddr(addr_text)
         if addr is None or addr.family == "AF_NETLINK":
             return
@@ -421,8 +592,16 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - d
             detail += f" -> {call.errno}"
         # a network attempt never reaches anything: there is no route out of the sandbox
         blocked = call.failed or addr.family in _FAMILIES_NET
-        b.add("network", detail, blocked, forbidden=forbidden, key=f"{name} {where}",
-              address=addr.address, port=addr.port, family=addr.family)
+        b.add(
+            "network",
+            detail,
+            blocked,
+            forbidden=forbidden,
+            key=f"{name} {where}",
+            address=addr.address,
+            port=addr.port,
+            family=addr.family,
+        )
         return
     if name in _ESCAPE_SYSCALLS:
         detail = f"{name}({', '.join(call.args)[:200]}): {_ESCAPE_SYSCALLS[name]}"
@@ -433,20 +612,34 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:  # noqa: C901 - d
         target = call.args[0] if call.args else "?"
         sig = call.args[-1] if call.args else "?"
         wide = target.startswith("-") or target == "0"
-        if wide or sig in ("SIGKILL", "SIGSTOP") and not call.failed:
+        if wide or (sig in ("SIGKILL", "SIGSTOP") and not call.failed):
             pass
-        b.add("signal", f"{name}({', '.join(call.args)})" + (f" -> {call.errno}" if call.failed
-                                                             else ""),
-              _blocked(call), forbidden=wide, key=f"{name} {sig} {'group' if wide else 'pid'}")
+        b.add(
+            "signal",
+            f"{name}({', '.join(call.args)})" + (f" -> {call.errno}" if call.failed else ""),
+            _blocked(call),
+            forbidden=wide,
+            key=f"{name} {sig} {'group' if wide else 'pid'}",
+        )
         return
     if name == "memfd_create":
-        b.add("memfd", f"memfd_create({', '.join(call.args)})", _blocked(call), forbidden=False,
-              key="memfd")
+        b.add(
+            "memfd",
+            f"memfd_create({', '.join(call.args)})",
+            _blocked(call),
+            forbidden=False,
+            key="memfd",
+        )
         return
     if name in ("mmap", "brk"):
         if call.errno == "ENOMEM":
-            b.add("limit", f"memory limit reached: {name}({', '.join(call.args[:2])}) -> ENOMEM",
-                  True, forbidden=True, key="memory")
+            b.add(
+                "limit",
+                f"memory limit reached: {name}({', '.join(call.args[:2])}) -> ENOMEM",
+                True,
+                forbidden=True,
+                key="memory",
+            )
         return
     if name in ("personality", "chdir", "fchdir"):
         return
@@ -465,15 +658,28 @@ def _classify_file(call: Call, b: _Builder, cwd: str) -> None:
     outcome = f" -> {call.errno}" if call.failed else ""
     label = sensitive_label(path)
     if label and not writing and not mutating:
-        b.add("file.read", f"read {path} ({label}){outcome}", _blocked(call), forbidden=True,
-              key=path, path=path, label=label)
+        b.add(
+            "file.read",
+            f"read {path} ({label}){outcome}",
+            _blocked(call),
+            forbidden=True,
+            key=path,
+            path=path,
+            label=label,
+        )
         return
     if not (writing or mutating):
         return
     if path.startswith(b.ctx.write_ok()):
         if _PERSISTENCE.search(path) and not path.startswith(f"{b.ctx.view.out}/"):
-            b.add("file.write", f"{name} {path}: persistence location inside scratch{outcome}",
-                  _blocked(call), forbidden=True, key=f"{name} {path}", path=path)
+            b.add(
+                "file.write",
+                f"{name} {path}: persistence location inside scratch{outcome}",
+                _blocked(call),
+                forbidden=True,
+                key=f"{name} {path}",
+                path=path,
+            )
         return
     verb = "write" if writing else name
     detail = f"{verb} {path} outside scratch{outcome}"
@@ -490,8 +696,15 @@ def audit_events(records: Iterable[dict[str, Any]], ctx: Context) -> list[Event]
     b = _Builder(ctx)
     for rec in records:
         for event in _audit_event(rec, ctx):
-            b.add(event.kind, event.detail, event.blocked, forbidden=event.forbidden,
-                  key=event.key, source="audit", **event.data)
+            b.add(
+                event.kind,
+                event.detail,
+                event.blocked,
+                forbidden=event.forbidden,
+                key=event.key,
+                source="audit",
+                **event.data,
+            )
     return b.summarise()
 
 
@@ -507,11 +720,20 @@ def _audit_event(rec: dict[str, Any], ctx: Context) -> Iterator[Event]:
         shown = f"{module}.{name}"
         if (module, name) != (text[0], text[1]):
             shown += f" (written as {text[0]}.{text[1]})"
-        yield Event("pickle.global", f"find_class {shown}", False, bad, key=f"{module}.{name}",
-                    data={"module": module, "name": name})
+        yield Event(
+            "pickle.global",
+            f"find_class {shown}",
+            False,
+            bad,
+            key=f"{module}.{name}",
+            data={"module": module, "name": name},
+        )
     elif event in ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.system", "os.spawn"):
         if event == "os.system":
-            detail, key = f"os.system {json.dumps(text[0] if text else '')}", text[0] if text else ""
+            detail, key = (
+                f"os.system {json.dumps(text[0] if text else '')}",
+                text[0] if text else "",
+            )
         else:
             exe = text[0] if text else "?"
             argv = args[1] if len(args) > 1 and isinstance(args[1], list) else text[1:2]
@@ -526,8 +748,13 @@ def _audit_event(rec: dict[str, Any], ctx: Context) -> Iterator[Event]:
         verb = event.split(".", 1)[1]
         yield Event("python.network", f"{event} {addr}", True, not unix, key=f"{verb} {addr}")
     elif event == "socket.getaddrinfo" and text:
-        yield Event("python.network", f"getaddrinfo {text[0]}:{text[1] if len(text) > 1 else ''}",
-                    True, True, key=f"getaddrinfo {text[0]}")
+        yield Event(
+            "python.network",
+            f"getaddrinfo {text[0]}:{text[1] if len(text) > 1 else ''}",
+            True,
+            True,
+            key=f"getaddrinfo {text[0]}",
+        )
     elif event == "open" and text:
         path = text[0]
         mode = text[1] if len(text) > 1 else "r"
@@ -536,8 +763,13 @@ def _audit_event(rec: dict[str, Any], ctx: Context) -> Iterator[Event]:
         if label and not writing:
             yield Event("python.open", f"open {path} ({label})", False, True, key=path)
         elif writing and path.startswith("/") and not path.startswith(ctx.write_ok()):
-            yield Event("python.write", f"open {path} for writing outside scratch", False, True,
-                        key=f"write {path}")
+            yield Event(
+                "python.write",
+                f"open {path} for writing outside scratch",
+                False,
+                True,
+                key=f"write {path}",
+            )
     elif event == "ctypes.dlopen" and text:
         yield Event("python.native", f"ctypes.dlopen {text[0]}", False, False, key=text[0])
 
@@ -550,22 +782,42 @@ def _py_address(value: Any) -> str:
     return f"unix:{text}" if text.startswith("/") else text
 
 
-def limit_events(rc: int | None, timed_out: bool, policy: Policy, stderr: str,
-                 result: dict[str, Any] | None) -> list[Event]:
+def limit_events(
+    rc: int | None, timed_out: bool, policy: Policy, stderr: str, result: dict[str, Any] | None
+) -> list[Event]:
     """Limit hits the runner saw: the wall clock, and memory exhaustion."""
     events: list[Event] = []
     if timed_out:
-        events.append(Event("limit", f"wall-clock limit of {policy.limits.wall_s:g} s reached; "
-                            "the sandbox was killed", True, True, "runner", "limit|wall"))
+        events.append(
+            Event(
+                "limit",
+                f"wall-clock limit of {policy.limits.wall_s:g} s reached; the sandbox was killed",
+                True,
+                True,
+                "runner",
+                "limit|wall",
+            )
+        )
     memory = "MemoryError" in stderr[-4000:] or bool(
-        result and result.get("exception", {}) and
-        result.get("exception", {}).get("type") == "MemoryError")
+        result
+        and result.get("exception", {})
+        and result.get("exception", {}).get("type") == "MemoryError"
+    )
     if memory:
-        events.append(Event("limit", f"memory limit of {policy.limits.memory_mb} MiB reached "
-                            "(MemoryError)", True, True, "runner", "limit|memory"))
+        events.append(
+            Event(
+                "limit",
+                f"memory limit of {policy.limits.memory_mb} MiB reached (MemoryError)",
+                True,
+                True,
+                "runner",
+                "limit|memory",
+            )
+        )
     if rc is not None and rc in (-9, 137) and not timed_out and not memory:
-        events.append(Event("limit", "killed by SIGKILL (CPU time limit)", True, True, "runner",
-                            "limit|cpu"))
+        events.append(
+            Event("limit", "killed by SIGKILL (CPU time limit)", True, True, "runner", "limit|cpu")
+        )
     return events
 
 

@@ -18,19 +18,34 @@ _RULES: dict[str, tuple[str, Severity, str]] = {
     "python.network": ("sandbox-network", Severity.HIGH, "tried to use the network"),
     "file.read": ("sandbox-secret-read", Severity.CRITICAL, "tried to read a secret"),
     "python.open": ("sandbox-file-access", Severity.HIGH, "opened a sensitive file"),
-    "python.write": ("sandbox-write-outside-scratch", Severity.HIGH,
-                     "tried to write outside its scratch directory"),
-    "file.write": ("sandbox-write-outside-scratch", Severity.HIGH,
-                   "tried to write outside its scratch directory"),
-    "denied": ("sandbox-escape-attempt", Severity.HIGH,
-               "tried a system call that escapes or blinds the sandbox"),
+    "python.write": (
+        "sandbox-write-outside-scratch",
+        Severity.HIGH,
+        "tried to write outside its scratch directory",
+    ),
+    "file.write": (
+        "sandbox-write-outside-scratch",
+        Severity.HIGH,
+        "tried to write outside its scratch directory",
+    ),
+    "denied": (
+        "sandbox-escape-attempt",
+        Severity.HIGH,
+        "tried a system call that escapes or blinds the sandbox",
+    ),
     "evasion": ("sandbox-escape-attempt", Severity.HIGH, "tried to hide a process from tracing"),
     "limit": ("sandbox-resource-limit", Severity.MEDIUM, "hit a resource limit"),
     "signal": ("sandbox-signal", Severity.MEDIUM, "signalled processes outside its own tree"),
-    "pickle.global": ("sandbox-dangerous-global", Severity.HIGH,
-                      "resolved a dangerous callable while loading"),
-    "load.blocked": ("sandbox-load-blocked", Severity.HIGH,
-                     "loading failed because the lockdown blocked an action"),
+    "pickle.global": (
+        "sandbox-dangerous-global",
+        Severity.HIGH,
+        "resolved a dangerous callable while loading",
+    ),
+    "load.blocked": (
+        "sandbox-load-blocked",
+        Severity.HIGH,
+        "loading failed because the lockdown blocked an action",
+    ),
 }
 
 
@@ -38,8 +53,9 @@ def rule_for(kind: str) -> tuple[str, Severity, str]:
     return _RULES.get(kind, ("sandbox-" + kind.replace(".", "-"), Severity.MEDIUM, kind))
 
 
-def to_findings(events: Iterable[Event], subject: str, *,
-                baseline: frozenset[str] = frozenset()) -> list[Finding]:
+def to_findings(
+    events: Iterable[Event], subject: str, *, baseline: frozenset[str] = frozenset()
+) -> list[Finding]:
     """One finding per distinct forbidden, non-baseline event."""
     seen: set[str] = set()
     findings: list[Finding] = []
@@ -49,13 +65,18 @@ def to_findings(events: Iterable[Event], subject: str, *,
         seen.add(event.key)
         rule, severity, meaning = rule_for(event.kind)
         state = "blocked" if event.blocked else "not blocked"
-        findings.append(Finding(
-            check="sandbox", rule=rule, severity=severity,
-            message=f"{meaning}: {event.detail} ({state})",
-            subject=subject, location=Location(subject, detail=event.kind),
-            evidence=event.detail,
-            properties={"kind": event.kind, "blocked": event.blocked, "source": event.source},
-        ))
+        findings.append(
+            Finding(
+                check="sandbox",
+                rule=rule,
+                severity=severity,
+                message=f"{meaning}: {event.detail} ({state})",
+                subject=subject,
+                location=Location(subject, detail=event.kind),
+                evidence=event.detail,
+                properties={"kind": event.kind, "blocked": event.blocked, "source": event.source},
+            )
+        )
     findings.sort(key=lambda f: -int(f.severity))
     return findings
 

@@ -11,12 +11,12 @@ from it with CLONE_UNTRACED because it is the kernel that logs.
 from __future__ import annotations
 
 import json
-from errno import errorcode as errno_names
 import os
 import re
 import secrets
 import shutil
 from collections.abc import Iterable, Sequence
+from errno import errorcode as errno_names
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,34 @@ from chainward.sandbox.policy import MiB, Policy, TraceMode
 from chainward.sandbox.strace import _matching_paren, decode_array, split_args
 
 GVISOR_SYSCALLS = (
-    "execve", "execveat", "connect", "bind", "sendto", "sendmsg", "socket", "open", "openat",
-    "creat", "rename", "renameat", "unlink", "unlinkat", "mkdir", "mkdirat", "chmod",
-    "fchmodat", "kill", "tgkill", "ptrace", "mount", "unshare", "setns", "clone", "fork",
-    "vfork", "mmap",
+    "execve",
+    "execveat",
+    "connect",
+    "bind",
+    "sendto",
+    "sendmsg",
+    "socket",
+    "open",
+    "openat",
+    "creat",
+    "rename",
+    "renameat",
+    "unlink",
+    "unlinkat",
+    "mkdir",
+    "mkdirat",
+    "chmod",
+    "fchmodat",
+    "kill",
+    "tgkill",
+    "ptrace",
+    "mount",
+    "unshare",
+    "setns",
+    "clone",
+    "fork",
+    "vfork",
+    "mmap",
 )
 _UID = 65534
 
@@ -47,8 +71,12 @@ _UID = 65534
 def _rlimits(policy: Policy) -> list[dict[str, Any]]:
     lim = policy.limits
     values = {
-        "RLIMIT_AS": lim.memory_mb * MiB, "RLIMIT_CPU": lim.cpu_s, "RLIMIT_NPROC": lim.nproc,
-        "RLIMIT_FSIZE": lim.fsize_mb * MiB, "RLIMIT_NOFILE": lim.nofile, "RLIMIT_CORE": 0,
+        "RLIMIT_AS": lim.memory_mb * MiB,
+        "RLIMIT_CPU": lim.cpu_s,
+        "RLIMIT_NPROC": lim.nproc,
+        "RLIMIT_FSIZE": lim.fsize_mb * MiB,
+        "RLIMIT_NOFILE": lim.nofile,
+        "RLIMIT_CORE": 0,
     }
     return [{"type": k, "hard": v, "soft": v} for k, v in values.items()]
 
@@ -57,25 +85,55 @@ def oci_config(policy: Policy, ws: Workspace, command: Sequence[str]) -> dict[st
     """The OCI runtime config: read-only root, allowlisted binds, sized scratch tmpfs."""
     mounts: list[dict[str, Any]] = [
         {"destination": "/proc", "type": "proc", "source": "proc"},
-        {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "nodev", "mode=1777"]},
+        {
+            "destination": "/tmp",
+            "type": "tmpfs",
+            "source": "tmpfs",
+            "options": ["nosuid", "nodev", "mode=1777"],
+        },
     ]
     for entry in root_entries(policy, exclude=(str(ws.root),)):
         if entry.source is not None:
-            mounts.append({"destination": entry.path, "type": "bind", "source": entry.source,
-                           "options": ["rbind", "ro"]})
+            mounts.append(
+                {
+                    "destination": entry.path,
+                    "type": "bind",
+                    "source": entry.source,
+                    "options": ["rbind", "ro"],
+                }
+            )
     mounts += [
-        {"destination": "/etc/passwd", "type": "bind", "source": str(ws.stage / "passwd"),
-         "options": ["rbind", "ro"]},
-        {"destination": "/etc/group", "type": "bind", "source": str(ws.stage / "group"),
-         "options": ["rbind", "ro"]},
-        {"destination": VIEW.scratch, "type": "bind", "source": str(ws.scratch),
-         "options": ["rbind", "rw"]},
-        {"destination": VIEW.out, "type": "bind", "source": str(ws.out),
-         "options": ["rbind", "rw"]},
+        {
+            "destination": "/etc/passwd",
+            "type": "bind",
+            "source": str(ws.stage / "passwd"),
+            "options": ["rbind", "ro"],
+        },
+        {
+            "destination": "/etc/group",
+            "type": "bind",
+            "source": str(ws.stage / "group"),
+            "options": ["rbind", "ro"],
+        },
+        {
+            "destination": VIEW.scratch,
+            "type": "bind",
+            "source": str(ws.scratch),
+            "options": ["rbind", "rw"],
+        },
+        {
+            "destination": VIEW.out,
+            "type": "bind",
+            "source": str(ws.out),
+            "options": ["rbind", "rw"],
+        },
         {"destination": VIEW.lib, "type": "bind", "source": LIB_DIR, "options": ["rbind", "ro"]},
-        {"destination": VIEW.inputs, "type": "bind", "source": str(ws.inputs),
-         "options": ["rbind", "ro"]},
+        {
+            "destination": VIEW.inputs,
+            "type": "bind",
+            "source": str(ws.inputs),
+            "options": ["rbind", "ro"],
+        },
     ]
     env = sandbox_env(VIEW, policy)
     return {
@@ -86,16 +144,20 @@ def oci_config(policy: Policy, ws: Workspace, command: Sequence[str]) -> dict[st
             "args": list(command),
             "env": [f"{k}={v}" for k, v in env.items()],
             "cwd": VIEW.scratch,
-            "capabilities": {"bounding": [], "effective": [], "inheritable": [],
-                             "permitted": [], "ambient": []},
+            "capabilities": {
+                "bounding": [],
+                "effective": [],
+                "inheritable": [],
+                "permitted": [],
+                "ambient": [],
+            },
             "rlimits": _rlimits(policy),
             "noNewPrivileges": True,
         },
         "root": {"path": "rootfs", "readonly": True},
         "hostname": "sandbox",
         "mounts": mounts,
-        "linux": {"namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts",
-                                                       "mount")]},
+        "linux": {"namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")]},
     }
 
 
@@ -155,11 +217,14 @@ class GvisorBackend(Backend):
         logdir = ws.trace / "gvisor"
         logdir.mkdir(exist_ok=True)
         runsc = shutil.which("runsc") or "runsc"
-        argv = [runsc, f"--root={state}", "--ignore-cgroups", "--network=none",
-                "--platform=ptrace"]
+        argv = [runsc, f"--root={state}", "--ignore-cgroups", "--network=none", "--platform=ptrace"]
         if policy.trace is not TraceMode.OFF:
-            argv += ["--strace", "--strace-syscalls=" + ",".join(GVISOR_SYSCALLS),
-                     "--debug", f"--debug-log={logdir}/"]
+            argv += [
+                "--strace",
+                "--strace-syscalls=" + ",".join(GVISOR_SYSCALLS),
+                "--debug",
+                f"--debug-log={logdir}/",
+            ]
         argv += ["run", "--bundle", str(bundle), f"chainward-{secrets.token_hex(6)}"]
 
         def collect(_ws: Workspace, ctx: Context) -> list[Event]:
@@ -169,15 +234,12 @@ class GvisorBackend(Backend):
                     lines.extend(fh)
             return gvisor_events(lines, ctx, command)
 
-        return Launch(argv=argv, view=VIEW, self_observed=True, collect=collect,
-                      host_rlimits=False)
+        return Launch(argv=argv, view=VIEW, self_observed=True, collect=collect, host_rlimits=False)
 
 
 # --- gVisor strace log ----------------------------------------------------------------
 
-_GLINE = re.compile(
-    r"strace\.go:\d+\] \[\s*(\d+):\s*(\d+)\] (\S+) ([EX]) (\w+)\((.*)$"
-)
+_GLINE = re.compile(r"strace\.go:\d+\] \[\s*(\d+):\s*(\d+)\] (\S+) ([EX]) (\w+)\((.*)$")
 
 
 def _split_call(rest: str) -> tuple[list[str], str]:
@@ -213,42 +275,88 @@ def gvisor_events(lines: Iterable[str], ctx: Context, command: Sequence[str]) ->
                 continue  # PATH search
             path = _value(args[0])
             argv = decode_array(_value(args[1]))
-            builder.add("exec", f"{path} {json.dumps(argv)}{outcome}", failed, forbidden=True,
-                        key=argv_key(argv, path), source="gvisor")
+            builder.add(
+                "exec",
+                f"{path} {json.dumps(argv)}{outcome}",
+                failed,
+                forbidden=True,
+                key=argv_key(argv, path),
+                source="gvisor",
+            )
         elif name in ("connect", "bind", "sendto", "sendmsg"):
-            fam = re.search(r"Family: (AF_\w+)(?:, Addr: ([^,}]*))?(?:, Port: (\d+))?",
-                            match.group(6))
+            fam = re.search(
+                r"Family: (AF_\w+)(?:, Addr: ([^,}]*))?(?:, Port: (\d+))?", match.group(6)
+            )
             if not fam:
                 continue
             family, addr, port = fam.group(1), (fam.group(2) or "").strip(), fam.group(3)
             if family not in ("AF_INET", "AF_INET6"):
                 continue
             where = f"[{addr}]:{port}" if family == "AF_INET6" else f"{addr}:{port}"
-            builder.add("network", f"{name} {where}{outcome}", True, forbidden=True,
-                        key=f"{name} {where}", source="gvisor")
+            builder.add(
+                "network",
+                f"{name} {where}{outcome}",
+                True,
+                forbidden=True,
+                key=f"{name} {where}",
+                source="gvisor",
+            )
         elif name in ("open", "openat", "creat") and args:
             path = _value(args[1] if name == "openat" and len(args) > 1 else args[0])
-            flags = args[2] if name == "openat" and len(args) > 2 else (
-                args[1] if len(args) > 1 else "")
+            flags = (
+                args[2]
+                if name == "openat" and len(args) > 2
+                else (args[1] if len(args) > 1 else "")
+            )
             if not path.startswith("/"):
                 continue
             label = sensitive_label(path)
             writing = name == "creat" or bool(_WRITE_FLAGS.search(flags))
             if label and not writing:
-                builder.add("file.read", f"read {path} ({label}){outcome}", failed,
-                            forbidden=True, key=path, source="gvisor")
+                builder.add(
+                    "file.read",
+                    f"read {path} ({label}){outcome}",
+                    failed,
+                    forbidden=True,
+                    key=path,
+                    source="gvisor",
+                )
             elif writing and not path.startswith(ctx.write_ok()):
-                builder.add("file.write", f"write {path} outside scratch{outcome}", failed,
-                            forbidden=True, key=f"write {path}", source="gvisor")
+                builder.add(
+                    "file.write",
+                    f"write {path} outside scratch{outcome}",
+                    failed,
+                    forbidden=True,
+                    key=f"write {path}",
+                    source="gvisor",
+                )
         elif name in ("clone", "fork", "vfork") and errno == 11:
-            builder.add("limit", f"process limit reached: {name}{outcome}", True,
-                        forbidden=True, key=f"spawn {name}", source="gvisor")
+            builder.add(
+                "limit",
+                f"process limit reached: {name}{outcome}",
+                True,
+                forbidden=True,
+                key=f"spawn {name}",
+                source="gvisor",
+            )
         elif name == "mmap" and errno == 12:
-            builder.add("limit", f"memory limit reached: mmap{outcome}", True, forbidden=True,
-                        key="memory", source="gvisor")
+            builder.add(
+                "limit",
+                f"memory limit reached: mmap{outcome}",
+                True,
+                forbidden=True,
+                key="memory",
+                source="gvisor",
+            )
         elif name in ("ptrace", "mount", "unshare", "setns"):
-            builder.add("denied", f"{name}({', '.join(args)[:120]}){outcome or ' -> allowed'}",
-                        failed, forbidden=True, key=name, source="gvisor")
+            builder.add(
+                "denied",
+                f"{name}({', '.join(args)[:120]}){outcome or ' -> allowed'}",
+                failed,
+                forbidden=True,
+                key=name,
+                source="gvisor",
+            )
     return builder.summarise()
 
 

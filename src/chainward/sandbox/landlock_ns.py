@@ -35,8 +35,7 @@ class LandlockBackend(Backend):
         return None
 
     def view(self, ws: Workspace) -> View:
-        return View(scratch=str(ws.scratch), out=str(ws.out), lib=LIB_DIR,
-                    inputs=str(ws.inputs))
+        return View(scratch=str(ws.scratch), out=str(ws.out), lib=LIB_DIR, inputs=str(ws.inputs))
 
     def prepare(self, policy: Policy, ws: Workspace, command: Sequence[str]) -> Launch:
         view = self.view(ws)
@@ -55,13 +54,22 @@ class LandlockBackend(Backend):
             "scratch_bytes": policy.limits.scratch_mb * MiB,
             "uid": uid,
             "env": sandbox_env(view, policy),
-            "files": {"/etc/passwd": str(ws.stage / "passwd"),
-                      "/etc/group": str(ws.stage / "group")},
+            "files": {
+                "/etc/passwd": str(ws.stage / "passwd"),
+                "/etc/group": str(ws.stage / "group"),
+            },
         }
         config_path = ws.stage / "launch.json"
         config_path.write_text(json.dumps(config))
-        argv = [sys.executable, "-I", "-S", f"{LIB_DIR}/entry/ns_launch.py", str(config_path),
-                "--", *command]
+        argv = [
+            sys.executable,
+            "-I",
+            "-S",
+            f"{LIB_DIR}/entry/ns_launch.py",
+            str(config_path),
+            "--",
+            *command,
+        ]
         return Launch(argv=argv, view=view, wrapper_execs=1)
 
 

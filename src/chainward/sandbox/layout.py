@@ -14,8 +14,16 @@ from chainward.sandbox.policy import Policy
 _ROOT_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # the few /etc entries programs need to start; never passwd/shadow/hosts of the host
 _ETC = (
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ssl", "ca-certificates",
-    "alternatives", "localtime", "mime.types", "python3", "python3.11",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "ssl",
+    "ca-certificates",
+    "alternatives",
+    "localtime",
+    "mime.types",
+    "python3",
+    "python3.11",
 )
 
 SANDBOX_NAME = "sandbox"
@@ -33,8 +41,14 @@ class RootEntry:
 def python_paths() -> list[str]:
     """Directories holding the running interpreter and its packages."""
     found: list[str] = []
-    candidates = [sys.base_prefix, sys.prefix, sys.exec_prefix, sys.base_exec_prefix,
-                  str(Path(sys.executable).parent), str(Path(os.path.realpath(sys.executable)).parent)]
+    candidates = [
+        sys.base_prefix,
+        sys.prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        str(Path(sys.executable).parent),
+        str(Path(os.path.realpath(sys.executable)).parent),
+    ]
     user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
     if user_site and os.path.isdir(user_site):
         candidates.append(user_site)

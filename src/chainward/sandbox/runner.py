@@ -65,8 +65,9 @@ def _kill_uid(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def _preexec(policy: Policy, stage: Callable[[], None] | None,
-             rlimits: bool = True) -> Callable[[], None]:
+def _preexec(
+    policy: Policy, stage: Callable[[], None] | None, rlimits: bool = True
+) -> Callable[[], None]:
     limits = policy.limits
 
     def run() -> None:
@@ -76,9 +77,13 @@ def _preexec(policy: Policy, stage: Callable[[], None] | None,
         _linux.set_parent_death_signal(signal.SIGKILL)
         if not rlimits:
             return
-        _linux.apply_rlimits(cpu_s=limits.cpu_s, memory_bytes=limits.memory_mb * MiB,
-                             nproc=limits.nproc, fsize_bytes=limits.fsize_mb * MiB,
-                             nofile=limits.nofile)
+        _linux.apply_rlimits(
+            cpu_s=limits.cpu_s,
+            memory_bytes=limits.memory_mb * MiB,
+            nproc=limits.nproc,
+            fsize_bytes=limits.fsize_mb * MiB,
+            nofile=limits.nofile,
+        )
 
     return run
 
@@ -132,8 +137,9 @@ def run(
         trace_mode = TraceMode.OFF
     ws = workspace.create(drop=caps.root)
     try:
-        return _run_in(ws, chosen, command, policy, trace_mode, inputs, context, warnings,
-                       caps.strace)
+        return _run_in(
+            ws, chosen, command, policy, trace_mode, inputs, context, warnings, caps.strace
+        )
     finally:
         if os.environ.get("CHAINWARD_SANDBOX_KEEP"):
             warnings.append(f"kept the sandbox workspace {ws.root} (CHAINWARD_SANDBOX_KEEP)")
@@ -141,9 +147,17 @@ def run(
             workspace.remove(ws)
 
 
-def _run_in(ws: Workspace, chosen: Any, command: Any, policy: Policy, trace_mode: TraceMode,
-            inputs: Sequence[tuple[Path, str]], context: Callable[[View], Context] | None,
-            warnings: list[str], strace: str | None) -> RunResult:
+def _run_in(
+    ws: Workspace,
+    chosen: Any,
+    command: Any,
+    policy: Policy,
+    trace_mode: TraceMode,
+    inputs: Sequence[tuple[Path, str]],
+    context: Callable[[View], Context] | None,
+    warnings: list[str],
+    strace: str | None,
+) -> RunResult:
     view = chosen.view(ws)
     for source, name in inputs:
         workspace.add_input(ws, source, name)
@@ -161,10 +175,15 @@ def _run_in(ws: Workspace, chosen: Any, command: Any, policy: Policy, trace_mode
     timed_out = False
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         try:
-            proc = subprocess.Popen(  # noqa: S603 - the argv is built here, not by the user
-                full, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                preexec_fn=_preexec(policy, launch.preexec, launch.host_rlimits), pass_fds=tuple(launch.pass_fds),
-                start_new_session=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            proc = subprocess.Popen(
+                full,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                preexec_fn=_preexec(policy, launch.preexec, launch.host_rlimits),
+                pass_fds=tuple(launch.pass_fds),
+                start_new_session=True,
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
                 close_fds=True,
             )
         except OSError as exc:
@@ -202,9 +221,15 @@ def _run_in(ws: Workspace, chosen: Any, command: Any, policy: Policy, trace_mode
     if ws.uid is not None and rc is not None and rc < 0 and not timed_out:
         warnings.append(f"the sandbox was killed by signal {-rc}")
     return RunResult(
-        backend=chosen.name, command=argv, events=events,
-        exit_status=_exit_status(rc, result), timed_out=timed_out,
-        stdout=_tail(stdout_path), stderr=stderr_text, result=result, warnings=warnings,
+        backend=chosen.name,
+        command=argv,
+        events=events,
+        exit_status=_exit_status(rc, result),
+        timed_out=timed_out,
+        stdout=_tail(stdout_path),
+        stderr=stderr_text,
+        result=result,
+        warnings=warnings,
         duration_s=duration,
     )
 

@@ -35,8 +35,15 @@ def create(*, drop: bool, base: Path | None = None) -> Workspace:
         for name in ("scratch", "out", "trace"):
             os.chown(dirs[name], uid, uid)
             dirs[name].chmod(0o700)
-    return Workspace(root=root, scratch=dirs["scratch"], out=dirs["out"], inputs=dirs["inputs"],
-                     trace=dirs["trace"], stage=dirs["stage"], uid=uid)
+    return Workspace(
+        root=root,
+        scratch=dirs["scratch"],
+        out=dirs["out"],
+        inputs=dirs["inputs"],
+        trace=dirs["trace"],
+        stage=dirs["stage"],
+        uid=uid,
+    )
 
 
 def add_input(ws: Workspace, source: Path, name: str) -> Path:

@@ -28,8 +28,15 @@ def _workspace(tmp_path: Path, uid: int | None) -> Workspace:
 def test_bwrap_argv_isolates(tmp_path: Path) -> None:
     ws = _workspace(tmp_path, None)
     argv = BubblewrapBackend().argv(Policy(), ws, ["python", "-c", "pass"], Stager(ws), 7)
-    for flag in ("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-                 "--new-session", "--clearenv", "--remount-ro"):
+    for flag in (
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--remount-ro",
+    ):
         assert flag in argv
     assert argv[argv.index("--seccomp") + 1] == "7"
     assert argv[-4:] == ["--", "python", "-c", "pass"]
@@ -39,8 +46,17 @@ def test_bwrap_argv_isolates(tmp_path: Path) -> None:
     size = argv.index("--size")
     assert argv[size + 5] == VIEW.scratch and argv[size + 4] == "--tmpfs"
     names = [argv[i + 1] for i, a in enumerate(argv) if a == "--setenv"]
-    assert set(names) <= {"HOME", "TMPDIR", "PATH", "LANG", "PYTHONDONTWRITEBYTECODE",
-                          "PYTHONNOUSERSITE", "PYTHONPATH", "CHAINWARD_AUDIT_DIR", "USER"}
+    assert set(names) <= {
+        "HOME",
+        "TMPDIR",
+        "PATH",
+        "LANG",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONNOUSERSITE",
+        "PYTHONPATH",
+        "CHAINWARD_AUDIT_DIR",
+        "USER",
+    }
 
 
 def test_bwrap_argv_binds_from_staging_when_dropping_root(tmp_path: Path) -> None:
@@ -104,18 +120,30 @@ print(out)
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or _bpf.machine() not in _bpf.ARCHES,
-                    reason="seccomp filters are Linux-only")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or _bpf.machine() not in _bpf.ARCHES,
+    reason="seccomp filters are Linux-only",
+)
 def test_filters_really_deny_in_a_child_process() -> None:
     lib = str(Path(_bpf.__file__).parent)
     results = {}
     for kind in ("hardening", "lockdown"):
-        proc = subprocess.run([sys.executable, "-c", _LOCKDOWN_CHILD, lib, kind],
-                              capture_output=True, text=True, timeout=60, check=True)
-        results[kind] = eval(proc.stdout)  # noqa: S307 - our own child's dict literal
+        proc = subprocess.run(
+            [sys.executable, "-c", _LOCKDOWN_CHILD, lib, kind],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        results[kind] = eval(proc.stdout)
     eperm = 1
-    assert results["lockdown"] == {"thread": "ok", "inet": eperm, "unix": "ok", "fork": eperm,
-                                   "unshare": results["lockdown"]["unshare"]}
+    assert results["lockdown"] == {
+        "thread": "ok",
+        "inet": eperm,
+        "unix": "ok",
+        "fork": eperm,
+        "unshare": results["lockdown"]["unshare"],
+    }
     assert results["hardening"]["inet"] == "ok" and results["hardening"]["fork"] == "ok"
     if hasattr(os, "unshare"):
         assert results["hardening"]["unshare"] == eperm
@@ -126,8 +154,18 @@ def test_no_working_backend_is_a_clear_error_never_unsandboxed() -> None:
     from chainward.sandbox.capabilities import Capabilities
     from chainward.sandbox.interface import SandboxUnavailable
 
-    bare = Capabilities(linux=True, euid=1000, arch="x86_64", bwrap=None, bwrap_works=False,
-                        strace=None, runsc=None, userns=False, landlock_abi=0, seccomp=True)
+    bare = Capabilities(
+        linux=True,
+        euid=1000,
+        arch="x86_64",
+        bwrap=None,
+        bwrap_works=False,
+        strace=None,
+        runsc=None,
+        userns=False,
+        landlock_abi=0,
+        seccomp=True,
+    )
     with pytest.raises(SandboxUnavailable) as info:
         select("auto", bare)
     text = info.value.diagnostics()

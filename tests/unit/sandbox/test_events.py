@@ -32,10 +32,12 @@ def test_probe_log_events_carry_arguments() -> None:
     details = {(e.kind, e.detail) for e in events}
     assert ("exec", '/usr/bin/true ["true", "probe-exec"]') in details
     assert any(k == "network" and d.startswith("connect 127.0.0.1:9") for k, d in details)
-    assert any(k == "file.read" and "/root/.ssh/id_rsa-canary" in d and "ENOENT" in d
-               for k, d in details)
-    assert any(k == "file.write" and "/etc/cw-probe-canary" in d and "EROFS" in d
-               for k, d in details)
+    assert any(
+        k == "file.read" and "/root/.ssh/id_rsa-canary" in d and "ENOENT" in d for k, d in details
+    )
+    assert any(
+        k == "file.write" and "/etc/cw-probe-canary" in d and "EROFS" in d for k, d in details
+    )
     assert any(k == "evasion" and "CLONE_UNTRACED" in d for k, d in details)
     assert any(k == "limit" and "EAGAIN" in d for k, d in details)
 
@@ -53,9 +55,17 @@ def test_install_log_minus_baseline_leaves_the_attack() -> None:
     with gzip.open(asset("sandbox", "evil-sdist-bwrap.strace.log.gz"), "rt") as fh:
         trace = Trace.from_lines(fh)
     events = trace_events(trace, Context(view=VIEW))
-    baseline = {e.key for e in events if e.forbidden and (
-        "lsb_release" in e.key or "_in_process.py" in e.key or e.key.startswith(
-            ("exec|tr ", "exec|cut ", "exec|getopt ", "exec|uname ")) or "[::1]:0" in e.key)}
+    baseline = {
+        e.key
+        for e in events
+        if e.forbidden
+        and (
+            "lsb_release" in e.key
+            or "_in_process.py" in e.key
+            or e.key.startswith(("exec|tr ", "exec|cut ", "exec|getopt ", "exec|uname "))
+            or "[::1]:0" in e.key
+        )
+    }
     findings = to_findings(events, "evilpkg-0.1.tar.gz", baseline=frozenset(baseline))
     messages = "\n".join(f.message for f in findings)
     assert 'id", "-u"' in messages
@@ -125,8 +135,9 @@ def test_findings_dedupe_strace_and_audit_views_of_one_attempt() -> None:
 
 def test_limit_events() -> None:
     policy = Policy(limits=Limits(wall_s=2, memory_mb=64))
-    assert [e.detail for e in limit_events(-9, True, policy, "", None)][0].startswith(
-        "wall-clock limit of 2 s")
+    assert next(e.detail for e in limit_events(-9, True, policy, "", None)).startswith(
+        "wall-clock limit of 2 s"
+    )
     mem = limit_events(1, False, policy, "Traceback...\nMemoryError\n", None)
     assert mem and "64 MiB" in mem[0].detail
     assert limit_events(0, False, policy, "", None) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+from chainward.sandbox.policy import TraceMode
 from chainward.sandbox.strace import (
     Call,
     ExitNote,
@@ -16,7 +17,6 @@ from chainward.sandbox.strace import (
     split_args,
     strace_argv,
 )
-from chainward.sandbox.policy import TraceMode
 from tests.conftest import asset
 
 
@@ -57,9 +57,11 @@ def test_unfinished_and_resumed_are_merged_per_pid() -> None:
 
 
 def test_errno_and_fd_paths() -> None:
-    (call,) = parse([
-        '5 12:00:00.1 openat(AT_FDCWD</sandbox>, "x", O_RDONLY) = -1 ENOENT (No such file)',
-    ])
+    (call,) = parse(
+        [
+            '5 12:00:00.1 openat(AT_FDCWD</sandbox>, "x", O_RDONLY) = -1 ENOENT (No such file)',
+        ]
+    )
     assert isinstance(call, Call) and call.errno == "ENOENT" and call.failed
     (ok,) = parse(['5 12:00:00.1 openat(AT_FDCWD</s>, "y", O_RDONLY) = 3</s/y>'])
     assert isinstance(ok, Call) and ok.ret_path == "/s/y" and not ok.failed
@@ -68,8 +70,10 @@ def test_errno_and_fd_paths() -> None:
 def test_sockaddrs() -> None:
     inet = parse_sockaddr('{sa_family=AF_INET, sin_port=htons(9), sin_addr=inet_addr("127.0.0.1")}')
     assert inet is not None and str(inet) == "127.0.0.1:9"
-    six = parse_sockaddr('{sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), '
-                         'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}')
+    six = parse_sockaddr(
+        "{sa_family=AF_INET6, sin6_port=htons(80), sin6_flowinfo=htonl(0), "
+        'inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}'
+    )
     assert six is not None and str(six) == "[::1]:80"
     unix = parse_sockaddr('{sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}')
     assert unix is not None and str(unix) == "unix:/var/run/nscd/socket"
@@ -102,5 +106,6 @@ def test_real_install_log_parses_completely() -> None:
         lines = fh.readlines()
     records = list(parse(lines))
     assert len(records) > 0.9 * len([line for line in lines if "exited with" not in line]) - 50
-    assert any(isinstance(r, Call) and r.name == "connect" and "127.0.0.1" in r.args[1]
-               for r in records)
+    assert any(
+        isinstance(r, Call) and r.name == "connect" and "127.0.0.1" in r.args[1] for r in records
+    )

@@ -12,12 +12,14 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 ZIP_MAGIC = b"PK\x03\x04"
 NPY_MAGIC = b"\x93NUMPY"
 
 
-def _pick_loader(path, requested):
+def _pick_loader(path: str, requested: str) -> str:
     if requested != "auto":
         return requested
     with open(path, "rb") as fh:
@@ -34,7 +36,7 @@ def _pick_loader(path, requested):
                 return "torch"
             if any(n.endswith(".npy") for n in names):
                 return "numpy"
-        except Exception:  # noqa: BLE001 - fall through to pickle
+        except Exception:
             pass
         return "torch"
     if head[:1] == b"\x80" or head[:1] in (b"(", b"c", b"]", b"}"):
@@ -43,7 +45,7 @@ def _pick_loader(path, requested):
     return "joblib"
 
 
-def _torch_zip_without_torch(path):
+def _torch_zip_without_torch(path: str) -> Callable[[], Any]:
     """A torch checkpoint's pickle, unpickled with tensor storages stubbed out."""
     import pickle
     import zipfile
@@ -53,46 +55,47 @@ def _torch_zip_without_torch(path):
         data = zf.read(name)
 
     class _Unpickler(pickle.Unpickler):
-        def persistent_load(self, pid):
+        def persistent_load(self, pid: Any) -> None:
             return None
 
     import io
 
-    def run():
+    def run() -> Any:
         return _Unpickler(io.BytesIO(data)).load()
 
     return run
 
 
-def _load(loader, path):
+def _load(loader: str, path: str) -> Callable[[], Any]:
     if loader == "torch":
         try:
             import torch
         except ImportError:
             return _torch_zip_without_torch(path)
 
-        def run():
+        def run() -> Any:
             return torch.load(path, map_location="cpu", weights_only=False)
     elif loader == "joblib":
         import joblib
 
-        def run():
+        def run() -> Any:
             return joblib.load(path)
     elif loader == "numpy":
         import numpy
 
-        def run():
+        def run() -> Any:
             return numpy.load(path, allow_pickle=True)
     else:
         import pickle
 
-        def run():
+        def run() -> Any:
             with open(path, "rb") as fh:
                 return pickle.load(fh)
+
     return run
 
 
-def _describe(obj):
+def _describe(obj: Any) -> str:
     kind = type(obj)
     text = f"{kind.__module__}.{kind.__qualname__}"
     if isinstance(obj, dict):
@@ -100,12 +103,12 @@ def _describe(obj):
     return text
 
 
-def main():
+def main() -> None:
     model, out_dir, lib_dir, requested = sys.argv[1:5]
     sys.path.insert(0, lib_dir)
-    import _bpf
+    import _bpf  # type: ignore[import-not-found]
 
-    result = {"model": model, "loader": None, "lockdown": False, "ok": False}
+    result: dict[str, Any] = {"model": model, "loader": None, "lockdown": False, "ok": False}
     fd = os.open(os.path.join(out_dir, "result.json"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         loader = _pick_loader(model, requested)
@@ -123,7 +126,7 @@ def main():
             result["object"] = _describe(obj)
         except MemoryError:
             result["exception"] = {"type": "MemoryError", "message": "out of memory"}
-        except BaseException as exc:  # noqa: BLE001 - a malicious file may raise anything
+        except BaseException as exc:
             tb = traceback.extract_tb(exc.__traceback__)
             result["exception"] = {
                 "type": type(exc).__name__,

@@ -14,16 +14,17 @@ import json
 import os
 import signal
 import sys
+from typing import Any
 
 COVER = ("/root", "/home", "/tmp", "/var/tmp", "/run", "/mnt", "/media", "/srv", "/opt")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
 
 
-def _under(path, top):
+def _under(path: str, top: str) -> bool:
     return path == top or path.startswith(top.rstrip("/") + "/")
 
 
-def _expose(linux, fds, covered):
+def _expose(linux: Any, fds: dict[str, tuple[int, bool, bool]], covered: list[str]) -> None:
     """Bind each needed path that a tmpfs now hides back into place."""
     for path, (fd, writable, is_dir) in fds.items():
         if not any(_under(path, top) for top in covered):
@@ -37,7 +38,7 @@ def _expose(linux, fds, covered):
         linux.bind(f"/proc/self/fd/{fd}", path, readonly=not writable)
 
 
-def _setup_user_ns(linux, uid, gid):
+def _setup_user_ns(linux: Any, uid: int, gid: int) -> None:
     linux.unshare(linux.CLONE_NEWUSER)
     with open("/proc/self/setgroups", "w") as fh:
         fh.write("deny")
@@ -47,14 +48,17 @@ def _setup_user_ns(linux, uid, gid):
         fh.write(f"0 {gid} 1")
 
 
-def child(cfg, linux, bpf, command):
+def child(cfg: dict[str, Any], linux: Any, bpf: Any, command: list[str]) -> None:
     linux.set_parent_death_signal(signal.SIGKILL)
     read_paths, write_paths = cfg["ro"], cfg["rw"]
-    fds = {}
+    fds: dict[str, tuple[int, bool, bool]] = {}
     for path in read_paths + write_paths:
         try:
-            fds[path] = (os.open(path, os.O_PATH | os.O_CLOEXEC), path in write_paths,
-                         os.path.isdir(path))
+            fds[path] = (
+                os.open(path, os.O_PATH | os.O_CLOEXEC),
+                path in write_paths,
+                os.path.isdir(path),
+            )
         except OSError:
             continue
     for target, source in cfg["files"].items():
@@ -65,8 +69,13 @@ def child(cfg, linux, bpf, command):
     _expose(linux, fds, covered)
     scratch = cfg["scratch"]
     owner = cfg["uid"] if cfg["uid"] is not None else 0
-    linux.mount("tmpfs", scratch, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV,
-                f"size={cfg['scratch_bytes']},mode=0755,uid={owner},gid={owner}")
+    linux.mount(
+        "tmpfs",
+        scratch,
+        "tmpfs",
+        linux.MS_NOSUID | linux.MS_NODEV,
+        f"size={cfg['scratch_bytes']},mode=0755,uid={owner},gid={owner}",
+    )
     for name in ("home", "tmp"):
         os.mkdir(os.path.join(scratch, name), 0o755)
         os.chown(os.path.join(scratch, name), owner, owner)
@@ -83,23 +92,30 @@ def child(cfg, linux, bpf, command):
     if cfg["uid"] is not None:
         linux.drop_to(cfg["uid"], cfg["uid"])
         linux.set_parent_death_signal(signal.SIGKILL)
-    linux.landlock_restrict(read_paths + ["/proc", *DEVICES, *cfg["files"]],
-                            write_paths + [scratch, "/dev/null", "/dev/tty"])
+    linux.landlock_restrict(
+        [*read_paths, "/proc", *DEVICES, *cfg["files"]],
+        [*write_paths, scratch, "/dev/null", "/dev/tty"],
+    )
     bpf.install(bpf.build("hardening"), all_threads=False)
     os.execvpe(command[0], command, cfg["env"])
 
 
-def main():
+def main() -> None:
     config_path = sys.argv[1]
     command = sys.argv[3:]
     with open(config_path) as fh:
         cfg = json.load(fh)
     sys.path.insert(0, cfg["lib"])
-    import _bpf
-    import _linux
+    import _bpf  # type: ignore[import-not-found]
+    import _linux  # type: ignore[import-not-found]
 
-    flags = (_linux.CLONE_NEWNS | _linux.CLONE_NEWNET | _linux.CLONE_NEWIPC
-             | _linux.CLONE_NEWUTS | _linux.CLONE_NEWPID)
+    flags = (
+        _linux.CLONE_NEWNS
+        | _linux.CLONE_NEWNET
+        | _linux.CLONE_NEWIPC
+        | _linux.CLONE_NEWUTS
+        | _linux.CLONE_NEWPID
+    )
     if os.geteuid() != 0:
         _setup_user_ns(_linux, os.getuid(), os.getgid())
     _linux.unshare(flags)
@@ -109,7 +125,7 @@ def main():
     if pid == 0:
         try:
             child(cfg, _linux, _bpf, command)
-        except BaseException as exc:  # noqa: BLE001 - report, never run unconfined
+        except BaseException as exc:
             print(f"chainward-launcher: {type(exc).__name__}: {exc}", file=sys.stderr)
         os._exit(126)
     _, status = os.waitpid(pid, 0)

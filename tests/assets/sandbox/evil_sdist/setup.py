@@ -1,3 +1,4 @@
+# ruff: noqa: SIM105 - written the way real malicious setup.py files are
 # Inert sample of a malicious sdist: runs `id`, connects to a loopback port and reads an
 # SSH key path at install time. Only ever built into an archive and installed in the sandbox.
 import os

@@ -8,20 +8,51 @@ as the callable a pickle resolved or the command line a blocked ``Popen`` wanted
 import json
 import os
 import sys
+from typing import Any
 
 _DIR = os.environ.get("CHAINWARD_AUDIT_DIR")
-_EVENTS = frozenset({
-    "pickle.find_class", "subprocess.Popen", "os.exec", "os.posix_spawn", "os.system",
-    "os.spawn", "os.fork", "os.forkpty", "socket.connect", "socket.bind", "socket.sendto",
-    "socket.getaddrinfo", "open",
-})
-_HINTS = (".ssh", ".aws", ".gnupg", "shadow", "credential", "token", "secret", "wallet",
-          "canary", ".netrc", ".pypirc", ".kube", ".docker", "Login Data", "Cookies",
-          "/proc/1/", "environ", ".mozilla", ".config")
-_state = {"fh": None, "busy": False}
+_EVENTS = frozenset(
+    {
+        "pickle.find_class",
+        "subprocess.Popen",
+        "os.exec",
+        "os.posix_spawn",
+        "os.system",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "socket.connect",
+        "socket.bind",
+        "socket.sendto",
+        "socket.getaddrinfo",
+        "open",
+    }
+)
+_HINTS = (
+    ".ssh",
+    ".aws",
+    ".gnupg",
+    "shadow",
+    "credential",
+    "token",
+    "secret",
+    "wallet",
+    "canary",
+    ".netrc",
+    ".pypirc",
+    ".kube",
+    ".docker",
+    "Login Data",
+    "Cookies",
+    "/proc/1/",
+    "environ",
+    ".mozilla",
+    ".config",
+)
+_state: dict[str, Any] = {"fh": None, "busy": False}
 
 
-def _arg(value):
+def _arg(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, bytes):
@@ -31,7 +62,7 @@ def _arg(value):
     return repr(value)[:512]
 
 
-def _hook(event, args):
+def _hook(event: str, args: tuple[Any, ...]) -> None:
     if event not in _EVENTS or _state["busy"]:
         return
     if event == "open":
@@ -49,19 +80,22 @@ def _hook(event, args):
     try:
         if _state["fh"] is None:
             _state["fh"] = open(  # noqa: SIM115 - kept open for the process lifetime
-                os.path.join(_DIR, f"audit-{os.getpid()}.jsonl"), "a", buffering=1,
-                encoding="utf-8")
+                os.path.join(_DIR or "", f"audit-{os.getpid()}.jsonl"),
+                "a",
+                buffering=1,
+                encoding="utf-8",
+            )
         record = {"event": event, "args": [_arg(a) for a in args], "pid": os.getpid()}
         if event == "os.exec":
             record["args"] = [_arg(args[0]), _arg(list(args[1]) if len(args) > 1 else [])]
         _state["fh"].write(json.dumps(record) + "\n")
-    except Exception:  # noqa: BLE001 - auditing must never change the program's behaviour
+    except Exception:
         pass
     finally:
         _state["busy"] = False
 
 
-def _reset_after_fork():
+def _reset_after_fork() -> None:
     _state["fh"] = None
 
 
