@@ -222,7 +222,7 @@ def _member_source(
             )
         return io.BytesIO(data)
 
-    return Source(display, entry.size, load), head
+    return Source(display, entry.size, load, cheap=False), head
 
 
 class ZipScanner(FormatScanner):
@@ -248,11 +248,17 @@ def scan_member(member: Source, head: bytes, ctx: ScanContext) -> None:
 
 
 def _sniff(member: Source, head: bytes) -> str | None:
+    """Format of a member from its head; archives (directory at the end) need the whole member."""
+    fmt = detect_stream(io.BytesIO(head), head, len(head))
+    if fmt is not None and not head.startswith(b"PK"):
+        return fmt
+    if fmt is None and not member.cheap:
+        return None
     try:
         with member.open() as fh:
             return detect_stream(fh, head, member.size)
     except BudgetError:
-        return detect_stream(io.BytesIO(head), head, len(head))
+        return fmt
 
 
 # ------------------------------------------------------------------ tar

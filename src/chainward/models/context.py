@@ -26,6 +26,7 @@ class Source:
     opener: Callable[[], BinaryIO]
     path: Path | None = None  # on-disk location (external data, directories)
     format: str | None = None
+    cheap: bool = True  # opening does not decompress the whole thing
 
     def open(self) -> BinaryIO:
         return self.opener()

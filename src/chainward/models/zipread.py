@@ -236,6 +236,9 @@ def iter_member(
         for piece in pieces:
             out_total += len(piece)
             if out_total > limit:
+                keep = len(piece) - (out_total - limit)
+                if keep > 0:
+                    yield piece[:keep]
                 raise BudgetExceeded(f"member {entry.name!r} expands past {limit} bytes")
             yield piece
         if decomp is not None and decomp.eof:

@@ -1,0 +1,228 @@
+"""Format scanners on hand-made edge cases: headers, archives, bombs, links, caches."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import shutil
+import struct
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chainward.models import ScanOptions, scan, scan_bytes
+from chainward.models.jinja import analyze_template
+from chainward.models.onnx import escapes
+from chainward.models.safetensors import check_header
+from chainward.records import Verdict
+from tests.conftest import asset
+
+CORPUS = asset("models")
+EVIL = b"cos\nsystem\n(S'true'\ntR."
+
+
+def rules(data: bytes, options: ScanOptions | None = None) -> list[str]:
+    return [f.rule for f in scan_bytes(data, "x", options).findings]
+
+
+# ------------------------------------------------------------------ safetensors
+
+
+def _st(header: dict[str, object], data: bytes) -> bytes:
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw + data
+
+
+def test_safetensors_checks() -> None:
+    ok = {"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}
+    assert check_header(json.dumps(ok).encode(), 8) == []
+    assert scan_bytes(_st(ok, bytes(8))).verdict is Verdict.SAFE
+    overlap = {
+        "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+        "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+    }
+    assert any("overlaps" in p for p in check_header(json.dumps(overlap).encode(), 12))
+    wrong_size = {"w": {"dtype": "F64", "shape": [2], "data_offsets": [0, 8]}}
+    assert check_header(json.dumps(wrong_size).encode(), 8)
+    out_of_range = {"w": {"dtype": "U8", "shape": [100], "data_offsets": [0, 100]}}
+    assert check_header(json.dumps(out_of_range).encode(), 8)
+    assert "safetensors-malformed" in rules(_st(ok, bytes(8) + EVIL))
+    assert "safetensors-malformed" in rules(struct.pack("<Q", 6) + b'{"a": ')
+
+
+def test_safetensors_metadata_is_data() -> None:
+    header = {
+        "__metadata__": {"code": "eval(__import__('os'))"},
+        "w": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]},
+    }
+    assert scan_bytes(_st(header, b"\x00")).verdict is Verdict.SAFE
+
+
+# ------------------------------------------------------------------ gguf / jinja
+
+
+def test_ordinary_templates_are_clean() -> None:
+    template = (
+        "{% for m in messages %}{% if m.role == 'tool' %}{{ raise_exception('x') }}"
+        "{% endif %}{{ m.content | tojson }}{% endfor %}{% set ns = namespace(a=1) %}"
+        "{{ strftime_now('%Y') }}"
+    )
+    assert analyze_template(template) == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.popen('true') }}",
+        "{{ self._TemplateReference__context }}",
+        "{{ x|attr('__cla' ~ 'ss__') }}",
+        "{{ x|attr(name) }}",
+        "{{ '{0.__class__}'.format(x) }}",
+        "{{ x['__globals__'] }}",
+    ],
+)
+def test_escape_shapes(template: str) -> None:
+    assert any(i.severity >= 3 for i in analyze_template(template))
+
+
+def test_gguf_bounds() -> None:
+    # claims a 2**40-byte key string: rejected before any allocation
+    data = b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", 1 << 40) + b"k"
+    assert "gguf-malformed" in rules(data)
+    data = b"GGUF" + struct.pack("<IQQ", 3, 0, 10**12)
+    assert "gguf-malformed" in rules(data)
+
+
+def test_gguf_corpus_template() -> None:
+    result = scan(CORPUS / "malicious/gguf/ssti_template.gguf")
+    assert any(f.rule == "template-dunder-access" for f in result.findings)
+
+
+# ------------------------------------------------------------------ onnx
+
+
+def test_onnx_escape_rules(tmp_path: Path) -> None:
+    assert escapes("/etc/passwd", tmp_path)
+    assert escapes("C:/Windows/x", tmp_path)
+    assert escapes("../x.bin", tmp_path)
+    assert escapes("a/../../x.bin", tmp_path)
+    assert escapes("weights.bin", tmp_path) is None
+    assert escapes("sub/../weights.bin", tmp_path) is None
+    outside = tmp_path.parent / "outside.bin"
+    (tmp_path / "link.bin").symlink_to(outside)
+    assert escapes("link.bin", tmp_path)
+
+
+def test_onnx_external_relative_is_fine() -> None:
+    result = scan(CORPUS / "benign/onnx/external")
+    assert result.verdict is Verdict.SAFE
+    assert [f.format for f in result.files] == ["onnx"]
+
+
+# ------------------------------------------------------------------ archives
+
+
+def _zip(members: dict[str, bytes], **kwargs: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", **kwargs) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_zip_traversal_and_symlink_members() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("../../etc/cron.d/x", b"x")
+        link = zipfile.ZipInfo("link")
+        link.create_system = 3
+        link.external_attr = 0o120777 << 16
+        z.writestr(link, "/etc/passwd")
+    found = rules(buf.getvalue())
+    assert "archive-path-traversal" in found
+    assert "archive-symlink" in found
+
+
+def test_tar_links_and_traversal() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("../evil.pkl")
+        info.size = len(EVIL)
+        tar.addfile(info, io.BytesIO(EVIL))
+        sym = tarfile.TarInfo("weights")
+        sym.type = tarfile.SYMTYPE
+        sym.linkname = "/etc/shadow"
+        tar.addfile(sym)
+    found = rules(buf.getvalue())
+    assert {"archive-path-traversal", "archive-symlink", "pickle-dangerous-call"} <= set(found)
+
+
+def test_zip_bomb_is_a_finding() -> None:
+    data = _zip({"big.pkl": b"(" + b"K\x01" * 4_000_000}, compression=zipfile.ZIP_DEFLATED)
+    options = ScanOptions(max_member_bytes=1 << 20)
+    result = scan_bytes(data, "bomb.zip", options)
+    assert "decompression-bomb" in [f.rule for f in result.findings]
+
+
+def test_gzip_bomb_is_a_finding() -> None:
+    import gzip
+
+    data = gzip.compress(b"\x00" * (4 << 20))
+    assert "decompression-bomb" in rules(data, ScanOptions(max_member_bytes=1 << 20))
+
+
+def test_nesting_depth() -> None:
+    data = EVIL
+    for i in range(10):
+        data = _zip({f"level{i}.zip": data})
+    found = rules(data, ScanOptions(max_depth=4))
+    assert "nesting-too-deep" in found
+
+
+def test_legacy_tar_checkpoint() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in (("sys_info", pickle.dumps({}, 2)), ("pickle", EVIL)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    result = scan_bytes(buf.getvalue())
+    assert result.format == "pytorch"
+    assert result.verdict is Verdict.UNSAFE
+
+
+# ------------------------------------------------------------------ directories
+
+
+def test_hugging_face_cache_links(tmp_path: Path) -> None:
+    repo = tmp_path / "hub" / "models--org--name"
+    blobs = repo / "blobs"
+    snap = repo / "snapshots" / "abc123"
+    blobs.mkdir(parents=True)
+    snap.mkdir(parents=True)
+    shutil.copy(CORPUS / "malicious/torch/subprocess_run.pt", blobs / "sha1")
+    shutil.copy(CORPUS / "benign/safetensors/model.safetensors", blobs / "sha2")
+    (snap / "pytorch_model.bin").symlink_to(Path("../../blobs/sha1"))
+    (snap / "model.safetensors").symlink_to(Path("../../blobs/sha2"))
+    (snap / "config.json").write_text("{}")
+    result = scan(snap)
+    verdicts = {Path(f.path).name: f.verdict for f in result.files}
+    assert verdicts == {"model.safetensors": Verdict.SAFE, "pytorch_model.bin": Verdict.UNSAFE}
+    assert len(result.skipped) == 1
+
+
+def test_links_leaving_the_tree_are_reported(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.pkl"
+    outside.write_bytes(EVIL)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "model.pkl").symlink_to(outside)
+    (tree / "loop").symlink_to(tree)
+    result = scan(tree)
+    assert [f.findings[0].rule for f in result.files] == ["symlink-outside"]
+    result = scan(tree, ScanOptions(follow_symlinks=True))
+    assert result.verdict is Verdict.UNSAFE
