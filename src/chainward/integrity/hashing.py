@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from chainward.errors import MissingDependencyError
+from chainward.integrity._files import open_regular
 from chainward.integrity.errors import IntegrityError
 from chainward.integrity.walk import ModelFile
 
@@ -86,7 +87,7 @@ def digest_range(
     view = memoryview(buffer)
     remaining = end - start
     try:
-        with open(path, "rb", buffering=0) as fh:
+        with open_regular(path) as fh:
             if start:
                 fh.seek(start)
             while remaining > 0:

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from chainward.integrity._files import open_regular
 from chainward.integrity.errors import IntegrityError, Problem
 from chainward.integrity.hashing import BUFFER_SIZE, HashAlgorithm, default_workers, digest_range
 
@@ -133,7 +134,7 @@ def git_blob_sha1(path: Path) -> str:
     hasher = hashlib.sha1(usedforsecurity=False)
     size = path.stat().st_size
     hasher.update(b"blob %d\0" % size)
-    with open(path, "rb", buffering=0) as fh:
+    with open_regular(path) as fh:
         buffer = bytearray(BUFFER_SIZE)
         view = memoryview(buffer)
         while got := fh.readinto(buffer):

@@ -171,3 +171,10 @@ def test_tiny_shard_sizes_are_bounded(tmp_path: Path) -> None:
     tree = walk_model(big)
     with pytest.raises(IntegrityError, match="use a larger shard size"):
         pieces(tree.files, 1)
+
+
+def test_fifo_swapped_in_after_listing_does_not_block(tmp_path: Path) -> None:
+    path = tmp_path / "weights.bin"
+    os.mkfifo(path)
+    with pytest.raises(UnsafePathError, match="not a regular file"):
+        digest_range(path, 0, 10, HashAlgorithm.SHA256)
