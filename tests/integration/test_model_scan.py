@@ -81,3 +81,11 @@ def test_dynamic_hook(tmp_path: Path) -> None:
         assert "sandbox" in result.stderr
     else:
         assert result.code in (0, 1)
+
+
+def test_explicit_non_model_file_is_not_called_safe(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("just text\n")
+    doc = run_cli("model", "scan", str(text), "-f", "json").json()
+    assert doc["files"][0]["verdict"] == "error"
+    assert doc["files"][0]["findings"][0]["rule"] == "unknown-format"

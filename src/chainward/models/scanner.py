@@ -176,7 +176,15 @@ def _scan_file(path: Path, options: ScanOptions, display: str, fmt: str | None) 
         item = finding("scan-error", Severity.LOW, f"cannot read: {exc.strerror}", display)
         return FileResult(display, None, verdict_of([item], errored=True), (item,))
     if fmt is None:
-        return FileResult(display, None, verdict_of([]), (), source.size)
+        from chainward.models.interface import finding
+
+        item = finding(
+            "unknown-format",
+            Severity.LOW,
+            "not a model format chainward recognises; nothing was analysed",
+            display,
+        )
+        return FileResult(display, None, verdict_of([item], errored=True), (item,), source.size)
     source.format = fmt
     return scan_source(source, options)
 
