@@ -12,7 +12,8 @@ Example::
     require-lock = true                     # a model lock file must exist and match
     require-signature = false
     trusted-keys = ["keys/model-signing.pub"]
-    trusted-identities = ["release@example.com"]
+    trusted-identities = ["release@example.com"]   # certificate signers, checked against
+    trusted-roots = ["keys/ca.pem"]                 # these CA certificates
 
     [[ignore]]
     id = "PYSEC-2023-74"
@@ -71,6 +72,7 @@ class ModelPolicy:
     require_signature: bool = False
     trusted_keys: tuple[Path, ...] = ()
     trusted_identities: tuple[str, ...] = ()
+    trusted_roots: tuple[Path, ...] = ()
 
     def format_allowed(self, fmt: str) -> bool:
         if fmt in self.forbid_formats:
@@ -180,6 +182,7 @@ def parse_policy(
                 "require-signature",
                 "trusted-keys",
                 "trusted-identities",
+                "trusted-roots",
             }
         _check_keys(section, allowed, where)
         if "fail-on" in section:
@@ -204,7 +207,16 @@ def parse_policy(
                 trusted_identities=_strings(
                     section.get("trusted-identities", []), f"{where}.trusted-identities"
                 ),
+                trusted_roots=tuple(
+                    (base_dir / p)
+                    for p in _strings(section.get("trusted-roots", []), f"{where}.trusted-roots")
+                ),
             )
+            if bool(models.trusted_identities) != bool(models.trusted_roots):
+                raise ConfigError(
+                    f"{where}: trusted-identities and trusted-roots go together "
+                    "(an identity is only meaningful under a trusted CA)"
+                )
             if models.require_signature and not (models.trusted_keys or models.trusted_identities):
                 raise ConfigError(
                     f"{where}.require-signature needs trusted-keys or trusted-identities"
