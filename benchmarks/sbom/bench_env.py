@@ -41,6 +41,9 @@ def purls(path: Path) -> set[str]:
     out = set()
     for component in doc.get("components", []):
         purl = component.get("purl", "")
+        if not purl and component.get("type") == "library":
+            # installed from a local folder: both tools leave the index purl out
+            out.add(f"local:{component['name'].lower()}@{component.get('version')}")
         if purl.startswith("pkg:pypi/"):
             # cyclonedx-py keeps the distribution's spelling; compare PEP 503 names
             name, _, version = purl[len("pkg:pypi/") :].partition("@")
