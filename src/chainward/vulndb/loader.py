@@ -6,6 +6,8 @@ cannot exhaust memory) and at most :data:`MAX_RECORDS` records are read.
 
 from __future__ import annotations
 
+import mmap
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -27,31 +29,71 @@ class Oversized:
 Entry = tuple[str, "bytes | Oversized"]
 
 
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+
+
+def _member_bytes(view: mmap.mmap, info: zipfile.ZipInfo) -> bytes | None:
+    """Decompress one member straight from the mapped archive (no ZipExtFile per member).
+
+    Returns None for anything unusual (encryption, other methods) so the caller can use
+    zipfile's general path instead.
+    """
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start = info.header_offset
+    header = _LOCAL_HEADER.unpack_from(view, start)
+    if header[0] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    data_start = start + _LOCAL_HEADER.size + header[9] + header[10]
+    raw = view[data_start : data_start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = raw
+    else:
+        inflater = zlib.decompressobj(-15)
+        data = inflater.decompress(raw, MAX_RECORD_BYTES + 1)
+    if len(data) <= MAX_RECORD_BYTES and zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"CRC mismatch in {info.filename}")
+    return data
+
+
 def _from_zip(path: Path) -> Iterator[Entry]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise AdvisoryDataError(f"not a readable zip archive ({exc})", path=str(path)) from None
-    with archive:
+    with archive, path.open("rb") as handle:
         members = [i for i in archive.infolist() if i.filename.endswith(".json") and not i.is_dir()]
         if len(members) > MAX_RECORDS:
             raise AdvisoryDataError(f"more than {MAX_RECORDS} records", path=str(path))
-        for info in members:
-            if info.file_size > MAX_RECORD_BYTES:
-                yield info.filename, Oversized(info.file_size)
-                continue
-            try:
-                with archive.open(info) as handle:
-                    data = handle.read(MAX_RECORD_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-                # A truncated or corrupt archive is not a partial success.
-                raise AdvisoryDataError(
-                    f"corrupt zip member {info.filename}: {exc}", path=str(path)
-                ) from None
-            if len(data) > MAX_RECORD_BYTES:
-                yield info.filename, Oversized(len(data))
-                continue
-            yield info.filename, data
+        view = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            for info in members:
+                if info.file_size > MAX_RECORD_BYTES:
+                    yield info.filename, Oversized(info.file_size)
+                    continue
+                try:
+                    data = _member_bytes(view, info)
+                    if data is None:
+                        with archive.open(info) as member:
+                            data = member.read(MAX_RECORD_BYTES + 1)
+                except (
+                    zipfile.BadZipFile,
+                    OSError,
+                    EOFError,
+                    zlib.error,
+                    struct.error,
+                    ValueError,
+                ) as exc:
+                    # A truncated or corrupt archive is not a partial success.
+                    raise AdvisoryDataError(
+                        f"corrupt zip member {info.filename}: {exc}", path=str(path)
+                    ) from None
+                if len(data) > MAX_RECORD_BYTES:
+                    yield info.filename, Oversized(len(data))
+                    continue
+                yield info.filename, data
+        finally:
+            view.close()
 
 
 def _from_file(path: Path) -> Iterator[Entry]:
