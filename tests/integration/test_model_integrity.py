@@ -349,3 +349,33 @@ def test_encrypted_private_key(cli: Any, tmp_path: Path, monkeypatch: pytest.Mon
         "model", "sign", str(model), "--key", str(priv), "--password-env", "MODEL_KEY_PASSWORD"
     )
     assert wrong.code == 2 and "Traceback" not in wrong.stderr
+
+
+def test_verify_every_model_of_a_lock(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = tmp_path / "hub"
+    make_hf_cache(cache, "org/tiny", {"config.json": (b"{}", False)})
+    make_model(tmp_path / "a")
+    make_model(tmp_path / "b")
+    assert (
+        cli(
+            "model", "lock", "a", "b", "org/tiny", "--cache-dir", str(cache), "-o", "models.lock"
+        ).code
+        == 0
+    )
+    ok = cli("model", "verify", "--lock", "models.lock", "--cache-dir", str(cache), "-f", "json")
+    assert ok.code == 0, ok.stdout + ok.stderr
+    assert ok.json()["path"] is None and len(ok.json()["models"]) == 3
+    (tmp_path / "b" / "a.b").write_text("changed")
+    import shutil
+
+    shutil.rmtree(tmp_path / "a")
+    bad = cli("model", "verify", "--lock", "models.lock", "--cache-dir", str(cache), "-f", "json")
+    assert bad.code == 1
+    assert {(f["rule"], f["location"]) for f in bad.json()["findings"]} == {
+        ("missing-model", "a"),
+        ("changed", "b/a.b"),
+    }
+    assert cli("model", "verify").code == 2

@@ -20,7 +20,7 @@ from chainward.cli.options import emit, is_quiet, report_options
 from chainward.errors import ConfigError
 from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
 from chainward.integrity import certs
-from chainward.integrity.errors import Problem
+from chainward.integrity.errors import IntegrityError, Problem
 from chainward.integrity.hashing import HashAlgorithm
 from chainward.integrity.hfcache import check_cache, looks_like_repo_id, snapshot_of
 from chainward.integrity.keyless import SigstorePolicy, SigstoreSigner
@@ -34,6 +34,7 @@ from chainward.integrity.lock import (
     merge,
     model_scanner,
     read_lock,
+    resolve_entry,
     resolve_target,
     write_lock,
 )
@@ -97,7 +98,9 @@ def problem_finding(problem: Problem, path: str) -> Finding:
         severity=_SEVERITY.get(problem.rule, Severity.HIGH),
         message=problem.message,
         subject=subject,
-        location=Location(f"{path.rstrip('/')}/{problem.subject}" if problem.subject else path),
+        location=Location(
+            f"{path.rstrip('/')}/{problem.subject}" if path and problem.subject else subject
+        ),
     )
 
 
@@ -534,6 +537,68 @@ def _verify_lock(
     return _verify_report(target, "lock", detail, result.problems, summary)
 
 
+def _verify_whole_lock(
+    lock_path: Path, full: bool, cache_dir: Path | None, workers: int | None
+) -> tuple[Report, int]:
+    """Every model of the lock file, each where the lock says it is."""
+    lock = read_lock(lock_path)
+    if not lock.models:
+        raise ConfigError("the lock file lists no models", path=str(lock_path))
+    problems: list[Problem] = []
+    models: list[dict[str, Any]] = []
+    hashed = checked = 0
+    for entry in lock.models:
+        label = entry.repo or entry.path or entry.name
+        try:
+            resolved = resolve_entry(entry, lock_dir=lock_path.parent, cache_dir=cache_dir)
+            if not resolved.root.exists():
+                raise IntegrityError("no such model file or folder", path=str(resolved.root))
+        except IntegrityError as exc:
+            problem = Problem("missing-model", f"{label}: {exc.diagnostics()}", label)
+            problems.append(problem)
+            models.append(
+                {
+                    "model": entry.name,
+                    "source": entry.source,
+                    "repo": entry.repo,
+                    "revision": entry.revision,
+                    "valid": False,
+                    "files": None,
+                }
+            )
+            continue
+        result = check_lock(resolved, entry, lock_path=lock_path, full=full, workers=workers)
+        hashed += result.hashed
+        checked += result.checked
+        problems.extend(
+            Problem(p.rule, f"{label}: {p.message}", f"{label}/{p.subject}")
+            for p in result.problems
+        )
+        models.append(
+            {
+                "model": entry.name,
+                "source": entry.source,
+                "repo": entry.repo,
+                "revision": entry.revision,
+                "valid": not result.problems,
+                "files": _files_doc(
+                    result.changed,
+                    result.missing,
+                    result.extra,
+                    result.checked,
+                    hashed=result.hashed,
+                ),
+            }
+        )
+    detail = {"lock": {"file": str(lock_path)}, "models": models}
+    summary = (
+        f"{len(models)} models, {checked} files checked against {lock_path}, {hashed} re-hashed"
+    )
+    report, code = _verify_report("", "lock", detail, problems, summary)
+    report.document["path"] = None
+    return report, code
+
+
 def _verify_cache(path: Path, workers: int | None) -> tuple[Report, int]:
     result = check_cache(path, workers=workers)
     detail = {
@@ -559,7 +624,7 @@ def _is_hf_cache(path: Path) -> bool:
 
 
 @click.command("verify")
-@click.argument("path")
+@click.argument("path", required=False)
 @click.option(
     "--signature",
     type=click.Path(path_type=Path),
@@ -625,7 +690,7 @@ def _is_hf_cache(path: Path) -> bool:
 @_workers_option
 @report_options
 def verify(
-    path: str,
+    path: str | None,
     signature: Path | None,
     key_path: Path | None,
     chain_paths: tuple[Path, ...],
@@ -647,7 +712,11 @@ def verify(
     modes = sum(x for x in (signature is not None, lock_path is not None, hf_cache))
     if modes > 1:
         raise ConfigError("give one of --signature, --lock or --hf-cache")
-    if signature is not None:
+    if path is None:
+        if lock_path is None:
+            raise ConfigError("give the model PATH (only --lock can verify without one)")
+        report, code = _verify_whole_lock(lock_path, full, cache_dir, workers)
+    elif signature is not None:
         keyless = None
         if use_sigstore:
             if not identity or not issuer:

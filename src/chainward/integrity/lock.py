@@ -430,6 +430,22 @@ def merge(lock: LockFile, models: Iterable[LockedModel]) -> LockFile:
     return LockFile(models=tuple(by_key.values()))
 
 
+def resolve_entry(
+    entry: LockedModel, *, lock_dir: Path, cache_dir: Path | None = None
+) -> ResolvedModel:
+    """Where a lock entry's model is on disk now (its folder, or its cache snapshot)."""
+    if entry.source == "local":
+        if entry.path is None:
+            raise IntegrityError(f"lock entry {entry.name!r} has no path")
+        root = Path(entry.path) if os.path.isabs(entry.path) else lock_dir / entry.path
+        return ResolvedModel(root, "local", entry.name, entry.path)
+    if not entry.repo:
+        raise IntegrityError(f"lock entry {entry.name!r} has no repo")
+    spec = f"{entry.repo}@{entry.revision}" if is_commit(entry.revision) else entry.repo
+    snap = resolve_repo(spec, cache_dir)
+    return ResolvedModel(snap.path, "huggingface", snap.repo_id, None, snap.repo_id, snap.revision)
+
+
 def find_entry(lock: LockFile, resolved: ResolvedModel) -> LockedModel:
     for model in lock.models:
         if model.source != resolved.source:
@@ -567,6 +583,7 @@ __all__ = [
     "merge",
     "model_scanner",
     "read_lock",
+    "resolve_entry",
     "resolve_target",
     "verify",
     "write_lock",
