@@ -19,6 +19,7 @@ from chainward.packages.rules import finding
 from chainward.records import Finding, Severity
 
 INSTALL, STARTUP, IMPORT, RUNTIME = "install", "startup", "import", "runtime"
+DEV = "dev"  # tests, docs, scripts of an sdist: run by neither install nor import
 _EARLY = (INSTALL, STARTUP, IMPORT)
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 
@@ -93,25 +94,50 @@ PROCESS = frozenset(
         "commands.getoutput",
     }
 )
-NETWORK_PREFIXES = (
-    "requests.",
-    "httpx.",
-    "urllib.request.",
-    "urllib2.",
-    "urllib3.",
-    "http.client.",
-    "aiohttp.",
-    "smtplib.",
-    "ftplib.",
-    "telnetlib.",
-    "websocket.",
-    "websockets.",
-    "paramiko.",
-    "pycurl.",
-    "dns.resolver.",
+NETWORK_CALLS = frozenset(
+    {
+        "requests.get",
+        "requests.post",
+        "requests.put",
+        "requests.patch",
+        "requests.delete",
+        "requests.head",
+        "requests.request",
+        "httpx.get",
+        "httpx.post",
+        "httpx.put",
+        "httpx.request",
+        "httpx.stream",
+        "urllib.request.urlopen",
+        "urllib.request.urlretrieve",
+        "urllib.request.build_opener",
+        "urllib2.urlopen",
+        "urlopen",
+        "urlretrieve",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "urllib3.PoolManager",
+        "urllib3.request",
+        "urllib3.connection_from_url",
+        "socket.create_connection",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+        "ftplib.FTP",
+        "ftplib.FTP_TLS",
+        "telnetlib.Telnet",
+        "aiohttp.ClientSession",
+        "aiohttp.request",
+        "websocket.create_connection",
+        "websockets.connect",
+        "pycurl.Curl",
+        "dns.resolver.resolve",
+        "dns.resolver.query",
+        "socket.gethostbyname",
+        "xmlrpc.client.ServerProxy",
+        "paramiko.SSHClient",
+    }
 )
-NETWORK_CALLS = frozenset({"socket.create_connection", "urlopen", "socket.gethostbyname"})
-_NETWORK_METHODS = frozenset({"connect", "sendall", "send", "sendto", "urlopen"})
+_NETWORK_METHODS = frozenset({"connect", "connect_ex", "sendall", "sendto"})
 REMOTE_SOURCES = frozenset(
     {
         "requests.get",
@@ -119,10 +145,13 @@ REMOTE_SOURCES = frozenset(
         "requests.request",
         "httpx.get",
         "httpx.post",
+        "httpx.request",
         "urllib.request.urlopen",
         "urllib2.urlopen",
         "urlopen",
         "urllib.request.urlretrieve",
+        "urlretrieve",
+        "urllib3.request",
     }
 )
 SURVEILLANCE = frozenset(
@@ -143,13 +172,12 @@ SURVEILLANCE = frozenset(
     }
 )
 _SECRET_RE = re.compile(
-    r"(\.ssh\b|id_rsa|id_ed25519|\.aws[/\\]|aws/credentials|\.azure[/\\]|gcloud|\.kube[/\\]config|"
-    r"\.docker[/\\]config|\.npmrc|\.pypirc|\.git-credentials|\.netrc|/etc/shadow|"
+    r"(\.ssh[/\\]|id_rsa|id_ed25519|\.aws[/\\]credentials|aws/credentials|\.azure[/\\]|"
+    r"\.kube[/\\]config|\.docker[/\\]config\.json|\.npmrc|\.git-credentials|/etc/shadow|"
     r"Login Data|Local State|[/\\]Cookies\b|cookies\.sqlite|logins\.json|key4\.db|"
-    r"Google[/\\]Chrome|BraveSoftware|Mozilla[/\\]Firefox|Opera Software|Microsoft[/\\]Edge|"
-    r"discord(canary|ptb)?[/\\]|Local Storage[/\\]leveldb|wallet\.dat|Exodus|Electrum|"
-    r"Atomic[/\\]Local|MetaMask|nkbihfbeogaeaoehlefnkodbefgpgknn|Telegram Desktop|tdata|"
-    r"CryptUnprotectData|browser_cookie3)",
+    r"discord(canary|ptb)?[/\\]|Local Storage|wallet\.dat|Exodus[/\\]|"
+    r"Electrum[/\\]wallets|Atomic[/\\]Local|nkbihfbeogaeaoehlefnkodbefgpgknn|Telegram Desktop|"
+    r"[/\\]tdata\b|CryptUnprotectData|browser_cookie3)",
     re.IGNORECASE,
 )
 _EXFIL_ENDPOINT_RE = re.compile(
@@ -201,6 +229,18 @@ _BACKEND_HOOKS = frozenset(
 )
 
 
+_CARRIERS = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.NamedExpr,
+    ast.For,
+    ast.comprehension,
+    ast.withitem,
+    ast.Expr,
+)
+
+
 @dataclass
 class _Taint:
     kind: str  # "decoded" | "remote" | "secret" | "media"
@@ -216,6 +256,8 @@ class _Scope:
     trigger: str = RUNTIME
     class_bases: tuple[str, ...] = ()
     calls: set[str] = field(default_factory=set)
+    nodes: list[ast.AST] = field(default_factory=list)
+    taints: dict[str, _Taint] | None = None
 
 
 def parse_source(data: bytes) -> ast.Module | None:
@@ -260,8 +302,11 @@ class FileAnalysis:
         scopes = self._scopes(tree)
         self._assign_triggers(scopes)
         self._find_decoder_functions(scopes)
+        self._file_secret: tuple[_Taint, bool] | None = None
+        self._file_network: tuple[ast.AST, bool] | None = None
         for scope in scopes:
             self._analyse(scope)
+        self._file_level()
 
     # -- names ------------------------------------------------------------------------
 
@@ -322,7 +367,8 @@ class FileAnalysis:
         def visit(body: Iterable[ast.stmt], bases: tuple[str, ...]) -> None:
             for stmt in body:
                 if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                    scopes.append(_Scope(stmt.name, stmt, stmt.body, RUNTIME, bases))
+                    late = DEV if self.trigger == DEV else RUNTIME
+                    scopes.append(_Scope(stmt.name, stmt, stmt.body, late, bases))
                     visit(stmt.body, ())
                 elif isinstance(stmt, ast.ClassDef):
                     names = tuple((self.qualname(b) or "").rsplit(".", 1)[-1] for b in stmt.bases)
@@ -332,11 +378,12 @@ class FileAnalysis:
 
         visit(tree.body, ())
         for scope in scopes:
+            scope.nodes = list(_walk_scope(scope.body))
             scope.calls = set(self._called_names(scope))
         return scopes
 
     def _called_names(self, scope: _Scope) -> Iterator[str]:
-        for node in _walk_scope(scope.body):
+        for node in scope.nodes:
             if isinstance(node, ast.Call):
                 func = node.func
                 if isinstance(func, ast.Name):
@@ -351,7 +398,7 @@ class FileAnalysis:
                             yield arg.id if isinstance(arg, ast.Name) else arg.attr
 
     def _assign_triggers(self, scopes: list[_Scope]) -> None:
-        if self.trigger == RUNTIME:
+        if self.trigger in (RUNTIME, DEV):
             return
         for scope in scopes[1:]:
             installs = self.setup_script or self.backend
@@ -371,22 +418,31 @@ class FileAnalysis:
                     changed = True
 
     def _find_decoder_functions(self, scopes: list[_Scope]) -> None:
-        for _ in range(2):
-            for scope in scopes[1:]:
-                taints = self._taints(scope)
-                for node in _walk_scope(scope.body):
-                    if isinstance(node, ast.Return) and node.value is not None:
-                        found = self._taint_of(node.value, taints)
-                        if found is not None and found.kind == "decoded":
-                            self.decoder_functions.add(scope.name)
+        for scope in scopes[1:]:
+            returns = [n for n in scope.nodes if isinstance(n, ast.Return) and n.value is not None]
+            if not returns:
+                continue
+            taints = self._taints(scope)
+            for node in returns:
+                assert isinstance(node, ast.Return) and node.value is not None
+                found = self._taint_of(node.value, taints)
+                if found is not None and found.kind == "decoded":
+                    self.decoder_functions.add(scope.name)
+        if self.decoder_functions:
+            for scope in scopes:
+                if scope.calls & self.decoder_functions:
+                    scope.taints = None  # recompute with the helpers known
 
     # -- taint ------------------------------------------------------------------------
 
     def _taints(self, scope: _Scope) -> dict[str, _Taint]:
+        if scope.taints is not None:
+            return scope.taints
         taints: dict[str, _Taint] = {}
+        carriers = [n for n in scope.nodes if isinstance(n, _CARRIERS)]
         for _ in range(3):
             before = len(taints)
-            for node in _walk_scope(scope.body):
+            for node in carriers:
                 value: ast.AST | None = None
                 targets: list[ast.AST] = []
                 if isinstance(node, ast.Assign):
@@ -414,6 +470,7 @@ class FileAnalysis:
                         taints.setdefault(name, taint)
             if len(taints) == before:
                 break
+        scope.taints = taints
         return taints
 
     def _taint_of(self, node: ast.AST, taints: dict[str, _Taint]) -> _Taint | None:
@@ -435,7 +492,7 @@ class FileAnalysis:
                 return _Taint("decoded", f"decode({_constant_text(node.args[0])!r})", line)
             if name in self.decoder_functions or method in self.decoder_functions:
                 return _Taint("decoded", f"{name or method}() (a decoding helper)", line)
-            if name in REMOTE_SOURCES or name.startswith(("requests.", "httpx.")):
+            if name in REMOTE_SOURCES:
                 return _Taint("remote", name, line)
             if method == "recv":
                 return _Taint("remote", "socket.recv", line)
@@ -485,6 +542,9 @@ class FileAnalysis:
     def _emit(
         self, rule: str, message: str, node: ast.AST, trigger: str, severity: Severity | None = None
     ) -> None:
+        if trigger == DEV:
+            # code nothing runs on install or import: only hidden exec stays worth a look
+            severity = Severity.MEDIUM if rule == "decode-exec" else Severity.LOW
         line = getattr(node, "lineno", None)
         snippet = self.lines[line - 1] if line and 0 < line <= len(self.lines) else None
         self.findings.append(
@@ -499,8 +559,24 @@ class FileAnalysis:
             )
         )
 
+    def _file_level(self) -> None:
+        """Secrets gathered in one function and sent from another of the same file."""
+        if self._file_secret is None or self._file_network is None:
+            return
+        if any(f.rule == "exfiltration" for f in self.findings):
+            return
+        secret, secret_early = self._file_secret
+        node, network_early = self._file_network
+        if secret_early or network_early:
+            self._emit(
+                "exfiltration",
+                f"{secret.origin} (line {secret.line}) and a network sink in the same file",
+                node,
+                IMPORT if network_early else RUNTIME,
+                Severity.HIGH,
+            )
+
     def _analyse(self, scope: _Scope) -> None:
-        taints = self._taints(scope)
         trigger = scope.trigger
         early = trigger in _EARLY
         network_node: ast.AST | None = None
@@ -510,8 +586,14 @@ class FileAnalysis:
         process_node: ast.AST | None = None
         socket_seen = dup2_seen = False
         reported: set[str] = set()
-        for node in _walk_scope(scope.body):
+        taints: dict[str, _Taint] = {}
+        if any(isinstance(n, ast.Call) for n in scope.nodes):
+            taints = self._taints(scope)
+        used = _call_constants(scope.nodes)
+        for node in scope.nodes:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if id(node) not in used:
+                    continue
                 text = node.value
                 if _SECRET_RE.search(text):
                     strong_secret = True
@@ -537,7 +619,13 @@ class FileAnalysis:
             if name in EXEC_SINKS or name in PROCESS or method == "system":
                 self.has_exec = self.has_exec or name in EXEC_SINKS
                 hit = next(
-                    (t for t in arg_taints if t.kind in ("decoded", "remote", "media")), None
+                    (
+                        t
+                        for t in arg_taints
+                        if t.kind in ("decoded", "media")
+                        or (t.kind == "remote" and name != "pickle.loads")
+                    ),
+                    None,
                 )
                 if hit is not None:
                     rule = "download-exec" if hit.kind == "remote" else "decode-exec"
@@ -577,12 +665,7 @@ class FileAnalysis:
                     self._emit("install-shell", f"runs {what} at {trigger} time", node, trigger)
                 if name == "pty.spawn" and socket_seen:
                     dup2_seen = True
-            network = (
-                name.startswith(NETWORK_PREFIXES)
-                or name in NETWORK_CALLS
-                or (method in _NETWORK_METHODS and "socket" in name)
-                or (method in ("connect", "connect_ex") and socket_seen)
-            )
+            network = name in NETWORK_CALLS or (method in _NETWORK_METHODS and socket_seen)
             if name in ("socket.socket", "socket.create_connection"):
                 socket_seen = True
             if name == "os.dup2" and socket_seen:
@@ -629,6 +712,10 @@ class FileAnalysis:
                 trigger,
                 None if early else Severity.HIGH,
             )
+        if secret is not None and strong_secret and self._file_secret is None:
+            self._file_secret = (secret, early)
+        if network_node is not None and (self._file_network is None or early):
+            self._file_network = (network_node, early)
         if dup2_seen:
             self._emit(
                 "reverse-shell",
@@ -672,12 +759,38 @@ def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
     """Statements that run when the module runs: everything but function bodies."""
     out: list[ast.stmt] = []
     for stmt in body:
+        if _is_main_guard(stmt):
+            assert isinstance(stmt, ast.If)
+            out.extend(_module_level(stmt.orelse))
+            continue
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             out.extend(ast.Expr(d) for d in stmt.decorator_list)
         elif isinstance(stmt, ast.ClassDef):
             out.extend(_module_level(stmt.body))
         else:
             out.append(stmt)
+    return out
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` -- its body does not run on import."""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    sides = [stmt.test.left, *stmt.test.comparators]
+    return any(isinstance(n, ast.Name) and n.id == "__name__" for n in sides) and any(
+        _constant_text(n) == "__main__" for n in sides
+    )
+
+
+def _call_constants(nodes: Iterable[ast.AST]) -> set[int]:
+    """ids of string constants used as (part of) call arguments: paths actually used."""
+    out: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            for arg in (*node.args, *(k.value for k in node.keywords)):
+                for child in ast.walk(arg):
+                    if isinstance(child, ast.Constant) and isinstance(child.value, str):
+                        out.add(id(child))
     return out
 
 
@@ -755,10 +868,16 @@ def _reads_local_file(node: ast.AST) -> bool:
 
 
 def analyse_python(
-    data: bytes, path: str, trigger: str, *, setup_script: bool = False, backend: bool = False
+    data: bytes,
+    path: str,
+    trigger: str,
+    *,
+    setup_script: bool = False,
+    backend: bool = False,
+    tree: ast.Module | None = None,
 ) -> FileAnalysis | None:
     """Analyse one Python file; None when it does not parse as Python 3."""
-    tree = parse_source(data)
+    tree = parse_source(data) if tree is None else tree
     if tree is None:
         return None
     try:
@@ -768,6 +887,7 @@ def analyse_python(
 
 
 __all__ = [
+    "DEV",
     "IMPORT",
     "INSTALL",
     "RUNTIME",

@@ -30,11 +30,13 @@ from chainward.packages.archive.metadata import (
     same_version,
 )
 from chainward.packages.archive.pycode import (
+    DEV,
     IMPORT,
     INSTALL,
     RUNTIME,
     STARTUP,
     analyse_python,
+    parse_source,
 )
 from chainward.packages.rules import finding
 from chainward.records import Finding, Severity, canonical_name
@@ -211,10 +213,46 @@ def _trigger_for(path: str, contents: Contents, install_modules: set[str]) -> st
     if contents.kind == "wheel" and ".data/scripts/" in path:
         return RUNTIME
     if any(p.lower() in _NON_IMPORTED_DIRS for p in parts[:-1]) or stem.startswith("test_"):
-        return RUNTIME
+        return DEV
     if contents.kind == "sdist" and len(parts) == 1 and stem not in ("__init__",):
-        return RUNTIME  # root scripts of an sdist other than setup.py are not installed code
+        return DEV  # root scripts of an sdist other than setup.py are not installed code
     return IMPORT
+
+
+def _dotted(path: str, kind: str) -> str:
+    parts = posixpath.splitext(path)[0].split("/")
+    if kind == "sdist" and parts and parts[0] in ("src", "lib", "python"):
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _module_imports(tree: ast.Module, dotted: str, is_package: bool) -> Iterable[str]:
+    """Dotted names a module imports when it runs (module-level imports only)."""
+    package = dotted if is_package else dotted.rpartition(".")[0]
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                yield alias.name
+        elif isinstance(stmt, ast.ImportFrom):
+            if stmt.level:
+                base = package
+                for _ in range(stmt.level - 1):
+                    base = base.rpartition(".")[0]
+                module = f"{base}.{stmt.module}" if stmt.module else base
+            else:
+                module = stmt.module or ""
+            yield module
+            for alias in stmt.names:
+                yield f"{module}.{alias.name}"
+        elif isinstance(stmt, ast.If | ast.Try | ast.With):
+            for name in ("body", "orelse", "finalbody"):
+                stack.extend(getattr(stmt, name, []) or [])
+            for handler in getattr(stmt, "handlers", []) or []:
+                stack.extend(handler.body)
 
 
 def _install_modules(contents: Contents, meta: Metadata) -> set[str]:
@@ -261,30 +299,29 @@ def _code_findings(contents: Contents, meta: Metadata, report: ArchiveReport) ->
     sources = {m.path for m in contents.members if m.path.endswith(".py")}
     media: list[tuple[Member, int]] = []
     reads_media_exec = False
-    python_files = 0
-    python_bytes = 0
+    triggers = _python_triggers(contents, install_modules, report)
     for member in contents.members:
         path, data = member.path, member.data
         lower = path.lower()
         if lower.endswith((".py", ".pyw")):
-            python_files += 1
-            python_bytes += len(data)
-            if python_files > MAX_PYTHON_FILES or python_bytes > MAX_PYTHON_BYTES:
-                report.skipped.append((path, "analysis budget for Python files exhausted"))
+            if path not in triggers:
                 continue
-            trigger = _trigger_for(path, contents, install_modules)
+            trigger, tree = triggers[path]
             stem = posixpath.splitext(posixpath.basename(path))[0]
             if trigger == STARTUP or (
                 stem in ("sitecustomize", "usercustomize") and path.count("/") <= 1
             ):
                 out.append(finding("startup-hook", f"ships {posixpath.basename(path)}", path=path))
-            analysis = analyse_python(
-                data,
-                path,
-                trigger,
-                setup_script=path == "setup.py" and contents.kind == "sdist",
-                backend=path in backend_modules,
-            )
+            analysis = None
+            if tree is not None:
+                analysis = analyse_python(
+                    data,
+                    path,
+                    trigger,
+                    setup_script=path == "setup.py" and contents.kind == "sdist",
+                    backend=path in backend_modules,
+                    tree=tree,
+                )
             if analysis is None:
                 if not member.truncated:
                     report.skipped.append((path, "not parseable as Python 3 source"))
@@ -333,6 +370,49 @@ def _code_findings(contents: Contents, meta: Metadata, report: ArchiveReport) ->
                 severity=severity,
             )
         )
+    return out
+
+
+def _python_triggers(
+    contents: Contents, install_modules: set[str], report: ArchiveReport
+) -> dict[str, tuple[str, ast.Module | None]]:
+    """Parse every Python file once and decide what runs it.
+
+    A module imported at module level by code that runs at install, start-up or import
+    runs then too, wherever it lives (payloads hide in "tests/").
+    """
+    out: dict[str, tuple[str, ast.Module | None]] = {}
+    by_dotted: dict[str, str] = {}
+    files = 0
+    volume = 0
+    for member in contents.members:
+        if not member.path.lower().endswith((".py", ".pyw")):
+            continue
+        files += 1
+        volume += len(member.data)
+        if files > MAX_PYTHON_FILES or volume > MAX_PYTHON_BYTES:
+            report.skipped.append((member.path, "analysis budget for Python files exhausted"))
+            continue
+        out[member.path] = (
+            _trigger_for(member.path, contents, install_modules),
+            parse_source(member.data),
+        )
+        by_dotted.setdefault(_dotted(member.path, contents.kind), member.path)
+    queue = [p for p, (t, _) in out.items() if t in (INSTALL, STARTUP, IMPORT)]
+    while queue:
+        path = queue.pop()
+        trigger, tree = out[path]
+        if tree is None:
+            continue
+        is_package = path.endswith("__init__.py")
+        for name in _module_imports(tree, _dotted(path, contents.kind), is_package):
+            target = by_dotted.get(name)
+            if target is None or target == path:
+                continue
+            current, target_tree = out[target]
+            if current in (DEV, RUNTIME):
+                out[target] = (IMPORT if trigger == IMPORT else trigger, target_tree)
+                queue.append(target)
     return out
 
 
