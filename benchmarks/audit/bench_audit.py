@@ -153,6 +153,42 @@ def match_step(requirements: Path, db: Path) -> dict[str, float]:
     return dict(json.loads(out))
 
 
+STAGES_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import json, sys
+from pathlib import Path
+from chainward.cli.audit import audit_report
+from chainward.audit import audit
+from chainward.inventory import collect
+from chainward.report.json import JsonReporter
+from chainward.vulndb import open_store
+t1 = time.perf_counter()
+inventory = collect([], requirements=[sys.argv[1]], include_models=False)
+t2 = time.perf_counter()
+store = open_store(Path(sys.argv[2]))
+t3 = time.perf_counter()
+result = audit(inventory, store)
+t4 = time.perf_counter()
+JsonReporter().render(audit_report(result))
+t5 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "inventory": t2 - t1, "open_store": t3 - t2,
+                  "match": t4 - t3, "report": t5 - t4}))
+"""
+
+
+def stages(requirements: Path, db: Path) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(
+        [sys.executable, "-c", STAGES_SNIPPET, str(requirements), str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    return dict(json.loads(out))
+
+
 IMPORT_SNIPPET = """
 import json, sys, tempfile
 from pathlib import Path
@@ -190,6 +226,7 @@ def main() -> int:
         cw_times = [run_chainward(CONSTRAINTS, db)[0] for _ in range(args.runs)]
         matches = [match_step(CONSTRAINTS, db) for _ in range(args.runs)]
         imports = [import_rate() for _ in range(args.runs)]
+        breakdown = [stages(CONSTRAINTS, db) for _ in range(args.runs)]
     cw = statistics.median(cw_times)
     print(
         f"chainward audit, 572 pins, whole process: median {cw:.3f} s "
@@ -199,6 +236,12 @@ def main() -> int:
         f"matching step (audit()): cold median "
         f"{statistics.median(m['cold'] for m in matches) * 1000:.1f} ms, warm median "
         f"{statistics.median(m['warm'] for m in matches) * 1000:.1f} ms"
+    )
+    print(
+        "inside one chainward process (medians): "
+        + ", ".join(
+            f"{k} {statistics.median(b[k] for b in breakdown) * 1000:.0f} ms" for k in breakdown[0]
+        )
     )
     print(
         f"import of PyPI-all.zip: median {statistics.median(i['rate'] for i in imports):,.0f} "
