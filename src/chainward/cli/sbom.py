@@ -136,8 +136,12 @@ def sbom(
         )
         vulnerabilities = found
         warnings.extend(audit_warnings)
+    base = targets[0] if len(targets) == 1 and targets[0].is_dir() else None
     content = build_content(
-        inventory, subject_for(targets, env=use_env, python=python), vulnerabilities=vulnerabilities
+        inventory,
+        subject_for(targets, env=use_env, python=python),
+        base=base,
+        vulnerabilities=vulnerabilities,
     )
     text = render(content, fmt, deterministic=deterministic)
     if not is_quiet():

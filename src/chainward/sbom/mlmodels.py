@@ -8,6 +8,7 @@ model on its own. Every file keeps its own SHA-256.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,17 +52,14 @@ class ModelEntry:
         return f"model:{self.path}"
 
 
-def _resolve(path: str, base: Path | None) -> Path:
-    candidate = Path(path)
-    return candidate if candidate.is_absolute() or base is None else base / candidate
-
-
 def _display(path: Path, base: Path | None, fallback: str) -> str:
+    """``path`` relative to ``base`` when it lies inside it (symlinks are not resolved)."""
     if base is not None:
         try:
-            return path.relative_to(base).as_posix() or "."
+            relative = Path(os.path.abspath(path)).relative_to(os.path.abspath(base))
         except ValueError:
-            pass
+            return fallback
+        return relative.as_posix() or "."
     return fallback
 
 
@@ -111,15 +109,19 @@ def _snapshot_link(blob: Path) -> Path | None:
 
 
 def group_models(models: Sequence[ModelArtifact], base: Path | None = None) -> list[ModelEntry]:
-    """Group artifacts into models, in a stable order (by path)."""
+    """Group artifacts into models, in a stable order (by path).
+
+    Paths are shown relative to ``base`` (the project directory) when inside it.
+    """
     groups: dict[Path, list[tuple[ModelArtifact, Path]]] = {}
     singles: list[tuple[ModelArtifact, Path]] = []
     for artifact in sorted(models, key=lambda m: m.path):
-        fs_path = _resolve(artifact.path, base)
+        fs_path = Path(artifact.path)  # as the inventory shows it: absolute or cwd-relative
         link = _snapshot_link(fs_path)
         if link is not None:
             fs_path = link
-            shown = _display(link, base, link.as_posix())
+        shown = _display(fs_path, base, fs_path.as_posix())
+        if shown != artifact.path:
             artifact = ModelArtifact(
                 shown, artifact.format, artifact.size, artifact.sha256, artifact.origin
             )
