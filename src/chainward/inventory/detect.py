@@ -208,7 +208,16 @@ def discover(root: Path, *, want_files: bool = True) -> Discovery:
     return found
 
 
+def _inside(link: str, top: str) -> bool:
+    try:
+        target = os.path.realpath(link)
+    except (OSError, ValueError):
+        return False
+    return target == top or target.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def _walk(root: Path, found: Discovery) -> Iterator[tuple[Path, list[str]]]:
+    top = os.path.realpath(root)
     stack = [root]
     while stack:
         directory = stack.pop()
@@ -224,11 +233,16 @@ def _walk(root: Path, found: Discovery) -> Iterator[tuple[Path, list[str]]]:
         for entry in entries:
             try:
                 if entry.is_symlink():
-                    found.skipped.append(
-                        Skipped(
-                            entry.path, "symbolic link not followed (pass its target explicitly)"
+                    if _inside(entry.path, top) and entry.is_file():
+                        files.append(entry.name)  # e.g. a Hugging Face snapshot -> its blob
+                    else:
+                        found.skipped.append(
+                            Skipped(
+                                entry.path,
+                                "symbolic link leaving the project (or to a directory) not "
+                                "followed; pass its target explicitly",
+                            )
                         )
-                    )
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):

@@ -93,7 +93,11 @@ def environment_inventory(data: dict[str, Any], declared: Inventory) -> Inventor
     for name, dist in dists.items():
         edges[name] = [d for d in _requirements(dist, env, dists) if d != name]
     roots: list[Root[str]] = []
-    skipped: list[Skipped] = list(declared.skipped)
+    answered = {c.source for c in declared.components if c.name in dists and c.source}
+    # a declared range is answered by the installed version: only other skips remain
+    skipped: list[Skipped] = [
+        s for s in declared.skipped if not (s.source in answered and "pinned" in s.reason)
+    ]
     for comp in declared.components:
         if comp.name in dists:
             scope: Scope = Scope.DIRECT if comp.scope is Scope.TRANSITIVE else comp.scope

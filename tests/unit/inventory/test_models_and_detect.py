@@ -66,12 +66,32 @@ def test_no_models_when_not_asked(tmp_path: Path) -> None:
     assert collect([tmp_path], include_models=False).models == ()
 
 
-def test_symlinks_are_reported_not_followed(tmp_path: Path) -> None:
-    make_project(tmp_path)
-    (tmp_path / "link.pkl").symlink_to(tmp_path / "models" / "weights.dat")
-    inv = collect([tmp_path])
-    assert "link.pkl" not in {Path(m.path).name for m in inv.models}
-    assert any("symbolic link" in s.reason for s in inv.skipped)
+def test_symlinks_leaving_the_project_are_reported_not_followed(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    make_project(project)
+    outside = tmp_path / "elsewhere.pkl"
+    outside.write_bytes(pickle.dumps(list(range(10)), protocol=4))
+    (project / "escape.pkl").symlink_to(outside)
+    (project / "models" / "linkdir").symlink_to(project / "models", target_is_directory=True)
+    inv = collect([project])
+    names = {Path(m.path).name for m in inv.models}
+    assert "escape.pkl" not in names
+    skipped = {Path(s.entry).name for s in inv.skipped if "symbolic link" in s.reason}
+    assert skipped == {"escape.pkl", "linkdir"}
+
+
+def test_hugging_face_cache_snapshot_links_are_followed(tmp_path: Path) -> None:
+    repo = tmp_path / "models--acme--tiny"
+    blob = repo / "blobs" / hashlib.sha256(safetensors_bytes()).hexdigest()
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(safetensors_bytes())
+    snapshot = repo / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    (snapshot / "model.safetensors").symlink_to(Path("../..") / "blobs" / blob.name)
+    inv = collect([repo])
+    paths = {Path(m.path).relative_to(repo).as_posix(): m.format for m in inv.models}
+    assert paths["snapshots/0123abcd/model.safetensors"] == "safetensors"
+    assert not [s for s in inv.skipped if "symbolic" in s.reason]
 
 
 def test_fallback_sniff(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +203,19 @@ def test_resolve_pyproject(offline_index: Path, tmp_path: Path) -> None:
     assert comps["cw-tool"].scope is Scope.DEV  # groups are not installed: left as declared
     assert [s.entry for s in inv.skipped] == ["cw-tool"]
     assert comps["cw-lib"].source is not None and comps["cw-lib"].source.line == 4
+
+
+def test_environment_with_a_project_directory(venv_python: Path, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1"\ndependencies = ["cw-lib>=1"]\n'
+        '[dependency-groups]\ndev = ["cw-tool"]\n'
+    )
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps({"weights": list(range(50))}, protocol=4))
+    inv = collect([tmp_path], python=str(venv_python))
+    comps = {c.name: c for c in inv.components}
+    assert comps["cw-lib"].version == "1.1" and comps["cw-lib"].scope is Scope.DIRECT
+    assert comps["cw-tool"].scope is Scope.DEV and comps["cw-tool"].groups == ("dev",)
+    assert comps["cw-app"].scope is Scope.DIRECT  # installed, not declared, a root
+    # the declared ranges are answered by what is installed: no "cannot audit" left
+    assert not [s for s in inv.skipped if "pinned" in s.reason]
+    assert [Path(m.path).name for m in inv.models] == ["model.pkl"]
