@@ -26,7 +26,7 @@ class ScanOptions:
     max_total_bytes: int = 1 << 33  # everything decompressed while scanning one file
     max_members: int = 200_000  # archive members per archive
     max_header_bytes: int = 100 << 20  # safetensors/GGUF/protobuf headers
-    max_pickle_ops: int = 50_000_000
+    max_pickle_ops: int = 10_000_000
     follow_symlinks: bool = False  # outside the scanned tree (inside is always followed)
 
 

@@ -158,3 +158,20 @@ def test_frame_past_the_end_stops_like_pickle_c() -> None:
     with pytest.raises(pickle.UnpicklingError):
         pickle.loads(data)
     assert run_stream(io.BytesIO(data)).error is not None
+
+
+def test_huge_declared_lengths_do_not_allocate() -> None:
+    for data in (
+        b"\x80\x04\x8e" + (1 << 60).to_bytes(8, "little") + b"abc",
+        b"\x80\x04\x8d" + (1 << 40).to_bytes(8, "little"),
+        b"\x80\x04B" + (1 << 31).to_bytes(4, "little"),
+    ):
+        trace = run_all(io.BytesIO(data))
+        assert trace.error is not None
+
+
+def test_long_literals_are_kept_short() -> None:
+    big = b"x" * (3 << 20)
+    trace = run_stream(io.BytesIO(pickle.dumps(big, protocol=4)))
+    assert trace.error is None
+    assert isinstance(trace.result, Lit) and len(trace.result.value) == 1 << 20  # type: ignore[arg-type]

@@ -364,10 +364,14 @@ def _grade_reference(glob: Global, add: _Add) -> None:
 
 
 def _computed(value: Value) -> str:
+    depth = 0
+    while isinstance(value, Call) and isinstance(value.callee, Call) and depth < 8:
+        value = value.callee
+        depth += 1
     if isinstance(value, Call):
         inner = value.callee
-        label = inner.dotted if isinstance(inner, Global) else _computed(inner)
-        return f"the result of {label}(...)"
+        label = inner.dotted if isinstance(inner, Global) else f"a {type(inner).__name__.lower()}"
+        return f"the result of {label}(...)" + (" (nested calls)" if depth else "")
     if isinstance(value, Persistent):
         return "a persistent-id object"
     if isinstance(value, Global):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 MAX_LINE = 1 << 20
-MAX_OPS = 50_000_000
+MAX_OPS = 10_000_000
 MAX_CONTAINER_ITEMS = 1 << 24
 
 
@@ -381,12 +381,19 @@ def op_unicode(m: Machine) -> None:
     m.push(Lit(m.readline().decode("raw-unicode-escape", errors="replace")))
 
 
+MAX_LITERAL = 1 << 20  # longer byte strings are skipped, not kept in memory
+
+
 def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
     raw = m.read(width)
     size = int.from_bytes(raw, "little", signed=signed)
     if size < 0:
         raise PickleError("negative byte count")
-    return m.read(size)
+    if size <= MAX_LITERAL:
+        return m.read(size)
+    head = m.read(MAX_LITERAL)
+    m.skip(size - MAX_LITERAL)
+    return head
 
 
 def op_binint(m: Machine) -> None:
@@ -433,6 +440,8 @@ def _unicode(data: bytes) -> str:
     try:
         return _text(data)
     except UnicodeDecodeError:
+        if len(data) == MAX_LITERAL:  # cut short on purpose, maybe mid-character
+            return data.decode("utf-8", errors="replace")
         raise PickleError("invalid UTF-8 in unicode string") from None
 
 
@@ -615,7 +624,9 @@ def _describe(value: Value) -> str:
     if isinstance(value, Global):
         return value.dotted
     if isinstance(value, Call):
-        return f"<result of {_describe(value.callee)}(...)>"
+        inner = value.callee
+        label = inner.dotted if isinstance(inner, Global) else type(inner).__name__.lower()
+        return f"<result of {label}(...)>"
     return f"<{type(value).__name__.lower()}>"
 
 
