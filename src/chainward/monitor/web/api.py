@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, insert, select
@@ -28,6 +29,7 @@ Reader = Annotated[TokenInfo, Depends(require(Scope.READ))]
 Writer = Annotated[TokenInfo, Depends(require(Scope.WRITE))]
 Admin = Annotated[TokenInfo, Depends(require(Scope.ADMIN))]
 Name = Annotated[str, Query(min_length=1, max_length=200)]
+RowId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # fits SQLite and PostgreSQL integers
 VersionQ = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 _JSON_BODY = {
@@ -154,7 +156,7 @@ def get_trend(
 
 
 @router.get("/findings/{finding_id}/history", summary="Every transition of one finding")
-def get_history(request: Request, finding_id: int, _: Reader) -> dict[str, Any]:
+def get_history(request: Request, finding_id: RowId, _: Reader) -> dict[str, Any]:
     events = _read(request, queries.history, finding_id)
     if not events:
         raise NotFoundError(f"no finding {finding_id}")
@@ -295,7 +297,7 @@ def add_suppression(request: Request, body: SuppressionIn, who: Writer) -> dict[
 
 
 @router.delete("/suppressions/{suppression_id}", summary="Withdraw an analysis decision")
-def delete_suppression(request: Request, suppression_id: int, _: Writer) -> dict[str, Any]:
+def delete_suppression(request: Request, suppression_id: RowId, _: Writer) -> dict[str, Any]:
     with monitor(request).db.write() as conn:
         result = conn.execute(
             delete(schema.suppressions).where(schema.suppressions.c.id == suppression_id)
@@ -358,7 +360,7 @@ def add_webhook(request: Request, body: WebhookIn, _: Admin) -> dict[str, Any]:
 
 
 @router.delete("/webhooks/{webhook_id}", summary="Remove a webhook and its pending deliveries")
-def delete_webhook(request: Request, webhook_id: int, _: Admin) -> dict[str, Any]:
+def delete_webhook(request: Request, webhook_id: RowId, _: Admin) -> dict[str, Any]:
     with monitor(request).db.write() as conn:
         conn.execute(delete(schema.outbox).where(schema.outbox.c.webhook_id == webhook_id))
         result = conn.execute(delete(schema.webhooks).where(schema.webhooks.c.id == webhook_id))
@@ -417,7 +419,7 @@ def list_tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token")
-def delete_token(request: Request, token_id: int, _: Admin) -> dict[str, Any]:
+def delete_token(request: Request, token_id: RowId, _: Admin) -> dict[str, Any]:
     if not revoke_token(monitor(request).db, token_id):
         raise NotFoundError(f"no token {token_id}")
     return {"revoked": token_id}
