@@ -171,3 +171,34 @@ def test_poetry_lock_1_1_layout(tmp_path: Path) -> None:
     assert comps["certifi"]["scope"] == "transitive"
     assert comps["certifi"]["path"] == ["requests", "certifi"]
     assert comps["pytest"]["scope"] == "dev"
+
+
+def test_inventory_json_reads_back_identically(tmp_path: Path) -> None:
+    first = run_cli(
+        "inventory",
+        str(asset("inventory", "projects", "uv")),
+        str(asset("inventory", "django-app")),
+        "-f",
+        "json",
+    )
+    saved = tmp_path / "inventory.json"
+    saved.write_text(first.stdout)
+    again = run_cli("inventory", str(saved), "-f", "json")
+    assert again.code == 0, again.stderr
+    assert again.json() == first.json()
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"components": [{"version": "1"}], "models": []},
+        {"components": [{"name": "a", "scope": "sideways"}], "models": []},
+        {"components": [], "models": [{"path": "m.pkl"}]},
+        {"components": [{"name": "a", "hashes": ["nocolon"]}], "skipped": []},
+    ],
+)
+def test_malformed_inventory_json(doc: dict[str, object], tmp_path: Path) -> None:
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(doc))
+    result = run_cli("inventory", str(path))
+    assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1

@@ -90,6 +90,10 @@ def read_file(
         ).collect()
     if kind is Kind.SBOM:
         return _read_sbom(path)
+    if kind is Kind.INVENTORY_JSON:
+        from chainward.inventory.inventory_json import read_inventory_json
+
+        return read_inventory_json(path)
     if kind in _LOCK_READERS:
         if manifest is None:  # a lock named on its own: its project's manifest still says
             sibling = path.parent / ("Pipfile" if kind is Kind.PIPFILE_LOCK else "pyproject.toml")

@@ -32,6 +32,7 @@ class Kind(str, enum.Enum):
     PDM_LOCK = "pdm.lock"
     PYLOCK = "pylock"
     SBOM = "sbom"
+    INVENTORY_JSON = "inventory-json"
 
 
 LOCKS = (Kind.POETRY_LOCK, Kind.PIPFILE_LOCK, Kind.UV_LOCK, Kind.PDM_LOCK, Kind.PYLOCK)
@@ -103,9 +104,14 @@ def kind_of(path: Path) -> Kind:
             doc = None
         if isinstance(doc, dict) and "_meta" in doc and ("default" in doc or "develop" in doc):
             return Kind.PIPFILE_LOCK
+        from chainward.inventory.inventory_json import looks_like_inventory
+
+        if looks_like_inventory(doc):
+            return Kind.INVENTORY_JSON
         if doc is not None:
             raise InventoryError(
-                "unrecognised JSON file (not a Pipfile.lock or an SBOM)", path=display(path)
+                "unrecognised JSON file (not a Pipfile.lock, an SBOM or a chainward inventory)",
+                path=display(path),
             )
     try:
         toml = tomllib.loads(data.decode("utf-8-sig"))
