@@ -119,3 +119,35 @@ def test_malformed_sbom_input_exit_2(name: str) -> None:
     result = run_cli("sbom", str(asset("sbom", "malformed", name)))
     assert result.code == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+class _InertPayload:
+    """Pickles as a call to os.system('true'): the shape of a real attack, harmless."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+
+        return (os.system, ("true",))
+
+
+def test_scan_models_records_verdicts(project: Path) -> None:
+    import pickle
+
+    (project / "models" / "tokenizer.pkl").write_bytes(pickle.dumps(_InertPayload(), protocol=2))
+    result = run_cli("sbom", str(project), "--scan-models", "--deterministic")
+    assert result.code == 0, result.stderr
+    doc = assert_valid_cyclonedx_json(result.stdout)
+
+    def verdicts(component: dict) -> dict[str, str]:
+        props = {p["name"]: p["value"] for p in component.get("properties", [])}
+        return {props.get("chainward:path", ""): props.get("chainward:model:scan-verdict", "")}
+
+    found: dict[str, str] = {}
+    for component in doc["components"]:
+        if component["type"] == "machine-learning-model":
+            found.update(verdicts(component))
+            for member in component.get("components", []):
+                found.update(verdicts(member))
+    assert found["models/tokenizer.pkl"] == "unsafe"
+    assert found["models/sentiment/model.safetensors"] == "safe"
+    assert found["models/sentiment/config.json"] == ""  # card files are not model weights

@@ -52,6 +52,11 @@ from chainward.sbom.subject import subject_for
 )
 @click.option("--no-models", is_flag=True, help="Do not look for model files.")
 @click.option(
+    "--scan-models",
+    is_flag=True,
+    help="Record the static model scanner's verdict on every model file.",
+)
+@click.option(
     "--deterministic",
     is_flag=True,
     help="Reproducible output: stable order, no timestamp, serial derived from content.",
@@ -97,6 +102,7 @@ def sbom(
     use_env: bool,
     python: str | None,
     no_models: bool,
+    scan_models: bool,
     deterministic: bool,
     with_vulns: bool,
     db: Path | None,
@@ -136,12 +142,18 @@ def sbom(
         )
         vulnerabilities = found
         warnings.extend(audit_warnings)
+    verdicts = None
+    if scan_models and inventory.models:
+        from chainward.sbom.scanning import model_verdicts
+
+        verdicts = model_verdicts(inventory.models)
     base = targets[0] if len(targets) == 1 and targets[0].is_dir() else None
     content = build_content(
         inventory,
         subject_for(targets, env=use_env, python=python),
         base=base,
         vulnerabilities=vulnerabilities,
+        model_verdicts=verdicts,
     )
     text = render(content, fmt, deterministic=deterministic)
     if not is_quiet():

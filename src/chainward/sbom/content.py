@@ -9,7 +9,7 @@ writers only translate this.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +119,7 @@ def build_content(
     *,
     base: Path | None = None,
     vulnerabilities: Sequence[Vulnerability] = (),
+    model_verdicts: Mapping[str, str] | None = None,
 ) -> SbomContent:
     """Turn an inventory into SBOM content (see the module docstring)."""
     merged: dict[str, list[Component]] = {}
@@ -169,7 +170,7 @@ def build_content(
         subject=subject,
         packages=tuple(packages),
         root_depends=tuple(sorted(root_depends)),
-        models=tuple(group_models(inventory.models, base)),
+        models=tuple(group_models(inventory.models, base, model_verdicts)),
         vulnerabilities=tuple(
             sorted(
                 (v for v in vulnerabilities if v.package_ref in refs),

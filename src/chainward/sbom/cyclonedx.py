@@ -161,6 +161,7 @@ def _file_props(model_file: ModelFile) -> list[tuple[str, str | None]]:
         ("model:format", model_file.format),
         ("model:size", str(model_file.size)),
         ("model:role", model_file.role),
+        ("model:scan-verdict", model_file.verdict),
     ]
 
 

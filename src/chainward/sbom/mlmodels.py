@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class ModelFile:
     size: int
     sha256: str | None
     role: str = "weights"
+    verdict: str | None = None  # the model scanner's verdict, when it was asked for
 
 
 @dataclass(frozen=True)
@@ -108,19 +109,27 @@ def _snapshot_link(blob: Path) -> Path | None:
     return min(found)[2] if found else None
 
 
-def group_models(models: Sequence[ModelArtifact], base: Path | None = None) -> list[ModelEntry]:
+def group_models(
+    models: Sequence[ModelArtifact],
+    base: Path | None = None,
+    verdicts: Mapping[str, str] | None = None,
+) -> list[ModelEntry]:
     """Group artifacts into models, in a stable order (by path).
 
-    Paths are shown relative to ``base`` (the project directory) when inside it.
+    Paths are shown relative to ``base`` (the project directory) when inside it;
+    ``verdicts`` maps an artifact's inventory path to the model scanner's verdict.
     """
+    verdicts = verdicts or {}
     groups: dict[Path, list[tuple[ModelArtifact, Path]]] = {}
     singles: list[tuple[ModelArtifact, Path]] = []
+    verdict_of: dict[str, str | None] = {}
     for artifact in sorted(models, key=lambda m: m.path):
         fs_path = Path(artifact.path)  # as the inventory shows it: absolute or cwd-relative
         link = _snapshot_link(fs_path)
         if link is not None:
             fs_path = link
         shown = _display(fs_path, base, fs_path.as_posix())
+        verdict_of[shown] = verdicts.get(artifact.path)
         if shown != artifact.path:
             artifact = ModelArtifact(
                 shown, artifact.format, artifact.size, artifact.sha256, artifact.origin
@@ -133,7 +142,7 @@ def group_models(models: Sequence[ModelArtifact], base: Path | None = None) -> l
     entries: list[ModelEntry] = []
     for directory, members in groups.items():
         facts = read_facts(directory, [fs for _, fs in members])
-        files = [_weights(artifact, fs) for artifact, fs in members]
+        files = [_weights(artifact, fs, verdict_of.get(artifact.path)) for artifact, fs in members]
         for source in facts.sources:
             shown = _display(source.path, base, source.path.as_posix())
             files.append(
@@ -164,16 +173,16 @@ def group_models(models: Sequence[ModelArtifact], base: Path | None = None) -> l
                 fs_path.name or artifact.path,
                 facts.hf_revision,
                 artifact.path,
-                (_weights(artifact, fs_path),),
+                (_weights(artifact, fs_path, verdict_of.get(artifact.path)),),
                 facts,
             )
         )
     return sorted(entries, key=lambda e: e.path)
 
 
-def _weights(artifact: ModelArtifact, fs_path: Path) -> ModelFile:
+def _weights(artifact: ModelArtifact, fs_path: Path, verdict: str | None) -> ModelFile:
     digest = artifact.sha256 or file_sha256(fs_path)
-    return ModelFile(artifact.path, artifact.format, artifact.size, digest)
+    return ModelFile(artifact.path, artifact.format, artifact.size, digest, verdict=verdict)
 
 
 __all__ = ["ModelEntry", "ModelFile", "file_sha256", "group_models"]

@@ -185,7 +185,8 @@ def _file_package(model_file: ModelFile, spdx_id: str) -> Package:
         file_name=model_file.path,
         files_analyzed=False,
         checksums=_checksums((("sha256", model_file.sha256),) if model_file.sha256 else ()),
-        comment=f"{model_file.role} file, format {model_file.format}, {model_file.size} bytes",
+        comment=f"{model_file.role} file, format {model_file.format}, {model_file.size} bytes"
+        + (f"; chainward model scan: {model_file.verdict}" if model_file.verdict else ""),
         external_references=[
             _other(MODEL_FILE_REF_TYPE, f"{model_file.role}:{model_file.format}"),
             _other(SIZE_REF_TYPE, str(model_file.size)),
