@@ -206,7 +206,9 @@ def _record_primary(advisory: Advisory) -> tuple[tuple[int, int, str], str]:
     return best, best[2]
 
 
-def _vulnerability(group: list[Advisory], ecosystem: str, version: str) -> Vulnerability:
+def _vulnerability(
+    group: list[Advisory], ecosystem: str, version: str, memo: dict[tuple[str, str], bool]
+) -> Vulnerability:
     primary_record = min(group, key=lambda a: _record_primary(a)[0])
     primary = _record_primary(primary_record)[1]
     ids: set[str] = set()
@@ -217,7 +219,7 @@ def _vulnerability(group: list[Advisory], ecosystem: str, version: str) -> Vulne
     return Vulnerability(
         id=primary,
         aliases=tuple(sorted(ids, key=_id_rank)),
-        fix_versions=tuple(fix_versions(group, ecosystem, version)),
+        fix_versions=tuple(fix_versions(group, ecosystem, version, memo)),
         severity=max(rated) if rated else None,
         summary=primary_record.summary or next((a.summary for a in group if a.summary), ""),
         malicious=any(a.malicious for a in group),
@@ -320,8 +322,9 @@ def audit(
         matched = [a for a in candidates if advisory_affects(a, version)]
         kept: list[Vulnerability] = []
         kept_groups: list[Advisory] = []
+        memo: dict[tuple[str, str], bool] = {}
         for group in fold(matched):
-            vuln = _vulnerability(group, component.ecosystem, version)
+            vuln = _vulnerability(group, component.ecosystem, version, memo)
             rule = next((r for r in active if r.applies(vuln.ids, component.name)), None)
             if rule is not None:
                 suppressed.append(Suppressed(vuln, component, "ignore", rule.describe()))
@@ -338,7 +341,7 @@ def audit(
         kept.sort(key=lambda v: (-v.effective_severity, _id_rank(v.id)))
         fix = None
         if kept and not any(v.malicious for v in kept):
-            options = fix_versions(kept_groups, component.ecosystem, version)
+            options = fix_versions(kept_groups, component.ecosystem, version, memo)
             fix = options[0] if options else None
         results.append(DependencyResult(component, tuple(kept), fix))
         findings.extend(_finding(component, v, fix) for v in kept)

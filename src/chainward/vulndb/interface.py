@@ -81,6 +81,17 @@ class Advisory:
     def malicious(self) -> bool:
         return self.id.startswith("MAL-")
 
+    @cached_property
+    def fixed_events(self) -> tuple[str, ...]:
+        """Every ``fixed`` event version of these entries, in order, unique."""
+        seen: dict[str, None] = {}
+        for entry in self.affected:
+            for rng in entry.ranges:
+                for kind, value in rng.events:
+                    if kind == "fixed":
+                        seen[value] = None
+        return tuple(seen)
+
     @property
     def ids(self) -> frozenset[str]:
         return frozenset((self.id, *self.aliases))

@@ -36,7 +36,9 @@ _MAX_SEGMENTS = 8
 
 
 _DIGITS_AND_DOTS = str.maketrans("", "", "0123456789.\n")
-_NOT_PLAIN_NUMERIC = re.compile(r"(?:\A|[.\n])0[0-9]|\.\.|\A[.\n]|[.\n]\Z|\n\.|\.\n|\n\n")
+# On "\n" + joined + "\n": a leading zero or an empty segment (every branch starts with
+# a separator, so the engine can skip ahead quickly).
+_NOT_PLAIN_NUMERIC = re.compile(r"[.\n](?:0[0-9]|[.\n])")
 
 
 def all_plain(versions: tuple[str, ...]) -> bool:
@@ -46,7 +48,7 @@ def all_plain(versions: tuple[str, ...]) -> bool:
     joined = "\n".join(versions)
     if not joined.translate(_DIGITS_AND_DOTS):
         # The usual list: digits and dots only, checked with C-speed string scans.
-        return _NOT_PLAIN_NUMERIC.search(joined) is None
+        return _NOT_PLAIN_NUMERIC.search(f"\n{joined}\n") is None
     return _PLAIN_LIST.fullmatch(joined) is not None
 
 
@@ -234,11 +236,7 @@ def fixed_candidates(advisories: Iterable[Advisory]) -> list[str]:
     """Every ``fixed`` event version in these advisories (strings, unsorted, unique)."""
     seen: dict[str, None] = {}
     for advisory in advisories:
-        for entry in advisory.affected:
-            for rng in entry.ranges:
-                for kind, value in rng.events:
-                    if kind == "fixed":
-                        seen.setdefault(value, None)
+        seen.update(dict.fromkeys(advisory.fixed_events))
     return list(seen)
 
 
@@ -253,20 +251,34 @@ def sort_versions(ecosystem: str, versions: Iterable[str]) -> list[str]:
     return [v for _, v in sorted((k for k in keyed if k[0] is not None), key=lambda k: k[0])]
 
 
-def fix_versions(advisories: list[Advisory], ecosystem: str, version: str) -> list[str]:
+def fix_versions(
+    advisories: list[Advisory],
+    ecosystem: str,
+    version: str,
+    memo: dict[tuple[str, str], bool] | None = None,
+) -> list[str]:
     """Versions above ``version`` that none of ``advisories`` affects, ascending.
 
     Candidates are the advisories' own ``fixed`` events, so every answer is a release the
-    data names; the first one is the smallest upgrade that fixes all of them.
+    data names; the first one is the smallest upgrade that fixes all of them. ``memo``
+    caches (advisory id, version) -> affected across calls for one package.
     """
     parse = _version_parser(ecosystem)
     current: Any = parse(version)
+    memo = {} if memo is None else memo
+
+    def affects(advisory: Advisory, candidate: str) -> bool:
+        key = (advisory.id, candidate)
+        if key not in memo:
+            memo[key] = advisory_affects(advisory, candidate)
+        return memo[key]
+
     out: list[str] = []
     for candidate in sort_versions(ecosystem, fixed_candidates(advisories)):
         parsed: Any = parse(candidate)
         if current is not None and not parsed > current:
             continue
-        if any(advisory_affects(a, candidate) for a in advisories):
+        if any(affects(a, candidate) for a in advisories):
             continue
         if any(parse(o) == parsed for o in out):
             continue
