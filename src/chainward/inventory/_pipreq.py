@@ -38,7 +38,10 @@ def _line_parser() -> Any:
             {k: (list(v) if isinstance(v, list) else v) for k, v in parser.defaults.items()}
         )
         args_str, options_str = rp.break_args_options(_expand(line))
-        opts, arguments = parser.parse_args(shlex.split(options_str), defaults)
+        # without quotes or backslashes shlex.split is str.split, at a fraction of the cost
+        plain = not any(c in options_str for c in "\"'\\")
+        tokens = options_str.split() if plain else shlex.split(options_str)
+        opts, arguments = parser.parse_args(tokens, defaults)
         return args_str, opts, arguments
 
     return parse_line
