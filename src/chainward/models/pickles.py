@@ -128,7 +128,8 @@ def scan_npy(fh: BinaryIO, ctx: ScanContext, where: str) -> None:
     header = fh.read(hlen)
     try:
         text = header.decode("utf-8" if major == 3 else "latin1")
-        meta = ast.literal_eval(text)
+        # Python 2 headers write longs as 2L (numpy's own _filter_header drops the L)
+        meta = ast.literal_eval(re.sub(r"\b(\d+)L\b", r"\1", text))
     except (ValueError, SyntaxError, UnicodeDecodeError, MemoryError, RecursionError):
         ctx.error(where, ".npy header is not a Python literal")
         return
@@ -237,7 +238,7 @@ class _JoblibHook:
             isinstance(inst, Call)
             and isinstance(inst.callee, Global)
             and inst.callee.name == "NumpyArrayWrapper"
-            and inst.callee.module.startswith("joblib.")
+            and inst.callee.module.endswith("numpy_pickle")
         ):
             return
         self.arrays += 1

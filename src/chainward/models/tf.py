@@ -46,8 +46,8 @@ DANGEROUS_OPS: dict[str, tuple[Severity, str]] = {
     "DebugIdentityV3": (Severity.MEDIUM, "writes debug dumps"),
     "PrintV2": (Severity.LOW, "prints tensors"),
     "LoadAndRemapMatrix": (Severity.MEDIUM, "reads checkpoint files"),
-    "Save": (Severity.MEDIUM, "writes a checkpoint outside the saver"),
-    "SaveSlices": (Severity.MEDIUM, "writes a checkpoint outside the saver"),
+    "Save": (Severity.LOW, "writes a checkpoint (TF1 savers use it)"),
+    "SaveSlices": (Severity.LOW, "writes a checkpoint (TF1 savers use it)"),
 }
 
 

@@ -259,6 +259,30 @@ def benign_keras() -> None:
     label(out / "weights_only.h5", "benign", "safe", "h5py file without a model config")
 
 
+def benign_old_library_files() -> None:
+    """Files written by old library versions, as shipped in joblib's and numpy's test data."""
+    import joblib
+    import numpy
+
+    picks = {
+        Path(joblib.__file__).parent / "test/data": [
+            "joblib_0.10.0_pickle_py27_np17.pkl", "joblib_0.11.0_pickle_py36_np111.pkl.xz",
+            "joblib_0.9.2_compressed_pickle_py27_np17.gz",
+            "joblib_0.10.0_compressed_pickle_py34_np19.gz",
+        ],
+        Path(numpy.__file__).parent / "lib/tests/data": [
+            "py2-objarr.npy", "py2-objarr.npz", "win64python2.npy",
+        ],
+    }
+    for folder, names in picks.items():
+        for name in names:
+            src = folder / name
+            if src.exists():
+                put("benign", f"old/{name}", src.read_bytes(), "safe",
+                    f"{folder.parent.parent.name} test data (BSD-3-Clause), written by an old "
+                    "release")
+
+
 def saved_model_bytes(ops: list[str]) -> bytes:
     """saved_model.pb: SavedModel{1: schema version, 2: MetaGraphDef} with TF's own schema."""
     from tensorboard.compat.proto import graph_pb2, meta_graph_pb2
@@ -638,6 +662,7 @@ def main() -> None:
     benign_gguf()
     benign_keras()
     benign_tf()
+    benign_old_library_files()
     malicious_pickles()
     malicious_torch()
     malicious_containers()

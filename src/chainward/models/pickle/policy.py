@@ -70,10 +70,6 @@ class Verdict:
     offset: int | None
 
 
-def _excluded(dotted: str) -> bool:
-    return any(dotted.startswith(e) for e in _EXCLUDED)
-
-
 def _is_dunder(part: str) -> bool:
     return len(part) > 4 and part.startswith("__") and part.endswith("__")
 
@@ -94,9 +90,9 @@ def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
     leaf name must look like one (CapWords), so helper functions stay out.
     """
     dotted = glob.dotted
-    if _excluded(dotted):
-        return False
-    if not any(dotted.startswith(prefix) for prefix in _CLASS_PREFIXES):
+    allowed = max((len(p) for p in _CLASS_PREFIXES if dotted.startswith(p)), default=0)
+    excluded = max((len(e) for e in _EXCLUDED if dotted.startswith(e)), default=0)
+    if not allowed or excluded >= allowed:  # the more specific rule wins
         return False
     parts = dotted.split(".")
     if parts[0] == "__torch__":
@@ -343,8 +339,8 @@ def _grade_reference(glob: Global, add: _Add) -> None:
             glob.offset,
         )
         return
-    if is_allowed_ref(glob) or is_profile_class(glob):
-        return
+    if is_allowed_ref(glob) or is_profile_class(glob, known_class=True):
+        return  # importing a module under an allowed prefix is fine; calling is graded apart
     name = _name(glob)
     danger = danger_of(glob.dotted)
     if danger is not None:

@@ -238,7 +238,14 @@ NUMPY = Profile(
             "numpy._globals._CopyMode",
         }
     ),
-    classes=("numpy.dtypes.",),
+    classes=(
+        "numpy.dtypes.",
+        "numpy.matrixlib.defmatrix.",
+        "numpy.ma.core.",
+        "numpy.core.records.",
+        "numpy._core.records.",
+        "numpy.rec.",
+    ),
     refs=frozenset(
         {
             "numpy.ndarray",
@@ -443,6 +450,8 @@ SKLEARN = Profile(
         "lightgbm.basic.",
         "catboost.core.",
         "joblib.numpy_pickle.",
+        "sklearn.externals.joblib.numpy_pickle.",
+        "xgboost.core.",
         "joblib.memory.",
         "umap.umap_.",
         "hdbscan.hdbscan_.",
