@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chainward.models.detect import detect_format
 from chainward.models.pickle.vm import Call, Global, Lit, Seq, run_all, run_stream
 from tests.conftest import asset
 
@@ -65,7 +66,7 @@ def _pickles() -> list[tuple[str, bytes]]:
         if not path.is_file():
             continue
         data = path.read_bytes()
-        if path.suffix == ".pkl" and LABELS[rel]["label"] == "benign":
+        if LABELS[rel]["label"] == "benign" and detect_format(path) == "pickle":
             out.append((rel, data))
         elif data.startswith(b"PK") and rel.startswith("benign/torch"):
             with zipfile.ZipFile(path) as z:
