@@ -538,41 +538,93 @@ def _spdx_model(
 # --------------------------------------------------------------------- SPDX 3.0
 
 
+_SPDX3_SCOPES = {
+    "development": Scope.DEV,
+    "test": Scope.DEV,
+    "build": Scope.DEV,
+    "other": Scope.OPTIONAL,
+}
+_SPDX3_RELATIONSHIPS = {"Relationship", "LifecycleScopedRelationship"}
+
+
+def _spdx3_props(element: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for ext in _list(element.get("extension")):
+        for entry in _list(_dict(ext).get("extension_cdxProperty")):
+            name = _text(_dict(entry).get("extension_cdxPropName"))
+            value = _dict(entry).get("extension_cdxPropValue")
+            if name and isinstance(value, str):
+                out[name] = value
+    return out
+
+
+def _spdx3_hashes(element: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for item in _list(element.get("verifiedUsing")):
+        item = _dict(item)
+        alg, value = _text(item.get("algorithm")), _text(item.get("hashValue"))
+        if item.get("type") == "Hash" and alg and value:
+            out.append((_hash_name(alg.replace("_", "-")), value.lower()))
+    return out
+
+
 def _read_spdx3(document: dict[str, Any], source: str) -> Inventory:
     graph = [_dict(e) for e in _list(document.get("@graph"))]
     doc = _Doc(source)
+    by_id: dict[str, dict[str, Any]] = {}
     for element in graph:
-        kind = element.get("type")
-        if kind == "SpdxDocument" or kind == "software_Sbom":
+        spdx_id = _text(element.get("spdxId")) or _text(element.get("@id"))
+        if spdx_id:
+            by_id[spdx_id] = element
+        if element.get("type") in ("SpdxDocument", "software_Sbom"):
             doc.root_refs.update(
                 t for t in (_text(x) for x in _list(element.get("rootElement"))) if t
             )
+    contains: dict[str, list[str]] = {}
+    licenses: dict[str, list[str]] = {}
     for element in graph:
+        if element.get("type") not in _SPDX3_RELATIONSHIPS:
+            continue
+        left, kind = _text(element.get("from")), element.get("relationshipType")
+        targets = [t for t in (_text(x) for x in _list(element.get("to"))) if t]
+        if not left:
+            continue
+        scope = _SPDX3_SCOPES.get(str(element.get("scope", "")))
+        if kind == "dependsOn" and scope is not None and left in doc.root_refs:
+            for target in targets:
+                doc.scoped_by_root[target] = scope
+        elif kind == "dependsOn" or (kind == "contains" and left in doc.root_refs):
+            doc.edges.setdefault(left, set()).update(targets)
+        elif kind == "contains":
+            contains.setdefault(left, []).extend(targets)
+        elif kind == "hasDeclaredLicense":
+            for target in targets:
+                text = _text(by_id.get(target, {}).get("simplelicensing_licenseExpression"))
+                if text:
+                    licenses.setdefault(left, []).append(text)
+    for spdx_id, element in by_id.items():
         kind = element.get("type")
-        spdx_id = _text(element.get("spdxId")) or _text(element.get("@id"))
-        if not spdx_id:
-            continue
-        if kind == "Relationship":
-            left = _text(element.get("from"))
-            rel = element.get("relationshipType")
-            targets = [t for t in (_text(x) for x in _list(element.get("to"))) if t]
-            if (left and rel == "dependsOn") or (
-                left and rel == "contains" and left in doc.root_refs
-            ):
-                doc.edges.setdefault(left, set()).update(targets)
-            continue
-        hashes = [
-            (
-                _hash_name(str(_dict(h).get("algorithm", ""))),
-                str(_dict(h).get("hashValue", "")).lower(),
-            )
-            for h in _list(element.get("verifiedUsing"))
-            if _dict(h).get("type") == "Hash"
-        ]
         name = _text(element.get("name")) or spdx_id
         if kind == "ai_AIPackage":
-            sha256 = next((d for a, d in hashes if a == "sha256"), None)
-            doc.models.append(ModelArtifact(name, "unknown", 0, sha256))
+            files = [by_id[f] for f in contains.get(spdx_id, []) if f in by_id]
+            weights = [
+                f
+                for f in files
+                if _spdx3_props(f).get("chainward:model:role", "weights") == "weights"
+            ]
+            for item in weights or [element]:
+                props = _spdx3_props(item)
+                sha256 = next((d for a, d in _spdx3_hashes(item) if a == "sha256"), None)
+                if item is element and sha256 is None and not props:
+                    continue  # a base model named in a card: no file of ours
+                doc.models.append(
+                    ModelArtifact(
+                        path=props.get("chainward:path", _text(item.get("name")) or name),
+                        format=props.get("chainward:model:format", "unknown"),
+                        size=_int(props.get("chainward:model:size")),
+                        sha256=sha256,
+                    )
+                )
             continue
         if kind != "software_Package" or spdx_id in doc.root_refs:
             continue
@@ -584,14 +636,16 @@ def _read_spdx3(document: dict[str, Any], source: str) -> Inventory:
         if purl is None:
             doc.skipped.append(Skipped(name, "SPDX package without a purl", Provenance(source)))
             continue
-        licenses = [t for t in (_text(element.get("simplelicensing_licenseExpression")),) if t]
+        props = _spdx3_props(element)
         doc.add_package(
             spdx_id,
             name,
             _text(element.get("software_packageVersion")),
             purl,
-            hashes=[h for h in hashes if h[0] and h[1]],
-            licenses=licenses,
+            hashes=_spdx3_hashes(element),
+            licenses=licenses.get(spdx_id, ()),
+            groups=tuple(g for g in props.get("chainward:groups", "").split(",") if g),
+            declared_scope=_SCOPES.get(props.get("chainward:scope", "")),
         )
     return doc.inventory()
 

@@ -1,4 +1,4 @@
-"""Software bills of materials: CycloneDX 1.6 (JSON, XML) and SPDX 2.3 (JSON).
+"""Software bills of materials: CycloneDX 1.6 (JSON, XML), SPDX 2.3 JSON, SPDX 3.0.1 JSON-LD.
 
 Stages: :func:`build_content` turns an :class:`~chainward.records.Inventory` into
 format-neutral content (packages with a dependency graph under one root, models
@@ -23,6 +23,7 @@ class SbomFormat(str, enum.Enum):
     CYCLONEDX_JSON = "cyclonedx-json"
     CYCLONEDX_XML = "cyclonedx-xml"
     SPDX_JSON = "spdx-json"
+    SPDX3_JSON = "spdx3-json"
 
 
 FORMAT_NAMES = tuple(f.value for f in SbomFormat)
@@ -38,6 +39,10 @@ def render(content: SbomContent, fmt: SbomFormat, *, deterministic: bool = False
         from chainward.sbom.cyclonedx import to_xml
 
         return to_xml(content, deterministic=deterministic)
+    if fmt is SbomFormat.SPDX3_JSON:
+        from chainward.sbom.spdx3 import to_json as spdx3_json
+
+        return spdx3_json(content, deterministic=deterministic)
     from chainward.sbom.spdx import to_json as spdx_json
 
     return spdx_json(content, deterministic=deterministic)

@@ -195,7 +195,8 @@ def _file_package(model_file: ModelFile, spdx_id: str) -> Package:
     )
 
 
-def _created(deterministic: bool) -> datetime:
+def created_at(deterministic: bool) -> datetime:
+    """Now, or SOURCE_DATE_EPOCH (else the epoch) for deterministic output."""
     if not deterministic:
         return datetime.now(timezone.utc).replace(microsecond=0)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
@@ -221,7 +222,7 @@ def build_document(content: SbomContent, *, deterministic: bool = False) -> Docu
             f"{_ID_CHARS.sub('-', subject.name).strip('-') or 'sbom'}-{serial}"
         ),
         creators=[Actor(ActorType.TOOL, f"chainward-{__version__}")],
-        created=_created(deterministic),
+        created=created_at(deterministic),
     )
     root_id = ids(ROOT_REF, "Root-" + subject.name)
     packages = [
@@ -314,4 +315,4 @@ def to_json(content: SbomContent, *, deterministic: bool = False) -> str:
     return stream.getvalue() + "\n"
 
 
-__all__ = ["SPDX_VERSION", "build_document", "to_json"]
+__all__ = ["SPDX_VERSION", "build_document", "created_at", "to_json"]

@@ -16,6 +16,7 @@ SUFFIX = {
     SbomFormat.CYCLONEDX_JSON: ".cdx.json",
     SbomFormat.CYCLONEDX_XML: ".cdx.xml",
     SbomFormat.SPDX_JSON: ".spdx.json",
+    SbomFormat.SPDX3_JSON: ".spdx3.json",
 }
 
 
