@@ -59,7 +59,7 @@ def test_xml_to_file_and_spdx(project: Path, tmp_path: Path) -> None:
 
 
 def test_deterministic_output_is_byte_identical(project: Path) -> None:
-    for fmt in ("cyclonedx-json", "cyclonedx-xml", "spdx-json"):
+    for fmt in ("cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx3-json"):
         first = run_cli("sbom", str(project), "-f", fmt, "--deterministic")
         second = run_cli("sbom", str(project), "-f", fmt, "--deterministic")
         assert first.code == 0 and first.stdout == second.stdout, fmt

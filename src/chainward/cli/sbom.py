@@ -24,7 +24,7 @@ from chainward.sbom.subject import subject_for
     type=click.Choice(FORMAT_NAMES, case_sensitive=False),
     default=SbomFormat.CYCLONEDX_JSON.value,
     show_default=True,
-    help="SBOM format (CycloneDX 1.6 JSON or XML, SPDX 2.3 JSON).",
+    help="SBOM format (CycloneDX 1.6 JSON or XML, SPDX 2.3 JSON, SPDX 3.0.1 JSON-LD).",
 )
 @click.option(
     "--output",
@@ -135,8 +135,8 @@ def sbom(
     if with_vulns:
         from chainward.sbom.vulns import known_vulnerabilities
 
-        if fmt is SbomFormat.SPDX_JSON:
-            warnings.append("SPDX 2.3 has no vulnerability section: --with-vulns adds nothing")
+        if fmt in (SbomFormat.SPDX_JSON, SbomFormat.SPDX3_JSON):
+            warnings.append("--with-vulns embeds vulnerabilities in CycloneDX output only")
         found, audit_warnings = known_vulnerabilities(
             inventory, db=db, ignore_ids=ignore_ids, ignore_file=ignore_file, vex=vex_files
         )
