@@ -155,15 +155,21 @@ def test_killed_mid_download_leaves_the_old_database(server: ExportServer, db: P
     proc = _spawn_update(server.url, db)
     try:
         assert server.partial_sent.wait(30), "the update never started downloading"
+        deadline = time.monotonic() + 20
+        while not any(p.stat().st_size for p in db.parent.glob(".download-*")):
+            assert time.monotonic() < deadline, "no partial download on disk"
+            time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert _records(db) == 2654
+    assert list(db.parent.glob(".download-*"))  # the killed run's partial download
     server.mode = "ok"
     assert run_cli("db", "update", "--url", server.url, "--db", str(db)).code == 0
     assert _records(db) == 2674
+    assert not list(db.parent.glob(".download-*"))  # cleaned up by the next update
 
 
 def test_killed_at_random_points_during_import(server: ExportServer, tmp_path: Path) -> None:

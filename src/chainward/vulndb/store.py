@@ -441,6 +441,8 @@ class SqliteAdvisoryStore(AdvisoryStore):
 def build_database(path: Path, entries: Iterable[Entry], *, source: str) -> ImportStats:
     """Write a fresh database to ``path`` atomically (temporary file, then ``os.replace``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp*"):  # left by killed builds
+        stale.unlink(missing_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
         leftover.unlink(missing_ok=True)

@@ -45,6 +45,9 @@ def _meta_keys(url: str) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def _temporary(directory: Path) -> Iterator[Path]:
+    # Downloads of killed runs are left behind; the writer lock is held, so none is live.
+    for stale in directory.glob(".download-*.zip"):
+        stale.unlink(missing_ok=True)
     path = directory / f".download-{os.getpid()}.zip"
     try:
         yield path
