@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from packageurl import PackageURL
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
 
 from chainward.records import Component, Provenance, Scope, canonical_name
 
@@ -49,6 +51,27 @@ def make_component(
     )
 
 
+def parse_requirement(text: str) -> Requirement:
+    """``packaging.requirements.Requirement``, but NUL bytes (which make packaging's marker
+    string parser raise SyntaxError) are refused as InvalidRequirement like any other error."""
+    if "\x00" in text:
+        raise InvalidRequirement("NUL byte in requirement")
+    try:
+        return Requirement(text)
+    except SyntaxError as exc:  # packaging evaluates quoted marker strings with ast
+        raise InvalidRequirement(str(exc)) from None
+
+
+def parse_marker(text: str) -> Marker:
+    """``packaging.markers.Marker`` with the same NUL-byte guard."""
+    if "\x00" in text:
+        raise InvalidMarker("NUL byte in marker")
+    try:
+        return Marker(text)
+    except SyntaxError as exc:
+        raise InvalidMarker(str(exc)) from None
+
+
 def split_hash(text: str) -> tuple[str, str] | None:
     """``"sha256:abc"`` -> ``("sha256", "abc")``; None when there is no algorithm."""
     algo, sep, digest = text.partition(":")
@@ -59,4 +82,4 @@ def split_hash(text: str) -> tuple[str, str] | None:
     return (algo.strip().lower(), digest.strip().lower())
 
 
-__all__ = ["make_component", "purl_for", "split_hash"]
+__all__ = ["make_component", "parse_marker", "parse_requirement", "purl_for", "split_hash"]

@@ -88,6 +88,12 @@ def read_file(
         return PipfileSource(
             path, python_version=options.python_version, platform=options.platform
         ).collect()
+    if kind is Kind.SETUP_CFG:
+        from chainward.inventory.setupcfg import SetupCfgSource
+
+        return SetupCfgSource(
+            path, python_version=options.python_version, platform=options.platform
+        ).collect()
     if kind is Kind.SBOM:
         return _read_sbom(path)
     if kind is Kind.INVENTORY_JSON:
@@ -160,6 +166,9 @@ def read_directory(root: Path, options: Options) -> Inventory:
             parts.append(read_file(pyproject, Kind.PYPROJECT, options))
         if pipfile is not None and Kind.PIPFILE_LOCK not in locked_kinds:
             parts.append(read_file(pipfile, Kind.PIPFILE, options))
+        for setup_cfg in kinds.get(Kind.SETUP_CFG, []):
+            if not locked_kinds:
+                parts.append(read_file(setup_cfg, Kind.SETUP_CFG, options))
     parts.extend(_top_requirements(found.manifests, options))
     if options.include_models:
         from chainward.inventory.models import find_models

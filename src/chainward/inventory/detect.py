@@ -33,6 +33,7 @@ class Kind(str, enum.Enum):
     PYLOCK = "pylock"
     SBOM = "sbom"
     INVENTORY_JSON = "inventory-json"
+    SETUP_CFG = "setup.cfg"
 
 
 LOCKS = (Kind.POETRY_LOCK, Kind.PIPFILE_LOCK, Kind.UV_LOCK, Kind.PDM_LOCK, Kind.PYLOCK)
@@ -41,6 +42,7 @@ _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 _REQUIREMENTS_NAME = re.compile(r"(^|[-_.])requirements?([-_.].*)?\.(txt|pip)$", re.IGNORECASE)
 _EXACT_NAMES = {
     "pyproject.toml": Kind.PYPROJECT,
+    "setup.cfg": Kind.SETUP_CFG,
     "Pipfile": Kind.PIPFILE,
     "poetry.lock": Kind.POETRY_LOCK,
     "Pipfile.lock": Kind.PIPFILE_LOCK,

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.markers import InvalidMarker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 
-from chainward.inventory._build import make_component
+from chainward.inventory._build import make_component, parse_requirement
 from chainward.inventory._graph import Root, graph_roots, place
 from chainward.inventory.interface import InventoryError
 from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
@@ -133,7 +133,7 @@ def _requirements(
     out: list[str] = []
     for text in dist.get("requires") or []:
         try:
-            req = Requirement(str(text))
+            req = parse_requirement(str(text))
         except InvalidRequirement:
             continue  # a broken Requires-Dist in someone's metadata is not the user's input
         name = canonical_name(req.name)

@@ -92,15 +92,16 @@ def evaluate(
     """True when ``marker`` holds in ``env`` (for any of ``extras`` when it tests ``extra``)."""
     if marker is None or marker == "":
         return True
-    parsed = Marker(marker) if isinstance(marker, str) else marker
+    parsed = _parse(marker) if isinstance(marker, str) else marker
     if not extras:
         return bool(parsed.evaluate(env))
     return any(parsed.evaluate({**env, "extra": extra}) for extra in ("", *extras))
 
 
-def parse_marker(text: str) -> Marker:
-    """Parse a marker string; raises ``InvalidMarker`` (a ValueError) when malformed."""
-    return Marker(text)
+def _parse(text: str) -> Marker:
+    from chainward.inventory._build import parse_marker
+
+    return parse_marker(text)
 
 
-__all__ = ["InvalidMarker", "evaluate", "marker_environment", "parse_marker"]
+__all__ = ["InvalidMarker", "evaluate", "marker_environment"]

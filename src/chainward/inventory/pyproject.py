@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from chainward.inventory._build import make_component
+from chainward.inventory._build import make_component, parse_requirement
 from chainward.inventory._io import display, expect, read_toml
 from chainward.inventory.interface import InventoryError, Source
 from chainward.inventory.markers import evaluate, marker_environment
@@ -59,7 +59,7 @@ class _Reader:
         assert isinstance(item, str)
         where = self.where(item)
         try:
-            req = Requirement(item)
+            req = parse_requirement(item)
         except InvalidRequirement as exc:
             raise InventoryError(
                 f"{field}: invalid requirement {item!r}: {str(exc).splitlines()[0]}",

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.markers import InvalidMarker
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 
-from chainward.inventory._build import make_component
+from chainward.inventory._build import make_component, parse_requirement
 from chainward.inventory._graph import Root, place
 from chainward.inventory._io import display
 from chainward.inventory.interface import InventoryError
@@ -162,7 +162,7 @@ def _edges(
     out: list[str] = []
     for text in requires:
         try:
-            req = Requirement(str(text))
+            req = parse_requirement(str(text))
         except InvalidRequirement:
             continue
         name = canonical_name(req.name)

@@ -31,6 +31,7 @@ SEEDS = {
     "pyproject.toml": asset("inventory", "projects", "uv", "pyproject.toml"),
     "Pipfile": asset("inventory", "projects", "pipenv", "Pipfile"),
     "requirements.txt": asset("inventory", "django-app", "requirements", "base.txt"),
+    "setup.cfg": asset("inventory", "legacy-setup", "setup.cfg"),
 }
 
 

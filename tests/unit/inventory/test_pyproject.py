@@ -133,3 +133,29 @@ def test_pdm_dev_dependencies_and_dynamic(tmp_path: Path) -> None:
     inv = collect([path])
     assert [(c.name, c.scope, c.groups) for c in inv.components] == [("ruff", Scope.DEV, ("lint",))]
     assert [s.entry for s in inv.skipped] == ["project.dependencies"]
+
+
+def test_setup_cfg(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text(
+        "[metadata]\nname = legacy\n\n[options]\npackages = find:\ninstall_requires =\n"
+        "    requests==2.31.0\n    click>=8  # cli\n    pywin32==306; sys_platform == 'win32'\n"
+        "tests_require = pytest==8.2.2\n\n[options.extras_require]\nyaml =\n    PyYAML==6.0.1\n"
+        "\n[flake8]\nmax-line-length = 100\n"
+    )
+    inv = collect([tmp_path])
+    comps = {c.name: c for c in inv.components}
+    assert comps["requests"].version == "2.31.0" and comps["requests"].source is not None
+    assert comps["requests"].source.line == 7
+    assert "pywin32" not in comps or comps["pywin32"].marker
+    assert comps["pytest"].scope is Scope.DEV
+    assert comps["pyyaml"].scope is Scope.OPTIONAL and comps["pyyaml"].groups == ("yaml",)
+    assert [s.entry for s in inv.skipped] == ["click>=8"]
+
+
+def test_malformed_setup_cfg(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text("[options]\ninstall_requires =\n    requests >>> 2\n")
+    with pytest.raises(InventoryError):
+        collect([tmp_path])
+    (tmp_path / "setup.cfg").write_text("no section header\n")
+    with pytest.raises(InventoryError):
+        collect([tmp_path])

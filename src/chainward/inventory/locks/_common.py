@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import Marker
-
-from chainward.inventory._build import make_component, split_hash
+from chainward.inventory._build import make_component, parse_marker, split_hash
 from chainward.inventory._graph import Root, graph_roots, place
 from chainward.inventory._io import display, expect
 from chainward.inventory.markers import evaluate, marker_environment
@@ -172,7 +170,7 @@ def _holds(marker: str, env: dict[str, str]) -> bool:
         "dependency_groups": frozenset(n for n, kind in named if kind == "dependency_groups"),
     }
     try:
-        return bool(Marker(marker).evaluate(lock_env, context="lock_file"))
+        return bool(parse_marker(marker).evaluate(lock_env, context="lock_file"))
     except Exception:  # older packaging without PEP 751 markers: keep the package
         return True
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import InvalidRequirement
 
+from chainward.inventory._build import parse_requirement
 from chainward.inventory._io import display, read_toml
 from chainward.inventory.interface import InventoryError
 from chainward.inventory.locks._common import (
@@ -55,7 +56,7 @@ def read_pdm_lock(path: Path, *, manifest: Path | None = None, options: object =
             entry.get("dependencies", []), f"package {name}: dependencies", path, line
         ):
             try:
-                req = Requirement(str(dep))
+                req = parse_requirement(str(dep))
             except InvalidRequirement:
                 raise InventoryError(
                     f"package {name}: invalid dependency {dep!r}", path=display(path), line=line

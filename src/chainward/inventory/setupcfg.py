@@ -1,0 +1,89 @@
+"""setup.cfg (setuptools' declarative configuration): ``[options] install_requires``,
+``[options.extras_require]`` and ``tests_require``. Read as text, never executed.
+"""
+
+from __future__ import annotations
+
+import configparser
+from pathlib import Path
+
+from chainward.inventory._build import parse_requirement
+from chainward.inventory._io import display, read_text
+from chainward.inventory.interface import InventoryError, Source
+from chainward.inventory.markers import marker_environment
+from chainward.inventory.pyproject import Declared, _line_of, components_from
+from chainward.records import Inventory, Provenance, Scope, canonical_name
+
+
+def _lines(value: str) -> list[str]:
+    out = []
+    for raw in value.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+def setupcfg_declared(path: Path) -> list[Declared]:
+    text = read_text(path)
+    shown = display(path)
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text, source=shown)
+    except configparser.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise InventoryError(f"malformed setup.cfg: {first}", path=shown) from None
+    from packaging.requirements import InvalidRequirement
+
+    sections: list[tuple[str, str, Scope, str | None]] = []
+    if parser.has_section("options"):
+        for key, scope, group in (
+            ("install_requires", Scope.DIRECT, None),
+            ("tests_require", Scope.DEV, "tests"),
+        ):
+            if parser.has_option("options", key):
+                sections.append((parser.get("options", key), key, scope, group))
+    if parser.has_section("options.extras_require"):
+        for extra, value in parser.items("options.extras_require"):
+            sections.append((value, extra, Scope.OPTIONAL, canonical_name(extra)))
+    out: list[Declared] = []
+    for value, key, scope, group in sections:
+        for line in _lines(value):
+            where = Provenance(shown, _line_of(text, line))
+            try:
+                req = parse_requirement(line)
+            except InvalidRequirement as exc:
+                raise InventoryError(
+                    f"{key}: invalid requirement {line!r}: {str(exc).splitlines()[0]}",
+                    path=shown,
+                    line=where.line,
+                ) from None
+            out.append(
+                Declared(
+                    canonical_name(req.name),
+                    str(req.specifier),
+                    scope,
+                    group,
+                    where,
+                    tuple(sorted(req.extras)),
+                    str(req.marker) if req.marker else "",
+                    req.url,
+                    line,
+                )
+            )
+    return out
+
+
+class SetupCfgSource(Source):
+    def __init__(
+        self, path: Path, *, python_version: str | None = None, platform: str | None = None
+    ) -> None:
+        self.path = path
+        self.env = marker_environment(python_version, platform)
+
+    def collect(self) -> Inventory:
+        components, skipped = components_from(setupcfg_declared(self.path), self.env)
+        return Inventory(tuple(components), (), tuple(skipped))
+
+
+__all__ = ["SetupCfgSource", "setupcfg_declared"]
