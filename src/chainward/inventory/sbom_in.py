@@ -77,6 +77,8 @@ def _sniff_kind(head: bytes) -> str | None:
 def looks_like_sbom(path: Path) -> bool:
     """True when the file's content is a CycloneDX or SPDX document (never raises)."""
     try:
+        if not path.is_file():  # never open a FIFO or device: it could block forever
+            return False
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
     except OSError:

@@ -177,3 +177,13 @@ def test_looks_like_sbom_by_content(tmp_path: Path) -> None:
     assert not looks_like_sbom(other)
     assert not looks_like_sbom(tmp_path / "missing.json")
     assert not looks_like_sbom(asset("sbom", "project", "models", "embeddings.npy"))
+
+
+def test_special_files_are_not_opened(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "bom.cdx.json"
+    os.mkfifo(fifo)
+    assert not looks_like_sbom(fifo)
+    with pytest.raises(InventoryError):
+        read_sbom(fifo)
