@@ -21,6 +21,7 @@ NAMES = [
     "pdm.lock",
     "pylock.toml",
     "Pipfile.lock",
+    "setup.cfg",
 ]
 SEEDS = {
     "poetry.lock": asset("inventory", "projects", "poetry", "poetry.lock"),
