@@ -229,6 +229,7 @@ def install_package(
             "--no-deps",
             "--no-index",
             "--no-build-isolation",
+            "--no-compile",
             "--progress-bar",
             "off",
             "--target",

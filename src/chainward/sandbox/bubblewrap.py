@@ -41,6 +41,7 @@ def sandbox_env(view: View, policy: Policy) -> dict[str, str]:
         env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
         env["PYTHONPATH"] = f"{view.lib}/entry/site"
         env["CHAINWARD_AUDIT_DIR"] = view.out
+        env["CHAINWARD_SCRATCH"] = view.scratch
     env.update(dict(policy.extra_env))
     return env
 

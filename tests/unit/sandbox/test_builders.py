@@ -55,6 +55,7 @@ def test_bwrap_argv_isolates(tmp_path: Path) -> None:
         "PYTHONNOUSERSITE",
         "PYTHONPATH",
         "CHAINWARD_AUDIT_DIR",
+        "CHAINWARD_SCRATCH",
         "USER",
     }
 

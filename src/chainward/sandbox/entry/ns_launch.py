@@ -16,7 +16,7 @@ import signal
 import sys
 from typing import Any
 
-COVER = ("/root", "/home", "/tmp", "/var/tmp", "/run", "/mnt", "/media", "/srv", "/opt")
+COVER = ("/etc", "/root", "/home", "/tmp", "/var/tmp", "/run", "/mnt", "/media", "/srv", "/opt")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
 
 
@@ -62,7 +62,7 @@ def child(cfg: dict[str, Any], linux: Any, bpf: Any, command: list[str]) -> None
         except OSError:
             continue
     for target, source in cfg["files"].items():
-        linux.bind(source, target, readonly=True)
+        fds[target] = (os.open(source, os.O_PATH | os.O_CLOEXEC), False, False)
     covered = [d for d in COVER if os.path.isdir(d) and not os.path.islink(d)]
     for top in covered:
         linux.mount("tmpfs", top, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "mode=0755")

