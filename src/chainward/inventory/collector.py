@@ -113,7 +113,8 @@ def read_file(
 
 
 def _top_requirements(manifests: list[tuple[Kind, Path]], options: Options) -> list[Inventory]:
-    """Requirements files of a project, except those another one includes (-r or -c)."""
+    """Top-level requirements files of a project: not those another file includes with -r,
+    nor constraints files (named so) that another file names with -c."""
     from chainward.inventory.requirements import RequirementsFileSource
 
     sources = []
@@ -124,12 +125,19 @@ def _top_requirements(manifests: list[tuple[Kind, Path]], options: Options) -> l
             )
             sources.append((source, source.collect()))
     own = {source: os.path.normcase(os.path.abspath(source.path)) for source, _ in sources}
-    included: set[str] = set()
+    required: set[str] = set()  # pulled in with -r by another file: already covered
+    constrained: set[str] = set()  # named with -c by another file
     for source, _ in sources:
-        included |= source.read - {own[source]}
+        required |= source.read - source.as_constraints - {own[source]}
+        constrained |= source.as_constraints - {own[source]}
     parts = []
     for source, inventory in sources:
-        if own[source] in included:
+        key = own[source]
+        if key in required:
+            continue
+        # a pure constraints file pins but adds nothing; a compiled lock that other inputs
+        # use as constraints (pip-tools' "-c base.txt") is still read for what it pins
+        if key in constrained and "constraint" in source.path.name.lower():
             continue
         if options.resolve:
             inventory = read_file(source.path, Kind.REQUIREMENTS, options)

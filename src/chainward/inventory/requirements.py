@@ -117,6 +117,7 @@ class RequirementsFileSource(Source):
             self.scope, self.groups = scope, ()
         self.files: list[str] = []
         self.read: set[str] = set()  # absolute paths of every file read, includes too
+        self.as_constraints: set[str] = set()  # those read as constraints (-c, or inside one)
         self.via: dict[tuple[str, int], set[str]] = {}  # (file, line) -> "# via" parents
 
     def collect(self) -> Inventory:
@@ -198,6 +199,8 @@ class RequirementsFileSource(Source):
                 self.via[(shown, line)] = names
         self.files.append(shown)
         self.read.add(key)
+        if constraint:
+            self.as_constraints.add(key)
         try:
             parsed = parse_file(str(path))
         except (rp.PipError, rp.InstallationError, UnicodeDecodeError, ValueError) as exc:

@@ -232,3 +232,23 @@ def test_via_annotation_layouts() -> None:
         "c==3\n    # via my-app (pyproject.toml)\n# a comment\nd==4\n"
     )
     assert via_annotations(text) == {1: {"b"}, 4: {"-r requirements.in", "c"}, 8: {"my-app"}}
+
+
+def test_pip_tools_layout_with_constraints_between_compiled_files(tmp_path: Path) -> None:
+    req = tmp_path / "requirements"
+    write(req / "base.in", "django>=4.2\n")
+    write(
+        req / "base.txt",
+        "django==4.2.16\n    # via -r requirements/base.in\nasgiref==3.8.1\n    # via django\n",
+    )
+    write(req / "dev.in", "-c base.txt\npytest\n")
+    write(req / "dev.txt", "pytest==8.3.3\n    # via -r requirements/dev.in\n")
+    inv = collect([tmp_path], include_models=False)
+    comps = by_name(inv)
+    assert {n: c.version for n, c in comps.items()} == {
+        "django": "4.2.16",
+        "asgiref": "3.8.1",
+        "pytest": "8.3.3",
+    }
+    assert comps["asgiref"].scope is Scope.TRANSITIVE and comps["pytest"].scope is Scope.DEV
+    assert inv.skipped == ()  # the .in ranges are answered by the compiled pins
