@@ -44,9 +44,9 @@ def _page(request: Request, template: str, build: Any) -> Response:
         with request.app.state.monitor.db.read() as conn:
             context = build(conn)
     except NotFoundError as exc:
-        return _render(request, "error.html", 404, message=exc.diagnostics())
+        return _render(request, "error.html", 404, message=exc.diagnostics(), page="error")
     except UploadError as exc:
-        return _render(request, "error.html", 400, message=exc.diagnostics())
+        return _render(request, "error.html", 400, message=exc.diagnostics(), page="error")
     return _render(request, template, **context)
 
 
