@@ -26,7 +26,6 @@ from chainward.vulndb.store import SqliteAdvisoryStore, writer_lock
 # OSV's public bucket: the per-ecosystem export for PyPI.
 DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
 MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024
-_CHUNK = 1 << 16
 
 Progress = Callable[[int, int | None], None]
 
@@ -74,7 +73,7 @@ def _download(
             raise NetworkError(f"{url}: export of {total} bytes exceeds the 2 GiB limit")
         received = 0
         with target.open("wb") as handle:
-            for chunk in response.iter_bytes(_CHUNK):
+            for chunk in response.iter_bytes():
                 received += len(chunk)
                 if received > MAX_DOWNLOAD_BYTES:
                     raise NetworkError(f"{url}: export exceeds the 2 GiB limit")
