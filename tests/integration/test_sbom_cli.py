@@ -151,3 +151,9 @@ def test_scan_models_records_verdicts(project: Path) -> None:
     assert found["models/tokenizer.pkl"] == "unsafe"
     assert found["models/sentiment/model.safetensors"] == "safe"
     assert found["models/sentiment/config.json"] == ""  # card files are not model weights
+
+
+def test_unwritable_output_exit_2(project: Path, tmp_path: Path) -> None:
+    result = run_cli("sbom", str(project), "-o", str(tmp_path / "missing-dir" / "bom.json"))
+    assert result.code == 2
+    assert "cannot write SBOM" in result.stderr and "Traceback" not in result.stderr
