@@ -39,7 +39,7 @@ class Kind(str, enum.Enum):
 LOCKS = (Kind.POETRY_LOCK, Kind.PIPFILE_LOCK, Kind.UV_LOCK, Kind.PDM_LOCK, Kind.PYLOCK)
 
 _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
-_REQUIREMENTS_NAME = re.compile(r"(^|[-_.])requirements?([-_.].*)?\.(txt|pip)$", re.IGNORECASE)
+_REQUIREMENTS_NAME = re.compile(r"(^|[-_.])requirements?([-_.].*)?\.(txt|pip|in)$", re.IGNORECASE)
 _EXACT_NAMES = {
     "pyproject.toml": Kind.PYPROJECT,
     "setup.cfg": Kind.SETUP_CFG,
