@@ -202,3 +202,13 @@ def test_malformed_inventory_json(doc: dict[str, object], tmp_path: Path) -> Non
     path.write_text(json.dumps(doc))
     result = run_cli("inventory", str(path))
     assert result.code == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_model_file_named_directly(tmp_path: Path) -> None:
+    import pickle
+
+    path = tmp_path / "tokenizer.bin"
+    path.write_bytes(pickle.dumps({"vocab": list(range(100))}, protocol=4))
+    doc = run_cli("inventory", str(path), "-f", "json").json()
+    assert doc["components"] == [] and [m["format"] for m in doc["models"]] == ["pickle"]
+    assert run_cli("inventory", str(path), "--no-models").code == 2

@@ -45,7 +45,11 @@ def collect_inventory(
         if target.is_dir():
             parts.append(read_directory(target, options))
         elif target.exists() or target.is_symlink():
-            parts.append(read_file(target, kind_of(target), options))
+            model = _model_file(target) if options.include_models else None
+            if model is not None:
+                parts.append(model)
+            else:
+                parts.append(read_file(target, kind_of(target), options))
         else:
             raise InventoryError("no such file or directory", path=display(target))
     for path in requirements:
@@ -56,6 +60,17 @@ def collect_inventory(
         found = read_environment(python=options.python, declared=merge(parts), options=options)
         return merge([found])
     return merge(parts)
+
+
+def _model_file(path: Path) -> Inventory | None:
+    """A model file named directly (not a manifest by name): its artifact record."""
+    from chainward.inventory.detect import kind_by_name
+    from chainward.inventory.models import find_models
+
+    if kind_by_name(path) is not None or not path.is_file():
+        return None
+    found = find_models([path])
+    return found if found.models else None
 
 
 def read_file(
