@@ -28,15 +28,16 @@ from pip._internal.req.constructors import install_req_from_line
 spec, dest = sys.argv[1], sys.argv[2]
 command = create_command("download")
 options, _ = command.parse_args(["--no-deps", "--no-binary", ":all:", "-d", dest, spec])
-session = command.get_default_session(options)
-finder = command._build_package_finder(options=options, session=session)
-req = install_req_from_line(spec)
-best = finder.find_best_candidate(req.name, req.specifier).best_candidate
-if best is None:
-    sys.stderr.write(f"no distribution found for {spec}\n")
-    sys.exit(3)
-path, _ = Downloader(session, "off")(best.link, dest)
-print(path)
+with command.main_context():
+    session = command.get_default_session(options)
+    finder = command._build_package_finder(options=options, session=session)
+    req = install_req_from_line(spec)
+    best = finder.find_best_candidate(req.name, req.specifier).best_candidate
+    if best is None:
+        sys.stderr.write(f"no distribution found for {spec}\n")
+        sys.exit(3)
+    path, _ = Downloader(session, "off")(best.link, dest)
+    print(path)
 """
 
 

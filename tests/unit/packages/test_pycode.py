@@ -151,8 +151,12 @@ def test_network_at_import_and_main_guard() -> None:
 
 
 def test_install_shell() -> None:
-    assert rules("import os\nos.system('curl http://127.0.0.1:9 | sh')", INSTALL,
-                 setup_script=True)["install-shell"] == Severity.HIGH
+    assert (
+        rules("import os\nos.system('curl http://127.0.0.1:9 | sh')", INSTALL, setup_script=True)[
+            "install-shell"
+        ]
+        == Severity.HIGH
+    )
     compiler = "import subprocess\nsubprocess.check_call(['gcc', '-c', 'x.c'])\n"
     assert rules(compiler, INSTALL, setup_script=True) == {}
     version = "import subprocess\nV = subprocess.check_output(['git', 'describe']).decode()\n"
@@ -160,8 +164,10 @@ def test_install_shell() -> None:
 
 
 def test_hidden_process_flag() -> None:
-    source = ("import subprocess\nsubprocess.Popen(['x.exe'], "
-              "creationflags=subprocess.CREATE_NO_WINDOW)\n")
+    source = (
+        "import subprocess\nsubprocess.Popen(['x.exe'], "
+        "creationflags=subprocess.CREATE_NO_WINDOW)\n"
+    )
     assert rules(source)["install-shell"] == Severity.HIGH
 
 

@@ -50,8 +50,9 @@ def test_bundled_list_is_the_shared_one() -> None:
         ("urllib", "urllib", "stdlib"),
     ],
 )
-def test_detects(index: TyposquatIndex, name: str, imitates: str | None,
-                 technique: str | None) -> None:
+def test_detects(
+    index: TyposquatIndex, name: str, imitates: str | None, technique: str | None
+) -> None:
     match = index.check(name)
     if imitates is None:
         assert match is None
@@ -70,9 +71,18 @@ def test_combo_reports_both_parts(index: TyposquatIndex) -> None:
 @pytest.mark.parametrize(
     "name",
     # legitimate unpopular names that look a bit like popular ones
-    ["pytest-pandas-sugar", "django-qr-login", "flask-cors-extra", "sphinx-rtd-dark-mode",
-     "types-requests-oauthlib-extra", "numpyencoder-x", "requests-oauthlib3-fork",
-     "pyyaml-include-extra", "mypy-boto3-bedrock-agent-runtime2", "opentelemetry-foo-bar"],
+    [
+        "pytest-pandas-sugar",
+        "django-qr-login",
+        "flask-cors-extra",
+        "sphinx-rtd-dark-mode",
+        "types-requests-oauthlib-extra",
+        "numpyencoder-x",
+        "requests-oauthlib3-fork",
+        "pyyaml-include-extra",
+        "mypy-boto3-bedrock-agent-runtime2",
+        "opentelemetry-foo-bar",
+    ],
 )
 def test_plugins_and_long_names_stay_quiet(index: TyposquatIndex, name: str) -> None:
     assert index.check(name) is None, index.check(name)
