@@ -28,6 +28,7 @@ from chainward.integrity.errors import IntegrityError, UnsafePathError
 DEFAULT_IGNORES: tuple[str, ...] = (".git", ".gitattributes", ".github", ".gitignore")
 
 _MAX_DEPTH = 64
+MAX_ENTRIES = 2_000_000  # bounds the walk even when links fan a subtree out many times
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def walk_model(
 
     files: list[ModelFile] = []
     used_ignores: set[str] = set()
+    seen = 0
     # (directory to list, its canonical name prefix, resolved ancestors for cycle checks)
     stack: list[tuple[Path, str, tuple[str, ...]]] = [(root, "", (str(resolved_root),))]
     while stack:
@@ -147,6 +149,11 @@ def walk_model(
             raise IntegrityError(
                 f"cannot list folder: {exc.strerror}", path=str(directory)
             ) from None
+        seen += len(entries)
+        if seen > MAX_ENTRIES:
+            raise UnsafePathError(
+                f"more than {MAX_ENTRIES} entries (links multiplying a folder?)", path=str(root)
+            )
         for entry in entries:
             name = f"{prefix}{entry.name}"
             where = Path(entry.path)

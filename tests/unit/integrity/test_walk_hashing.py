@@ -178,3 +178,22 @@ def test_fifo_swapped_in_after_listing_does_not_block(tmp_path: Path) -> None:
     os.mkfifo(path)
     with pytest.raises(UnsafePathError, match="not a regular file"):
         digest_range(path, 0, 10, HashAlgorithm.SHA256)
+
+
+def test_links_fanning_out_a_folder_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chainward.integrity.walk as walk
+
+    monkeypatch.setattr(walk, "MAX_ENTRIES", 200)
+    model = tmp_path / "m"
+    level = model / "l0"
+    level.mkdir(parents=True)
+    (level / "f").write_bytes(b"x")
+    for i in range(1, 10):  # each level links twice to the one below: 2**9 paths
+        up = model / f"l{i}"
+        up.mkdir()
+        (up / "a").symlink_to(f"../l{i - 1}")
+        (up / "b").symlink_to(f"../l{i - 1}")
+    with pytest.raises(UnsafePathError, match="entries"):
+        walk_model(model)
