@@ -196,7 +196,7 @@ def read_directory(root: Path, options: Options) -> Inventory:
     if options.include_models:
         from chainward.inventory.models import find_models
 
-        parts.append(find_models(found.files, root=root))
+        parts.append(find_models(found.files))
     return merge(parts)
 
 

@@ -172,7 +172,7 @@ def model_artifact(path: Path, fmt: str, *, shown: str | None = None) -> ModelAr
     return ModelArtifact(shown or display(path), fmt, size, sha256_file(path))
 
 
-def find_models(files: Iterable[Path], *, root: Path | None = None) -> Inventory:
+def find_models(files: Iterable[Path]) -> Inventory:
     """The model files among ``files`` (regular files found by a directory walk)."""
     detect = _detector()
     models: list[ModelArtifact] = []
@@ -192,7 +192,6 @@ def find_models(files: Iterable[Path], *, root: Path | None = None) -> Inventory
         except OSError as exc:
             shown = display(path)
             skipped.append(Skipped(shown, f"cannot read: {exc.strerror}", Provenance(shown)))
-    del root
     return Inventory((), tuple(models), tuple(skipped))
 
 

@@ -261,7 +261,6 @@ class RequirementsFileSource(Source):
         constraint: bool,
         skipped: list[Skipped],
     ) -> _Entry | None:
-        extras = tuple(sorted(req.extras or ()))
         try:
             if req.marker is not None and not evaluate(req.marker, self.env):
                 return None
@@ -277,7 +276,6 @@ class RequirementsFileSource(Source):
                 skipped.append(Skipped(text, DIRECT_REFERENCE, Provenance(shown, line)))
             if name is None:
                 return None
-        del extras
         return _Entry(name, req, shown, line, constraint)
 
     # combining ---------------------------------------------------------------------------
