@@ -115,3 +115,22 @@ def test_library_api_under_each_backend(backend: str) -> None:
 def test_missing_model_is_an_input_error(tmp_path: Path) -> None:
     result = run_cli("sandbox", "load", str(tmp_path / "nope.pt"))
     assert result.code == 2 and "not found" in result.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="numpy is not installed")
+def test_numpy_object_array_runs_its_pickle() -> None:
+    code, doc = _load("evil_exec.npy")
+    assert code == 1
+    assert any(e["detail"] == "find_class subprocess.run" for e in _events(doc, "pickle.global"))
+    assert any('"true", "--from-pickle"' in e["detail"] for e in _events(doc, "python.exec"))
+
+
+def test_static_scan_runs_first_and_is_merged() -> None:
+    from chainward.sandbox.dynamic import static_scan
+
+    static = static_scan(asset("sandbox", "evil_exec.pkl"))
+    result = run_cli("sandbox", "load", "--format", "json", str(asset("sandbox", "evil_exec.pkl")))
+    assert result.code == 1
+    checks = [f["check"] for f in result.json()["findings"]]
+    assert "sandbox" in checks
+    assert checks.count("models") == len([f for f in static if f.check == "models"])

@@ -158,7 +158,7 @@ def _leftover_sandbox_processes() -> list[str]:
 
 @pytest.mark.parametrize("backend", backends())
 def test_wall_and_cpu_limits_kill_everything(backend: str, tmp_path: Path) -> None:
-    policy = Policy(ro_paths=(PROBE,), limits=Limits(wall_s=2, cpu_s=30))
+    policy = Policy(ro_paths=(PROBE,), limits=Limits(wall_s=1.5, cpu_s=30))
     slept = run_command(
         ["python", str(PROBE), "x", "y", "fork_bomb", "sleep"], backend=backend, policy=policy
     )

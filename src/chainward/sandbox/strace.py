@@ -381,6 +381,7 @@ class Trace:
 
     records: list[Record] = field(default_factory=list)
     parent: dict[int, int] = field(default_factory=dict)
+    _memo: dict[tuple[int, int], bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> Trace:
@@ -393,14 +394,28 @@ class Trace:
         return trace
 
     def descends_from(self, pid: int, ancestor: int) -> bool:
-        seen = 0
-        while pid != ancestor:
+        key = (pid, ancestor)
+        known = self._memo.get(key)
+        if known is not None:
+            return known
+        chain = []
+        answer = False
+        while len(chain) < 100000:
+            if pid == ancestor:
+                answer = True
+                break
+            cached = self._memo.get((pid, ancestor))
+            if cached is not None:
+                answer = cached
+                break
+            chain.append(pid)
             nxt = self.parent.get(pid)
-            if nxt is None or seen > 100000:
-                return False
+            if nxt is None:
+                break
             pid = nxt
-            seen += 1
-        return True
+        for item in chain:
+            self._memo[(item, ancestor)] = answer
+        return answer
 
 
 __all__ = [

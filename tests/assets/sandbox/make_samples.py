@@ -49,6 +49,14 @@ def main() -> None:
     for name, obj in samples.items():
         (HERE / name).write_bytes(pickle.dumps(obj, protocol=4))
     try:
+        import numpy
+
+        payload = numpy.empty(2, dtype=object)
+        payload[0], payload[1] = "weights", Exec()
+        numpy.save(HERE / "evil_exec.npy", payload, allow_pickle=True)
+    except ImportError:
+        pass
+    try:
         import torch
     except ImportError:
         return
