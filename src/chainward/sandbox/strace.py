@@ -398,7 +398,7 @@ class Trace:
         known = self._memo.get(key)
         if known is not None:
             return known
-        chain = []
+        chain: list[int] = []
         answer = False
         while len(chain) < 100000:
             if pid == ancestor:
