@@ -25,6 +25,7 @@ from chainward.inventory._build import make_component, parse_requirement
 from chainward.inventory._graph import Root, place
 from chainward.inventory._io import display
 from chainward.inventory.interface import InventoryError
+from chainward.inventory.requirements import DIRECT_REFERENCE
 from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
 
 RESOLVE_TIMEOUT = 900
@@ -59,8 +60,11 @@ def pip_report(
         if platform and "_" in platform:  # pip wants a wheel platform tag
             command += ["--platform", platform]
             targeted = True
-        if targeted:  # pip only resolves for another target with wheels, into a --target
-            command += ["--only-binary=:all:", "--target", str(Path(tmp) / "target")]
+        # wheels only: building a source distribution runs its setup code, which chainward
+        # never does outside the sandbox
+        command.append("--only-binary=:all:")
+        if targeted:  # pip resolves for another interpreter only into a --target
+            command += ["--target", str(Path(tmp) / "target")]
         command += list(args)
         try:
             done = subprocess.run(
@@ -83,7 +87,9 @@ def pip_report(
             reason = next(
                 (ln for ln in lines if ln.startswith("ERROR")), lines[-1] if lines else "no output"
             )
-            raise InventoryError(f"pip could not resolve the requirements: {reason}", path=what)
+            raise InventoryError(
+                f"pip could not resolve the requirements from wheels: {reason}", path=what
+            )
         try:
             data = json.loads(report.read_text(encoding="utf-8"))
         except ValueError:
@@ -190,6 +196,19 @@ def _declared_lines(inventory: Inventory) -> dict[str, Provenance]:
     return {c.name: c.source for c in inventory.components if c.source is not None}
 
 
+def _refuse_build(entry: str, where: Provenance | None) -> None:
+    """A direct reference other than a wheel would be built (its code run) by pip."""
+    target = entry.split("#", 1)[0].split(";", 1)[0].strip()
+    if target.lower().endswith(".whl"):
+        return
+    raise InventoryError(
+        f"--resolve would make pip build {entry!r} from source, running its code outside the "
+        "sandbox; pin it to a released version or inventory without --resolve",
+        path=where.file if where else None,
+        line=where.line if where else None,
+    )
+
+
 def resolve_requirements(path: Path, options: Any) -> Inventory:
     """The exact install set of a requirements file, as pip resolves it."""
     from chainward.inventory.requirements import RequirementsFileSource
@@ -197,6 +216,9 @@ def resolve_requirements(path: Path, options: Any) -> Inventory:
     declared = RequirementsFileSource(
         path, python_version=options.python_version, platform=options.platform
     ).collect()  # parses (and validates) the file with its includes first
+    for skip in declared.skipped:
+        if skip.reason == DIRECT_REFERENCE:
+            _refuse_build(skip.entry, skip.source)
     data = pip_report(
         ["-r", str(path)],
         python_version=options.python_version,
@@ -224,6 +246,9 @@ def resolve_pyproject(path: Path, options: Any) -> Inventory:
 
     everything = declared(path)
     items = [d for d in everything if d.scope is Scope.DIRECT]
+    for item in items:
+        if item.url:
+            _refuse_build(item.url, item.source)
     # dev groups and extras are not installed by default: they stay as declared
     others, other_skips = components_from(
         [d for d in everything if d.scope is not Scope.DIRECT],

@@ -219,3 +219,20 @@ def test_environment_with_a_project_directory(venv_python: Path, tmp_path: Path)
     # the declared ranges are answered by what is installed: no "cannot audit" left
     assert not [s for s in inv.skipped if "pinned" in s.reason]
     assert [Path(m.path).name for m in inv.models] == ["model.pkl"]
+
+
+def test_resolve_never_builds_source_distributions(offline_index: Path, tmp_path: Path) -> None:
+    from tests.unit.inventory.wheels import build_sdist
+
+    marker = tmp_path / "setup-ran"
+    sdist = build_sdist(offline_index, "cw-sdist-only", "1.0", marker)
+    assert sdist.is_file()  # the sample exists: the test cannot pass vacuously
+    req = tmp_path / "requirements.txt"
+    req.write_text("cw-sdist-only>=1\n")
+    with pytest.raises(InventoryError, match="from wheels"):
+        collect([req], resolve=True)
+    local = tmp_path / "requirements-local.txt"
+    local.write_text(f"{sdist}\n")
+    with pytest.raises(InventoryError, match="build .* from source"):
+        collect([local], resolve=True)
+    assert not marker.exists()

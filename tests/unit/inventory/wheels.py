@@ -53,6 +53,32 @@ def build_wheel(
     return path
 
 
+def build_sdist(directory: Path, name: str, version: str, marker: Path) -> Path:
+    """A source distribution whose setup.py would create ``marker`` if anything ran it.
+
+    The payload is inert (it only touches a file in the test's temporary directory);
+    the test asserts it never ran, because chainward must not build sdists.
+    """
+    import io
+    import tarfile
+
+    base = f"{name}-{version}"
+    setup = (
+        "from pathlib import Path\n"
+        f"Path({str(marker)!r}).write_text('setup.py ran')\n"
+        "from setuptools import setup\n"
+        f"setup(name={name!r}, version={version!r})\n"
+    ).encode()
+    pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    path = directory / f"{base}.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for member, data in ((f"{base}/setup.py", setup), (f"{base}/PKG-INFO", pkg_info)):
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
 def wheelhouse(directory: Path) -> Path:
     """An app with a ranged dependency, a platform-only one and an extra."""
     directory.mkdir(parents=True, exist_ok=True)
