@@ -233,6 +233,6 @@ def test_resolve_never_builds_source_distributions(offline_index: Path, tmp_path
         collect([req], resolve=True)
     local = tmp_path / "requirements-local.txt"
     local.write_text(f"{sdist}\n")
-    with pytest.raises(InventoryError, match="build .* from source"):
+    with pytest.raises(InventoryError, match=r"build .* from source"):
         collect([local], resolve=True)
     assert not marker.exists()
