@@ -150,8 +150,20 @@ def _parser_for(ecosystem: str, range_type: str) -> _Parser | None:
 _Event = tuple[tuple[int, Any], str, Any]
 
 
-@lru_cache(maxsize=65536)
-def _compile(rng: Range, ecosystem: str) -> tuple[tuple[_Event, ...], tuple[Any, ...], bool]:
+_Compiled = tuple[tuple[_Event, ...], tuple[Any, ...], bool]
+
+
+def _compile(rng: Range, ecosystem: str) -> _Compiled:
+    # Cached on the Range object itself: hashing ranges for a global cache costs more than
+    # compiling them.
+    cache: dict[str, _Compiled] = rng.__dict__.setdefault("_compiled", {})
+    found = cache.get(ecosystem)
+    if found is None:
+        found = cache[ecosystem] = _compile_events(rng, ecosystem)
+    return found
+
+
+def _compile_events(rng: Range, ecosystem: str) -> _Compiled:
     parse = _parser_for(ecosystem, rng.type)
     if parse is None:
         return (), (), False
