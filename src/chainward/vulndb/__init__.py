@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chainward._internal.paths import default_db_path
 from chainward.vulndb.interface import (
     Advisory,
     AdvisoryDataError,
@@ -24,8 +23,6 @@ from chainward.vulndb.interface import (
     StoreMetadata,
     VulnDBError,
 )
-from chainward.vulndb.loader import iter_entries
-from chainward.vulndb.snapshot import SNAPSHOT_SOURCE, iter_snapshot, snapshot_info
 from chainward.vulndb.store import SqliteAdvisoryStore, build_database, initialise, writer_lock
 
 
@@ -35,11 +32,21 @@ def open_store(path: Path | None = None, *, install_snapshot: bool = True) -> Sq
     A missing database is created from the bundled snapshot (or empty when
     ``install_snapshot`` is false), atomically and under the writer lock.
     """
-    path = Path(path) if path is not None else default_db_path()
+    if path is None:
+        from chainward._internal.paths import default_db_path
+
+        path = default_db_path()
+    path = Path(path)
     if not path.exists():
         with writer_lock(path):
             if not path.exists():
                 if install_snapshot:
+                    from chainward.vulndb.snapshot import (
+                        SNAPSHOT_SOURCE,
+                        iter_snapshot,
+                        snapshot_info,
+                    )
+
                     info = snapshot_info()
                     source = SNAPSHOT_SOURCE
                     if info.get("origin"):
@@ -58,6 +65,8 @@ def import_path(
     meta: dict[str, str] | None = None,
 ) -> ImportStats:
     """Overlay the records of a zip export, a directory or a JSON file, all or nothing."""
+    from chainward.vulndb.loader import iter_entries
+
     with writer_lock(store.path):
         return store.import_entries(
             iter_entries(Path(source)), source=label or str(source), meta=meta

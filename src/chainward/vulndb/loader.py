@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import mmap
 import struct
-import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chainward.vulndb.interface import AdvisoryDataError
+
+if TYPE_CHECKING:
+    import zipfile
 
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 MAX_RECORDS = 2_000_000
@@ -38,6 +41,8 @@ def _member_bytes(view: mmap.mmap, info: zipfile.ZipInfo) -> bytes | None:
     Returns None for anything unusual (encryption, other methods) so the caller can use
     zipfile's general path instead.
     """
+    import zipfile
+
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
     start = info.header_offset
@@ -57,6 +62,8 @@ def _member_bytes(view: mmap.mmap, info: zipfile.ZipInfo) -> bytes | None:
 
 
 def _from_zip(path: Path) -> Iterator[Entry]:
+    import zipfile  # imported on use: auditing never reads archives
+
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import lzma
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +34,8 @@ def snapshot_info() -> dict[str, str]:
 
 
 def iter_snapshot(path: Path | None = None) -> Iterator[Entry]:
+    import lzma  # imported on use: only a first run installs the snapshot
+
     path = path or snapshot_path()
     try:
         with lzma.open(path, "rb") as handle:
