@@ -11,6 +11,7 @@ then runs bubblewrap, which binds from the staging directories.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,6 +47,29 @@ def sandbox_env(view: View, policy: Policy) -> dict[str, str]:
     return env
 
 
+def _reachable(path: str, uid: int) -> bool:
+    """Whether ``uid`` (in no group of the owner) can reach and read ``path`` by itself."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    owned = st.st_uid == uid
+    need = (0o500 if owned else 0o005) if stat.S_ISDIR(st.st_mode) else (0o400 if owned else 0o004)
+    if st.st_mode & need != need:
+        return False
+    parent = os.path.dirname(path.rstrip("/"))
+    while parent and parent != "/":
+        try:
+            pst = os.stat(parent)
+        except OSError:
+            return False
+        bit = 0o100 if pst.st_uid == uid else 0o001
+        if not pst.st_mode & bit:
+            return False
+        parent = os.path.dirname(parent)
+    return True
+
+
 class Stager:
     """Binds sources onto staging paths and drops privileges, in the forked child."""
 
@@ -55,7 +79,7 @@ class Stager:
 
     def stage(self, source: str, *, writable: bool = False) -> str:
         """The path bubblewrap should bind from (a staging path when dropping root)."""
-        if self.ws.uid is None:
+        if self.ws.uid is None or _reachable(source, self.ws.uid):
             return source
         target = self.ws.stage / str(len(self.binds))
         if os.path.isdir(source):

@@ -200,7 +200,9 @@ def _run_in(
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         finally:
-            if ws.uid is not None:
+            # a normal end already took every process with it (the pid namespace's init
+            # died); after a timeout or an error, make sure nothing of this uid is left
+            if ws.uid is not None and (timed_out or proc.returncode is None or proc.returncode < 0):
                 _kill_uid(ws.uid)
     duration = time.monotonic() - started
     rc = proc.returncode

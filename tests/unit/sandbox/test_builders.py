@@ -61,15 +61,21 @@ def test_bwrap_argv_isolates(tmp_path: Path) -> None:
 
 
 def test_bwrap_argv_binds_from_staging_when_dropping_root(tmp_path: Path) -> None:
-    ws = _workspace(tmp_path, 0x5C000001)
+    private = tmp_path / "private"
+    (private / "venv").mkdir(parents=True)
+    private.chmod(0o700)  # like /root: the dropped uid cannot traverse it
+    (tmp_path / "ws").mkdir()
+    ws = _workspace(tmp_path / "ws", 0x5C000001)
     stager = Stager(ws)
-    argv = BubblewrapBackend().argv(Policy(), ws, ["true"], stager, None)
-    sources = [argv[i + 1] for i, a in enumerate(argv) if a in ("--ro-bind", "--bind")]
-    assert sources and all(s.startswith(str(ws.stage)) for s in sources)
+    policy = Policy(ro_paths=(private / "venv",))
+    argv = BubblewrapBackend().argv(policy, ws, ["true"], stager, None)
+    binds = {argv[i + 2]: argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"}
+    assert binds["/usr"] == "/usr"  # world-readable: bound directly
+    assert binds[str(private / "venv")].startswith(str(ws.stage))  # staged by root
     assert "--seccomp" not in argv
     assert stager.preexec() is not None
-    writable = [w for _, target, w in stager.binds if w]
-    assert len(writable) == 1  # only the audit output directory
+    staged = [src for src, _, _ in stager.binds]
+    assert str(private / "venv") in staged and "/usr" not in staged
 
 
 def test_sandbox_env_is_minimal() -> None:
