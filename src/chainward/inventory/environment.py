@@ -34,7 +34,7 @@ def probe_interpreter(python: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="chainward-probe-") as empty:
         try:
             done = subprocess.run(
-                [python, "-c", script],
+                [python, "-S", "-c", script],  # -S: no site, so no package .pth code runs
                 cwd=empty,
                 capture_output=True,
                 timeout=PROBE_TIMEOUT,

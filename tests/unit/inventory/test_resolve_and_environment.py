@@ -236,3 +236,25 @@ def test_resolve_never_builds_source_distributions(offline_index: Path, tmp_path
     with pytest.raises(InventoryError, match=r"build .* from source"):
         collect([local], resolve=True)
     assert not marker.exists()
+
+
+def test_probe_runs_no_pth_code_of_the_environment(venv_python: Path, tmp_path: Path) -> None:
+    site = subprocess.run(
+        [str(venv_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    marker = tmp_path / "pth-ran"
+    pth = Path(site) / "zz_chainward_test_hook.pth"
+    # inert stand-in for a malicious .pth hook: it would only create a file in tmp_path
+    pth.write_text(f"import pathlib; pathlib.Path({str(marker)!r}).write_text('ran')\n")
+    try:
+        subprocess.run([str(venv_python), "-c", "pass"], check=True)
+        assert marker.exists()  # the hook is live: the interpreter runs it on a normal start
+        marker.unlink()
+        names = {c.name for c in collect(python=str(venv_python)).components}
+        assert {"cw-app", "cw-lib", "cw-tool"} <= names
+        assert not marker.exists()
+    finally:
+        pth.unlink()
