@@ -94,13 +94,13 @@ def probe() -> dict[str, Any]:
         name = dist.metadata["Name"]
         if not name:
             continue
-        path = getattr(dist, "_path", None)
+        where = getattr(dist, "_path", None)
         dists.append(
             {
                 "name": name,
                 "version": dist.version,
                 "requires": list(dist.requires or []),
-                "path": str(path) if path is not None else "",
+                "path": str(where) if where is not None else "",
             }
         )
     return {"executable": sys.executable, "environment": env, "distributions": dists}
