@@ -24,6 +24,7 @@ from typing import Any
 from chainward.records import Severity
 from chainward.vulndb.interface import (
     Advisory,
+    AdvisoryDataError,
     AdvisoryStore,
     Affected,
     ImportStats,
@@ -397,6 +398,13 @@ class SqliteAdvisoryStore(AdvisoryStore):
                     )
                     touched.update(by_package)
                     change_rows.update((import_id, eco, name) for eco, name in touched)
+                if counts["seen"] == counts["skipped"]:
+                    # Nothing usable: the wrong file, not a partial success.
+                    detail = f" ({problems[0]})" if problems else ""
+                    raise AdvisoryDataError(
+                        f"no OSV records found in {source}: {counts['seen']} entries, none "
+                        f"readable{detail}"
+                    )
                 conn.executemany(
                     "INSERT OR REPLACE INTO advisories(id, modified, withdrawn, aliases, "
                     "summary, severity, import_id, record) VALUES (?,?,?,?,?,?,?,?)",
