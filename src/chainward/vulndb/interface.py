@@ -83,10 +83,12 @@ class Advisory:
 
     @cached_property
     def fixed_events(self) -> tuple[str, ...]:
-        """Every ``fixed`` event version of these entries, in order, unique."""
+        """Every ``fixed`` release of these entries (GIT commits excluded), in order, unique."""
         seen: dict[str, None] = {}
         for entry in self.affected:
             for rng in entry.ranges:
+                if rng.type == "GIT":
+                    continue  # commit hashes, not releases
                 for kind, value in rng.events:
                     if kind == "fixed":
                         seen[value] = None
