@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ import pytest
 
 from chainward.sandbox.analysis import run_command
 from chainward.sandbox.policy import Limits, Policy
-from chainward.sandbox.workspace import UID_BASE, UID_SPAN
 from tests.conftest import asset, run_cli
 from tests.integration._sandbox_helpers import backends, needs_sandbox
 
@@ -139,17 +139,40 @@ def test_untraced_clone_cannot_hide_an_exec(backend: str, tmp_path: Path) -> Non
         )
 
 
-def _leftover_sandbox_processes() -> list[str]:
-    """Processes of any per-run sandbox uid, after giving the kernel a moment to reap."""
+def _processes() -> dict[int, tuple[int, int, str]]:
+    """pid -> (uid, parent pid, state) of every live process."""
+    out = subprocess.run(
+        ["ps", "-eo", "pid=,uid=,ppid=,stat="], capture_output=True, text=True, check=True
+    ).stdout
+    table = {}
+    for line in out.splitlines():
+        pid, uid, ppid, state = line.split()[:4]
+        table[int(pid)] = (int(uid), int(ppid), state)
+    return table
+
+
+def _descendants(root: int) -> set[int]:
+    table = _processes()
+    found = {root}
+    changed = True
+    while changed:
+        changed = False
+        for pid, (_, ppid, _) in table.items():
+            if ppid in found and pid not in found:
+                found.add(pid)
+                changed = True
+    return found - {root}
+
+
+def _alive(pids: set[int], uid: int | None = None) -> list[int]:
+    """Which of ``pids`` (or of ``uid``'s processes) still live, once the kernel has reaped."""
     deadline = time.monotonic() + 5
     while True:
-        out = subprocess.run(
-            ["ps", "-eo", "uid=,pid=,stat=,comm="], capture_output=True, text=True, check=True
-        ).stdout
+        table = _processes()
         left = [
-            line
-            for line in out.splitlines()
-            if UID_BASE <= int(line.split()[0]) < UID_BASE + UID_SPAN
+            p
+            for p, (u, _, state) in table.items()
+            if (p in pids or u == uid) and not state.startswith("Z")
         ]
         if not left or time.monotonic() > deadline:
             return left
@@ -158,22 +181,22 @@ def _leftover_sandbox_processes() -> list[str]:
 
 @pytest.mark.parametrize("backend", backends())
 def test_wall_and_cpu_limits_kill_everything(backend: str, tmp_path: Path) -> None:
+    from chainward.sandbox.runner import run
+
     policy = Policy(ro_paths=(PROBE,), limits=Limits(wall_s=1.5, cpu_s=30))
-    slept = run_command(
-        ["python", str(PROBE), "x", "y", "fork_bomb", "sleep"], backend=backend, policy=policy
-    )
+    slept = run_command(["python", str(PROBE), "x", "y", "sleep"], backend=backend, policy=policy)
     assert any(e.kind == "limit" and "wall-clock" in e.detail for e in slept.events)
     assert any(f.rule == "sandbox-resource-limit" for f in slept.findings)
     # gVisor accounts CPU time itself and may let the wall clock win; either limit is fine
-    spun = run_command(
-        ["python", str(PROBE), "x", "y", "spin"],
+    spun = run(
+        ["python", str(PROBE), "x", "y", "fork_bomb", "spin"],
+        Policy(ro_paths=(PROBE,), limits=Limits(wall_s=3, cpu_s=1)),
         backend=backend,
-        policy=Policy(ro_paths=(PROBE,), limits=Limits(wall_s=4, cpu_s=1)),
     )
     assert spun.exit_status is not None and spun.exit_status != 0
     assert any(e.kind == "limit" for e in spun.events)
-    if os.geteuid() == 0:
-        assert _leftover_sandbox_processes() == []
+    if spun.uid is not None:
+        assert _alive(set(), spun.uid) == []
 
 
 def test_unavailable_backend_is_a_clear_error(tmp_path: Path) -> None:
@@ -193,3 +216,44 @@ def test_doctor_lists_backends() -> None:
     doc = result.json()
     assert set(doc["backends"]) == {"bwrap", "gvisor", "landlock"}
     assert result.code == 0
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_sandbox_dies_with_chainward(backend: str) -> None:
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chainward",
+            "sandbox",
+            "run",
+            "--backend",
+            backend,
+            "--ro",
+            str(PROBE),
+            "--",
+            "python",
+            str(PROBE),
+            "x",
+            "y",
+            "sleep",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        family: set[int] = set()
+        while time.monotonic() < deadline:
+            family |= _descendants(parent.pid)
+            # the probe (python running probe.py) is up once the tree is this deep
+            if len(family) >= 3:
+                time.sleep(0.5)
+                family |= _descendants(parent.pid)
+                break
+            time.sleep(0.1)
+        assert len(family) >= 3, "the sandbox never started"
+    finally:
+        parent.kill()
+        parent.wait()
+    assert _alive(family) == []

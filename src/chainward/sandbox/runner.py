@@ -39,6 +39,7 @@ class RunResult:
     result: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    uid: int | None = None  # the per-run uid the sandbox ran as (root only)
 
 
 def _tail(path: Path) -> str:
@@ -233,6 +234,7 @@ def _run_in(
         result=result,
         warnings=warnings,
         duration_s=duration,
+        uid=ws.uid,
     )
 
 
