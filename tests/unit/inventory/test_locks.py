@@ -225,3 +225,26 @@ def test_pylock_export_with_the_project_itself(tmp_path: Path) -> None:
     inv = collect([lock])
     assert [(c.name, c.version) for c in inv.components] == [("six", "1.16.0")]
     assert inv.skipped == ()
+
+
+def test_uv_lock_matches_uvs_own_exports_of_it() -> None:
+    """uv itself (export_with_uv.sh) wrote pylock.toml and requirements.txt from our uv.lock."""
+    export = asset("inventory", "projects", "uv-export")
+    lock = {c.name: c.version for c in collect([project("uv") / "uv.lock"]).components}
+    pylock = {c.name: c.version for c in collect([export / "pylock.toml"]).components}
+    every_marker = collect([export / "requirements.txt"], python_version="3.10", platform="win32")
+    compiled = {c.name: c for c in every_marker.components}
+    assert lock == pylock == {n: c.version for n, c in compiled.items()} == ALL
+    # the export's "# via" comments carry the graph
+    assert compiled["h11"].path == ("httpx", "httpcore", "h11")
+    assert compiled["fastapi"].scope is Scope.DIRECT
+    assert all(c.hashes for c in compiled.values())
+    # the project itself ("-e .") is reported, not audited
+    assert [s.entry for s in every_marker.skipped] == ["-e ."]
+    here = {
+        c.name
+        for c in collect(
+            [export / "requirements.txt"], python_version="3.12", platform="linux"
+        ).components
+    }
+    assert here == set(ALL) - {"colorama", "tomli", "exceptiongroup", "async-timeout"}
