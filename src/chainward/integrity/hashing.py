@@ -54,7 +54,9 @@ class _Hasher(Protocol):
     def digest(self) -> bytes: ...
 
 
-def new_hasher(algorithm: HashAlgorithm, *, size_hint: int = 0) -> _Hasher:
+def new_hasher(
+    algorithm: HashAlgorithm, *, size_hint: int = 0, inner_threads: bool = True
+) -> _Hasher:
     """A fresh hash object; BLAKE3 gets internal threads for large inputs."""
     if algorithm is HashAlgorithm.SHA256:
         return hashlib.sha256()
@@ -64,7 +66,8 @@ def new_hasher(algorithm: HashAlgorithm, *, size_hint: int = 0) -> _Hasher:
         import blake3
     except ImportError:
         raise MissingDependencyError("blake3", "blake3", "BLAKE3 hashing") from None
-    threads = blake3.blake3.AUTO if size_hint >= _BLAKE3_THREADS_ABOVE else 1
+    big = size_hint >= _BLAKE3_THREADS_ABOVE
+    threads = blake3.blake3.AUTO if inner_threads and big else 1
     hasher: _Hasher = blake3.blake3(max_threads=threads)
     return hasher
 
@@ -76,13 +79,14 @@ def digest_range(
     algorithm: HashAlgorithm,
     *,
     whole: bool = False,
+    inner_threads: bool = True,
     buffer_size: int = BUFFER_SIZE,
 ) -> bytes:
     """Digest of bytes ``[start, end)`` of ``path``.
 
     Fails if the file is shorter, or, when ``whole``, if its size is no longer ``end``.
     """
-    hasher = new_hasher(algorithm, size_hint=end - start)
+    hasher = new_hasher(algorithm, size_hint=end - start, inner_threads=inner_threads)
     buffer = bytearray(min(buffer_size, max(end - start, 1)))
     view = memoryview(buffer)
     remaining = end - start
@@ -166,10 +170,20 @@ def hash_pieces(
     count = min(workers or default_workers(), len(ordered))
     if algorithm is HashAlgorithm.BLAKE3:
         new_hasher(algorithm)  # fail early and once if blake3 is missing
+    # BLAKE3's own threads only help when one piece is too big for the pool to keep
+    # every core busy; otherwise they cost CPU (synchronisation) for nothing
+    total = sum(p.end - p.start for p in ordered)
+    largest = ordered[0].end - ordered[0].start
+    inner_threads = largest * count >= total
 
     def run(piece: Piece) -> tuple[str, bytes]:
         digest = digest_range(
-            piece.file.path, piece.start, piece.end, algorithm, whole=not piece.sharded
+            piece.file.path,
+            piece.start,
+            piece.end,
+            algorithm,
+            whole=not piece.sharded,
+            inner_threads=inner_threads,
         )
         if progress is not None:
             progress(piece.end - piece.start)
