@@ -116,6 +116,14 @@ class Database:
         self.engine.dispose()
 
 
+def inserted_id(result: Any) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - only for statements that are not single inserts
+        raise MonitorError("the database did not return the new row's id")
+    return int(key[0])
+
+
 def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
     """Open (and migrate) the monitoring database at ``url`` (default: the data dir)."""
     resolved = url or default_database_url()
@@ -125,4 +133,11 @@ def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
     return Database(engine=engine, url=resolved)
 
 
-__all__ = ["Database", "create_db_engine", "default_database_url", "migrate", "open_database"]
+__all__ = [
+    "Database",
+    "create_db_engine",
+    "default_database_url",
+    "inserted_id",
+    "migrate",
+    "open_database",
+]

@@ -65,8 +65,8 @@ def _links(
         for part in chunks(version_ids):
             rows.extend(conn.execute(base.where(vc.c.version_id.in_(part))))
     elif names is not None:
-        for part in chunks(names):
-            rows.extend(conn.execute(base.where(p.c.name.in_(part))))
+        for name_part in chunks(names):
+            rows.extend(conn.execute(base.where(p.c.name.in_(name_part))))
     return rows
 
 
@@ -91,8 +91,8 @@ def _existing(
             rows.extend(conn.execute(base.where(f.c.version_id.in_(part))))
     elif names is not None:
         joined = base.join(p, p.c.id == f.c.package_id)
-        for part in chunks(names):
-            rows.extend(conn.execute(joined.where(p.c.name.in_(part))))
+        for name_part in chunks(names):
+            rows.extend(conn.execute(joined.where(p.c.name.in_(name_part))))
     return rows
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from chainward import __version__
 from chainward.monitor import schema
-from chainward.monitor.db import Database
+from chainward.monitor.db import Database, inserted_id
 from chainward.monitor.errors import UploadError
 from chainward.monitor.evaluate import Change, chunks
 from chainward.monitor.timeutil import iso, now
@@ -84,7 +84,7 @@ def add_webhook(
             created_at=now(),
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 # -- building events -----------------------------------------------------------------------
@@ -352,19 +352,23 @@ class Deliverer:
     def _due(self, limit: int) -> list[Any]:
         o, w = schema.outbox, schema.webhooks
         with self.db.read() as conn:
-            return conn.execute(
-                select(o.c.id, o.c.kind, o.c.payload, o.c.attempts, w.c.url, w.c.secret, w.c.format)
-                .join(w, w.c.id == o.c.webhook_id)
-                .where(
-                    and_(
-                        o.c.delivered_at.is_(None),
-                        o.c.dead.is_(False),
-                        o.c.next_attempt_at <= now(),
+            return list(
+                conn.execute(
+                    select(
+                        o.c.id, o.c.kind, o.c.payload, o.c.attempts, w.c.url, w.c.secret, w.c.format
                     )
-                )
-                .order_by(o.c.id)
-                .limit(limit)
-            ).all()
+                    .join(w, w.c.id == o.c.webhook_id)
+                    .where(
+                        and_(
+                            o.c.delivered_at.is_(None),
+                            o.c.dead.is_(False),
+                            o.c.next_attempt_at <= now(),
+                        )
+                    )
+                    .order_by(o.c.id)
+                    .limit(limit)
+                ).all()
+            )
 
     def _post(self, row: Any) -> _Attempt:
         body = render_body(row.format, row.id, row.payload)

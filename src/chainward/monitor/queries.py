@@ -442,7 +442,10 @@ def portfolio(conn: Connection) -> dict[str, Any]:
         schema.version_components,
         schema.model_artifacts,
     )
-    count = lambda q: int(conn.execute(q).scalar() or 0)  # noqa: E731
+
+    def count(query: Any) -> int:
+        return int(conn.execute(query).scalar() or 0)
+
     open_rows = None
     has_suppressions = count(select(func.count()).select_from(schema.suppressions)) > 0
     counts = _zero()

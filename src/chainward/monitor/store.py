@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from chainward.monitor import notify, policy, schema, suppress
-from chainward.monitor.db import Database
+from chainward.monitor.db import Database, inserted_id
 from chainward.monitor.errors import UploadError
 from chainward.monitor.evaluate import Outcome, chunks, reconcile
 from chainward.monitor.ingest import parse_upload
@@ -173,7 +173,7 @@ class Monitor:
             conn.execute(update(table).where(table.c.id == row.id).values(updated_at=at))
             return int(row.id)
         result = conn.execute(insert(table).values(name=name, created_at=at, updated_at=at))
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     def _version(
         self,
@@ -218,7 +218,7 @@ class Monitor:
         result = conn.execute(
             insert(v).values(project_id=project_id, version=version, created_at=at, **values)
         )
-        return int(result.inserted_primary_key[0]), previous
+        return inserted_id(result), previous
 
     def _replace_components(
         self, conn: Connection, version_id: int, inventory: Inventory
@@ -396,9 +396,11 @@ class Monitor:
         result.changed_packages = len(names)
         ordered = sorted(names)
         with self.db.write() as conn:
-            run_id = conn.execute(
-                insert(schema.sync_runs).values(started_at=started, source=source[:2000])
-            ).inserted_primary_key[0]
+            run_id = inserted_id(
+                conn.execute(
+                    insert(schema.sync_runs).values(started_at=started, source=source[:2000])
+                )
+            )
         for batch in chunks(ordered, _name_batch()):
             at = now()
             with self.db.write() as conn:

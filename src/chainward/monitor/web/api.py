@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, insert, select
 
 from chainward.monitor import notify, policy, queries, schema, suppress
+from chainward.monitor.db import inserted_id
 from chainward.monitor.errors import NotFoundError, UploadError
 from chainward.monitor.ingest import parse_json
 from chainward.monitor.store import Monitor
@@ -277,7 +278,7 @@ def add_suppression(request: Request, body: SuppressionIn, who: Writer) -> dict[
     expires = utc(body.expires_at)
     with monitor(request).db.write() as conn:
         project_id = queries.project_row(conn, body.project).id if body.project else None
-        new_id = conn.execute(
+        inserted = conn.execute(
             insert(schema.suppressions).values(
                 project_id=project_id,
                 advisory_id=body.advisory.strip(),
@@ -289,7 +290,8 @@ def add_suppression(request: Request, body: SuppressionIn, who: Writer) -> dict[
                 created_at=now(),
                 created_by=who.name,
             )
-        ).inserted_primary_key[0]
+        )
+        new_id = inserted_id(inserted)
         row = conn.execute(
             select(schema.suppressions).where(schema.suppressions.c.id == new_id)
         ).one()
@@ -312,11 +314,15 @@ def delete_suppression(request: Request, suppression_id: RowId, _: Writer) -> di
 EventName = Literal["new_finding", "fixed_finding", "policy_violation"]
 
 
+def _all_events() -> list[EventName]:
+    return ["new_finding", "fixed_finding", "policy_violation"]
+
+
 class WebhookIn(BaseModel):
     url: str = Field(min_length=1, max_length=2000)
     secret: str | None = Field(default=None, max_length=500)
     format: Literal["json", "slack"] = "json"
-    events: list[EventName] = Field(default_factory=lambda: list(notify.EVENTS), min_length=1)
+    events: list[EventName] = Field(default_factory=_all_events, min_length=1)
 
 
 @router.get("/webhooks", summary="Registered webhooks (secrets are not shown)")
@@ -324,7 +330,7 @@ def list_webhooks(request: Request, _: Admin) -> list[dict[str, Any]]:
     w, o = schema.webhooks, schema.outbox
     with monitor(request).db.read() as conn:
         hooks = conn.execute(select(w).order_by(w.c.id)).all()
-        pending = dict(
+        pending: dict[int, int] = dict(
             conn.execute(
                 select(o.c.webhook_id, func.count(o.c.id))
                 .where(o.c.delivered_at.is_(None), o.c.dead.is_(False))
