@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from chainward.cli.options import emit, is_quiet, report_options
 from chainward.errors import ConfigError
@@ -354,6 +355,10 @@ def sign(
     )
 
 
+def private_key_of(signer: Signer) -> object:
+    return getattr(signer, "private_key", None)
+
+
 def _sign_and_report(
     path: Path,
     signer: Signer,
@@ -388,9 +393,20 @@ def _sign_and_report(
     }
     if isinstance(signer, KeySigner):
         document["key_hint"] = key_hint(signer.private_key.public_key())
+    warnings: list[str] = []
+    single = len(manifest.resources) == 1 and not path.is_dir()
+    if compat == SPEC and (manifest.serialization.shard_size is not None or single):
+        warnings.append(
+            "model-signing 1.1.1 cannot verify specification-form "
+            + ("shard" if manifest.serialization.shard_size else "single-file")
+            + " signatures; sign with --compat model-signing if it has to"
+        )
+    if isinstance(private_key_of(signer), Ed25519PrivateKey):
+        warnings.append("Ed25519 signatures cannot be verified by model-signing 1.1.1")
     report = Report(
         kind="model-sign",
         document=document,
+        warnings=tuple(warnings),
         summary_lines=(
             f"signed {path} ({len(manifest.resources)} resources, {result.method} method) "
             f"-> {target}",
