@@ -379,3 +379,25 @@ def test_verify_every_model_of_a_lock(
         ("changed", "b/a.b"),
     }
     assert cli("model", "verify").code == 2
+
+
+def test_sign_warns_about_forms_model_signing_cannot_verify(
+    cli: Any, tmp_path: Path, keys: tuple[str, str]
+) -> None:
+    model = make_model(tmp_path / "m")
+    spec = cli("model", "sign", str(model), "--key", keys[0], "--shard-size", "64KiB")
+    assert spec.code == 0 and "--compat model-signing" in spec.stderr
+    compat = cli(
+        "model",
+        "sign",
+        str(model),
+        "--key",
+        keys[0],
+        "--shard-size",
+        "64KiB",
+        "--compat",
+        "model-signing",
+    )
+    assert compat.code == 0 and "warning" not in compat.stderr
+    ed = write_private(tmp_path / "ed.pem", make_key("ed25519"))
+    assert "Ed25519" in cli("model", "sign", str(model), "--key", str(ed)).stderr
