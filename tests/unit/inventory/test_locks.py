@@ -248,3 +248,19 @@ def test_uv_lock_matches_uvs_own_exports_of_it() -> None:
         ).components
     }
     assert here == set(ALL) - {"colorama", "tomli", "exceptiongroup", "async-timeout"}
+
+
+def test_uv_lock_written_by_uv() -> None:
+    """projects/uv-real/uv.lock is uv's own output (make_uv_real.py), extras and groups."""
+    comps = {c.name: c for c in collect([project("uv-real")]).components}
+    assert {n: (c.version, c.scope) for n, c in comps.items()} == {
+        "cw-app": ("1.0", Scope.DIRECT),
+        "cw-lib": ("1.0", Scope.TRANSITIVE),
+        "cw-win": ("1.0", Scope.TRANSITIVE),
+        "cw-extra": ("1.0", Scope.TRANSITIVE),  # pulled in by cw-app[fast]
+        "cw-tool": ("0.5", Scope.OPTIONAL),
+        "cw-base": ("2.0", Scope.DEV),
+    }
+    assert comps["cw-extra"].path == ("cw-app", "cw-extra")
+    assert comps["cw-tool"].groups == ("tools",) and comps["cw-base"].groups == ("dev",)
+    assert "forecast-worker" not in comps

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,10 @@ class LockPackage:
     marker: str = ""
     url: str | None = None
     first_party: bool = False
+    # extras: what this package asks of its dependencies, and what its own extras pull in
+    dep_extras: list[tuple[str | Key, tuple[str, ...]]] = field(default_factory=list)
+    extra_deps: dict[str, list[tuple[str | Key, tuple[str, ...]]]] = field(default_factory=dict)
+    activated: set[str] = field(default_factory=set)
 
     @property
     def key(self) -> Key:
@@ -102,15 +106,18 @@ def finish(
     by_name: dict[str, list[Key]] = {}
     for pkg in packages:
         by_name.setdefault(pkg.name, []).append(pkg.key)
+
+    def resolve(dep: str | Key) -> list[Key]:
+        if isinstance(dep, tuple):
+            return [dep] if _has(by_name, dep) else by_name.get(dep[0], [])
+        return by_name.get(canonical_name(dep), [])
+
     edges: dict[Key, list[Key]] = {}
     for pkg in packages:
-        targets: list[Key] = []
-        for dep in pkg.deps:
-            if isinstance(dep, tuple):
-                targets.extend([dep] if _has(by_name, dep) else by_name.get(dep[0], []))
-            else:
-                targets.extend(by_name.get(canonical_name(dep), []))
-        edges[pkg.key] = list(dict.fromkeys(targets))
+        edges[pkg.key] = [t for dep in pkg.deps for t in resolve(dep)]
+    _activate_extras(packages, edges, resolve)
+    for key, targets in edges.items():
+        edges[key] = [t for t in dict.fromkeys(targets) if t != key]
     if roots is None:
         root_list = _default_roots(packages, edges, set(default_groups))
     else:
@@ -147,6 +154,27 @@ def finish(
         if pkg.version is None:
             skipped.append(Skipped(pkg.url or pkg.name, NO_VERSION, where))
     return Inventory(tuple(components), (), tuple(skipped))
+
+
+def _activate_extras(
+    packages: Sequence[LockPackage],
+    edges: dict[Key, list[Key]],
+    resolve: Callable[[str | Key], list[Key]],
+) -> None:
+    """A package asked for with extras (``requests[socks]``) depends on what they pull in."""
+    info = {p.key: p for p in packages}
+    requests = [(dep, extras) for p in packages for dep, extras in p.dep_extras if extras]
+    while requests:
+        dep, extras = requests.pop()
+        for key in resolve(dep):
+            pkg = info[key]
+            new = {canonical_name(e) for e in extras} - pkg.activated
+            pkg.activated |= new
+            for extra in sorted(new):
+                for sub, sub_extras in pkg.extra_deps.get(extra, []):
+                    edges[key].extend(resolve(sub))
+                    if sub_extras:
+                        requests.append((sub, sub_extras))
 
 
 def _has(by_name: dict[str, list[Key]], key: Key) -> bool:
@@ -222,10 +250,13 @@ def manifest_roots(
     by_name: dict[str, list[Key]] = {}
     for pkg in packages:
         by_name.setdefault(pkg.name, []).append(pkg.key)
+    info = {p.key: p for p in packages}
     roots: list[Root[Key]] = []
     for item in items:
         for key in by_name.get(item.name, []):
             roots.append(Root(key, item.scope, item.group))
+            if item.extras:  # the project asks for name[extra]: the extra's deps come along
+                info[key].dep_extras.append((key, tuple(canonical_name(e) for e in item.extras)))
     return roots
 
 

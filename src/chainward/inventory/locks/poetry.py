@@ -8,6 +8,7 @@ are direct comes from pyproject.toml beside the lock when there is one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from chainward.inventory._io import display, read_toml
@@ -23,6 +24,9 @@ from chainward.inventory.locks._common import (
     text_field,
 )
 from chainward.records import Inventory, canonical_name
+
+# "PySocks (>=1.5.6,!=1.5.7)" or "win-inet-pton ; sys_platform == 'win32'" -> the name
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def read_poetry_lock(
@@ -45,6 +49,17 @@ def read_poetry_lock(
         pkg = LockPackage(name, version, line)
         deps = table(entry.get("dependencies", {}), f"package {name}: dependencies", path, line)
         pkg.deps = [canonical_name(dep) for dep in deps]
+        for dep, spec in deps.items():
+            for one in spec if isinstance(spec, list) else [spec]:
+                if isinstance(one, dict) and isinstance(one.get("extras"), list):
+                    extras = tuple(canonical_name(str(e)) for e in one["extras"])
+                    pkg.dep_extras.append((canonical_name(dep), extras))
+        extras_table = table(entry.get("extras", {}), f"package {name}: extras", path, line)
+        for extra, items in extras_table.items():
+            wanted = array(items, f"package {name}: extras.{extra}", path, line)
+            pkg.extra_deps[canonical_name(extra)] = [
+                (canonical_name(m.group(1)), ()) for m in map(_NAME.match, map(str, wanted)) if m
+            ]
         groups = entry.get("groups")
         if isinstance(groups, list):
             pkg.groups = tuple(str(g) for g in groups)

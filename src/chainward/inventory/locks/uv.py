@@ -75,25 +75,29 @@ def read_uv_lock(path: Path, *, manifest: Path | None = None, options: object = 
                 add_hash(pkg, wheel.get("hash"))
         entries.append((pkg, entry))
     packages = [pkg for pkg, _ in entries]
-    extras_of = {
-        pkg.key: table(
-            entry.get("optional-dependencies", {}), "optional-dependencies", path, pkg.line
-        )
-        for pkg, entry in entries
-    }
     roots: list[Root[Key]] = []
     for pkg, entry in entries:
-        deps = _refs(entry.get("dependencies", []), pkg, path, extras_of)
+        deps = _refs(entry.get("dependencies", []), pkg, path)
+        pkg.deps = [key for key, _ in deps]
+        pkg.dep_extras = [(key, extras) for key, extras in deps if extras]
+        optional = table(
+            entry.get("optional-dependencies", {}), "optional-dependencies", path, pkg.line
+        )
+        own_extras: dict[str, list[tuple[Key, tuple[str, ...]]]] = {}
+        for extra, items in optional.items():
+            own_extras[canonical_name(extra)] = _refs(items, pkg, path)
+            pkg.extra_deps[canonical_name(extra)] = list(own_extras[canonical_name(extra)])
         if pkg.first_party:
-            roots.extend(Root(k, Scope.DIRECT) for k in deps)
-            for extra, items in extras_of[pkg.key].items():
-                for key in _refs(items, pkg, path, extras_of):
-                    roots.append(Root(key, Scope.OPTIONAL, canonical_name(extra)))
+            roots.extend(Root(key, Scope.DIRECT) for key, _ in deps)
+            for extra, refs in own_extras.items():
+                roots.extend(Root(key, Scope.OPTIONAL, extra) for key, _ in refs)
+                # the project's extras are requested when installed with them
+                pkg.dep_extras.extend((key, extras) for key, extras in refs if extras)
             dev = table(entry.get("dev-dependencies", {}), "dev-dependencies", path, pkg.line)
             for group, items in dev.items():
-                for key in _refs(items, pkg, path, extras_of):
-                    roots.append(Root(key, Scope.DEV, canonical_name(group)))
-        pkg.deps = list(deps)
+                refs = _refs(items, pkg, path)
+                roots.extend(Root(key, Scope.DEV, canonical_name(group)) for key, _ in refs)
+                pkg.dep_extras.extend((key, extras) for key, extras in refs if extras)
     if not roots and manifest is not None:
         from chainward.inventory.locks._common import manifest_roots
 
@@ -108,11 +112,9 @@ def read_uv_lock(path: Path, *, manifest: Path | None = None, options: object = 
     )
 
 
-def _refs(
-    items: Any, pkg: LockPackage, path: Path, extras_of: dict[Key, dict[str, Any]]
-) -> list[Key]:
-    """Keys a dependency list points at, following requested extras of the target."""
-    out: list[Key] = []
+def _refs(items: Any, pkg: LockPackage, path: Path) -> list[tuple[Key, tuple[str, ...]]]:
+    """(key, requested extras) for each entry of a dependency list."""
+    out: list[tuple[Key, tuple[str, ...]]] = []
     for item in array(items, f"package {pkg.name}: dependencies", path, pkg.line):
         ref = table(item, f"package {pkg.name}: dependency", path, pkg.line)
         name = ref.get("name")
@@ -120,14 +122,13 @@ def _refs(
             raise InventoryError(
                 f"package {pkg.name}: dependency without a name", path=display(path), line=pkg.line
             )
+        extras = ref.get("extra", []) or []
+        if not isinstance(extras, list):
+            raise InventoryError(
+                f"package {pkg.name}: extra must be a list", path=display(path), line=pkg.line
+            )
         key = (canonical_name(name), str(ref.get("version", "")))
-        out.append(key)
-        for extra in ref.get("extra", []) or []:
-            for target, table_ in extras_of.items():
-                if target[0] == key[0] and (not key[1] or target[1] == key[1]):
-                    for sub in table_.get(extra, []) or []:
-                        if isinstance(sub, dict) and isinstance(sub.get("name"), str):
-                            out.append((canonical_name(sub["name"]), str(sub.get("version", ""))))
+        out.append((key, tuple(canonical_name(str(e)) for e in extras)))
     return out
 
 
