@@ -351,3 +351,27 @@ def test_tampered_model_signing_bundle_is_refused(
     sig.write_text(json.dumps(bundle))
     with pytest.raises(VerificationError, match="does not verify"):
         verify_signature(model, sig, policy=PublicKeyPolicy(key=load_public_key(pub)))
+
+
+def test_swapped_model_signing_signatures_are_refused(
+    tmp_path: Path, keypair: tuple[Path, Path]
+) -> None:
+    priv, pub = keypair
+    first = make_model(tmp_path / "first")
+    second = make_model(tmp_path / "second")
+    (second / "config.json").write_text('{"hidden_size": 16}\n')
+    for model in (first, second):
+        ms.signing.Config().use_elliptic_key_signer(private_key=priv).sign(
+            model, tmp_path / f"{model.name}.sig"
+        )
+    policy = PublicKeyPolicy(key=load_public_key(pub))
+    # the signature of one model presented for the other: the differing file is named
+    result = check_signature(second, tmp_path / "first.sig", policy=policy)
+    assert [(p.rule, p.subject) for p in result.problems] == [("changed", "config.json")]
+    # one bundle's signature bytes pasted over the other's statement
+    bundle = json.loads((tmp_path / "first.sig").read_text())
+    other = json.loads((tmp_path / "second.sig").read_text())
+    bundle["dsseEnvelope"]["signatures"] = other["dsseEnvelope"]["signatures"]
+    (tmp_path / "swapped.sig").write_text(json.dumps(bundle))
+    result = check_signature(first, tmp_path / "swapped.sig", policy=policy)
+    assert [p.rule for p in result.problems] == ["bad-signature"]
