@@ -216,6 +216,16 @@ def loads(text: str, *, source: str = "lock file") -> LockFile:
                 verdict=_field(raw, "verdict", str, where, required=False),
             )
         )
+        root = _field(raw, "root_digest", str, where, required=False)
+        if root is not None and root.lower() != models[-1].root_digest():
+            raise IntegrityError(
+                f"lock file: {where}: root_digest does not match the file digests "
+                "(edited by hand? re-lock the model)",
+                path=source,
+            )
+        names = [f.path for f in files]
+        if len(set(names)) != len(names):
+            raise IntegrityError(f"lock file: {where}: a file is listed twice", path=source)
     return LockFile(models=tuple(models), generator=str(data.get("generator", "")))
 
 

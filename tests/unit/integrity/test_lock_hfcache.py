@@ -168,6 +168,7 @@ def test_merge_keeps_other_models_and_missing_entry_is_an_error(tmp_path: Path) 
     ],
 )
 def test_malformed_lock_files(text: str, message: str) -> None:
+    """Every malformed lock is refused with a message naming the problem."""
     with pytest.raises(IntegrityError, match=message):
         loads(text)
 
