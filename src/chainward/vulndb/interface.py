@@ -39,17 +39,21 @@ class Affected:
     name: str
     versions: tuple[str, ...] = ()
     ranges: tuple[Range, ...] = ()
+    # The listed versions not spelled plainly, found at import (None: not computed yet).
+    odd: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def version_strings(self) -> frozenset[str]:
         return frozenset(self.versions)
 
     @cached_property
-    def plain_versions(self) -> bool:
-        """True when every listed version is in plain canonical PEP 440 form (the norm)."""
-        from chainward.vulndb.match import all_plain
+    def odd_keys(self) -> frozenset[Any]:
+        """PEP 440 keys of the listed versions not spelled plainly (usually none)."""
+        from chainward.vulndb.match import odd_versions, parse_pep440
 
-        return all_plain(self.versions)
+        odd = self.odd if self.odd is not None else odd_versions(self.versions)
+        keys = (parse_pep440(v) for v in odd)
+        return frozenset(k for k in keys if k is not None)
 
     @cached_property
     def parsed_versions(self) -> frozenset[Any]:

@@ -11,6 +11,7 @@ an explicit ``versions`` list, and unparseable events are ignored.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -30,26 +31,42 @@ _Parser = Callable[[str], Any]
 _N = r"(?:0|[1-9][0-9]*)"
 _PLAIN = rf"{_N}(?:\.{_N})*(?:(?:a|b|rc){_N})?(?:\.post{_N})?(?:\.dev{_N})?"
 _PLAIN_ONE = re.compile(_PLAIN)
-_PLAIN_LIST = re.compile(rf"(?:{_PLAIN})(?:\n(?:{_PLAIN}))*")
 _RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _MAX_SEGMENTS = 8
 
 
-_DIGITS_AND_DOTS = str.maketrans("", "", "0123456789.\n")
-# On "\n" + joined + "\n": a leading zero or an empty segment (every branch starts with
-# a separator, so the engine can skip ahead quickly).
-_NOT_PLAIN_NUMERIC = re.compile(r"[.\n](?:0[0-9]|[.\n])")
+_LEADING_ZERO = re.compile(r"(?:^|\.)0[0-9]")
+_SEPARATOR_THEN_LEADING_ZERO = re.compile(r"[.\n]0[0-9]")
+_DIGITS_AND_DOTS = str.maketrans("", "", "0123456789.")
 
 
-def all_plain(versions: tuple[str, ...]) -> bool:
-    """True when every version is spelled canonically (up to trailing zeros)."""
+def _odd_one(version: str) -> bool:
+    if version.replace(".", "").isdigit():
+        return bool(_LEADING_ZERO.search(version)) or (
+            version[0] == "." or version[-1] == "." or ".." in version
+        )
+    return _PLAIN_ONE.fullmatch(version) is None
+
+
+def odd_versions(versions: tuple[str, ...]) -> tuple[str, ...]:
+    """The versions not spelled plainly (they need a real PEP 440 parse to compare).
+
+    C-speed string operations find the few candidates (lines holding anything but digits
+    and dots); only those are checked one by one.
+    """
     if not versions:
-        return True
+        return ()
     joined = "\n".join(versions)
-    if not joined.translate(_DIGITS_AND_DOTS):
-        # The usual list: digits and dots only, checked with C-speed string scans.
-        return _NOT_PLAIN_NUMERIC.search(f"\n{joined}\n") is None
-    return _PLAIN_LIST.fullmatch(joined) is not None
+    if (
+        not joined
+        or _SEPARATOR_THEN_LEADING_ZERO.search(f"\n{joined}")
+        or joined.startswith((".", "\n"))
+        or joined.endswith((".", "\n"))
+        or any(pair in joined for pair in ("..", ".\n", "\n.", "\n\n"))
+    ):  # leading zeros or empty segments somewhere (rare): check one by one
+        return tuple(v for v in versions if not v or _odd_one(v))
+    others = itertools.compress(versions, joined.translate(_DIGITS_AND_DOTS).split("\n"))
+    return tuple(v for v in others if _PLAIN_ONE.fullmatch(v) is None)
 
 
 @lru_cache(maxsize=65536)
@@ -222,10 +239,14 @@ def _in_versions(entry: Affected, version: str) -> bool:
         return True
     if entry.ecosystem != "PyPI":
         return False
-    if entry.plain_versions:
-        spellings = plain_spellings(version)
-        if spellings is not None:
-            return not entry.version_strings.isdisjoint(spellings)
+    spellings = plain_spellings(version)
+    if spellings is not None:
+        # A plain query equals a plain list entry only if spelled alike up to trailing
+        # zeros; only the list's oddly spelled entries need parsing.
+        if not entry.version_strings.isdisjoint(spellings):
+            return True
+        odd = entry.odd_keys
+        return bool(odd) and parse_pep440(version) in odd
     parsed = parse_pep440(version)
     return parsed is not None and parsed in entry.parsed_versions
 

@@ -140,10 +140,22 @@ def parse_record(raw: bytes) -> ParsedRecord:
 
 
 def affected_to_json(entries: list[Affected]) -> str:
-    """Compact form of one package's ``affected`` entries, as the store keeps it for matching."""
+    """Compact form of one package's ``affected`` entries, as the store keeps it for matching.
+
+    Each entry is [ecosystem, name, versions, ranges, odd]: ``odd`` lists the versions not
+    spelled plainly, found once at import so that queries never scan the whole list.
+    """
+    from chainward.vulndb.match import odd_versions
+
     return json.dumps(
         [
-            [e.ecosystem, e.name, list(e.versions), [[r.type, r.events] for r in e.ranges]]
+            [
+                e.ecosystem,
+                e.name,
+                list(e.versions),
+                [[r.type, r.events] for r in e.ranges],
+                list(odd_versions(e.versions)) if e.ecosystem == "PyPI" else [],
+            ]
             for e in entries
         ],
         separators=(",", ":"),
@@ -152,13 +164,14 @@ def affected_to_json(entries: list[Affected]) -> str:
 
 def affected_from_json(text: str) -> tuple[Affected, ...]:
     out = []
-    for ecosystem, name, versions, ranges in json.loads(text):
+    for ecosystem, name, versions, ranges, odd in json.loads(text):
         out.append(
             Affected(
                 ecosystem,
                 name,
                 tuple(versions),
                 tuple(Range(t, tuple((k, v) for k, v in events)) for t, events in ranges),
+                tuple(odd),
             )
         )
     return tuple(out)

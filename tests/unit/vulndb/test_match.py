@@ -149,3 +149,32 @@ def test_every_package_matches_the_reference_server_matcher(store: SqliteAdvisor
             assert ours == theirs, (name, version)
             checked += 1
     assert checked > 5_000
+
+
+def test_odd_versions_are_exactly_the_non_plain_spellings() -> None:
+    from chainward.vulndb.match import _PLAIN_ONE, odd_versions
+
+    lists = []
+    with zipfile.ZipFile(OSV_ALL) as archive:
+        for member in archive.namelist():
+            for affected in json.loads(archive.read(member))["affected"]:
+                lists.append(tuple(affected.get("versions") or ()))
+    lists += [
+        ("01.2", "1..2", "1.", "0", "0.0", "1.0rc1", "v1", "1.0-1", "1.0+x", ".5"),
+        ("1.0", "", "2"),
+        ("",),
+        ("01",),
+        ("0.5", "1.01"),
+    ]
+    for versions in lists:
+        assert odd_versions(versions) == tuple(
+            v for v in versions if _PLAIN_ONE.fullmatch(v) is None
+        )
+
+
+def test_versions_list_with_odd_spellings_compares_by_pep440() -> None:
+    entry = _entry(versions=("V1.0", "2.0.0-RC1", "3.0", "04.1"))
+    assert affected_by(entry, "1")  # "V1.0"
+    assert affected_by(entry, "2.0rc1")
+    assert affected_by(entry, "4.1")  # "04.1"
+    assert not affected_by(entry, "4.2")
