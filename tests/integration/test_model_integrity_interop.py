@@ -286,6 +286,14 @@ def test_model_signing_cli_both_ways(tmp_path: Path, keypair: tuple[Path, Path])
         capture_output=True,
     )
     verify_signature(model, tmp_path / "ms.sig", policy=PublicKeyPolicy(key=load_public_key(pub)))
+    inside = model / "ms-inside.sig"  # a signature inside the model is left out, both ways
+    subprocess.run(
+        [*cli, "sign", "key", str(model), "--private_key", str(priv), "--signature", str(inside)],
+        check=True,
+        capture_output=True,
+    )
+    verify_signature(model, inside, policy=PublicKeyPolicy(key=load_public_key(pub)))
+    inside.unlink()
     sign_model(
         model, signer=KeySigner(private_key=load_private_key(priv)), signature=model / "model.sig"
     )
