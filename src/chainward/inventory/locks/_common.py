@@ -37,6 +37,7 @@ class LockPackage:
     dep_extras: list[tuple[str | Key, tuple[str, ...]]] = field(default_factory=list)
     extra_deps: dict[str, list[tuple[str | Key, tuple[str, ...]]]] = field(default_factory=dict)
     activated: set[str] = field(default_factory=set)
+    edge_markers: dict[str | Key, str] = field(default_factory=dict)  # dep -> its marker
 
     @property
     def key(self) -> Key:
@@ -92,6 +93,7 @@ def finish(
     python_version: str | None = None,
     platform: str | None = None,
     default_groups: Iterable[str] = ("main", "default"),
+    has_graph: bool = True,
 ) -> Inventory:
     """Scopes from the graph, then components (and skips) for every third-party package.
 
@@ -100,8 +102,8 @@ def finish(
     them in a default group, else dev (or optional) with their groups.
     """
     shown = display(path)
-    if python_version or platform:
-        env = marker_environment(python_version, platform)
+    env = marker_environment(python_version, platform) if python_version or platform else None
+    if env is not None:
         packages = [p for p in packages if not p.marker or _holds(p.marker, env)]
     by_name: dict[str, list[Key]] = {}
     for pkg in packages:
@@ -114,7 +116,12 @@ def finish(
 
     edges: dict[Key, list[Key]] = {}
     for pkg in packages:
-        edges[pkg.key] = [t for dep in pkg.deps for t in resolve(dep)]
+        edges[pkg.key] = [
+            t
+            for dep in pkg.deps
+            if env is None or _holds(pkg.edge_markers.get(dep, ""), env)
+            for t in resolve(dep)
+        ]
     _activate_extras(packages, edges, resolve)
     for key, targets in edges.items():
         edges[key] = [t for t in dict.fromkeys(targets) if t != key]
@@ -126,10 +133,12 @@ def finish(
             keys = [root.key] if root.key in edges else by_name.get(root.key[0], [])
             root_list.extend(Root(k, root.scope, root.group) for k in keys)
     placement = place(edges, root_list)
+    # for a named target, what no root reaches there is not installed there
+    reachable_only = env is not None and has_graph and bool(root_list) and roots is not None
     components: list[Component] = []
     skipped: list[Skipped] = []
     for pkg in packages:
-        if pkg.first_party:
+        if pkg.first_party or (reachable_only and pkg.key not in placement):
             continue
         where = Provenance(shown, pkg.line)
         spot = placement.get(pkg.key)
@@ -186,6 +195,8 @@ _IN_SET = re.compile(r"""['"]([^'"]+)['"]\s+in\s+(extras|dependency_groups)""")
 
 def _holds(marker: str, env: dict[str, str]) -> bool:
     """Does the package apply to ``env``? Every extra and group counts as selected."""
+    if not marker:
+        return True
     if "extras" not in marker and "dependency_groups" not in marker:
         try:
             return evaluate(marker, env)

@@ -96,6 +96,7 @@ def read_pylock(path: Path, *, manifest: Path | None = None, options: object = N
         chosen,
         python_version=getattr(options, "python_version", None),
         platform=getattr(options, "platform", None),
+        has_graph=has_graph,
     )
 
 

@@ -19,12 +19,14 @@ from chainward.inventory.interface import InventoryError
 from chainward.inventory.locks._common import (
     Key,
     LockPackage,
+    _holds,
     add_hash,
     array,
     finish,
     header_lines,
     table,
 )
+from chainward.inventory.markers import marker_environment
 from chainward.records import Inventory, Scope, canonical_name
 
 _FIRST_PARTY_SOURCES = ("editable", "virtual")
@@ -75,6 +77,14 @@ def read_uv_lock(path: Path, *, manifest: Path | None = None, options: object = 
                 add_hash(pkg, wheel.get("hash"))
         entries.append((pkg, entry))
     packages = [pkg for pkg, _ in entries]
+    python_version = getattr(options, "python_version", None)
+    platform = getattr(options, "platform", None)
+    env = marker_environment(python_version, platform) if python_version or platform else None
+
+    def applies(pkg: LockPackage, key: Key) -> bool:
+        marker = pkg.edge_markers.get(key)
+        return env is None or not marker or _holds(marker, env)
+
     roots: list[Root[Key]] = []
     for pkg, entry in entries:
         deps = _refs(entry.get("dependencies", []), pkg, path)
@@ -88,15 +98,21 @@ def read_uv_lock(path: Path, *, manifest: Path | None = None, options: object = 
             own_extras[canonical_name(extra)] = _refs(items, pkg, path)
             pkg.extra_deps[canonical_name(extra)] = list(own_extras[canonical_name(extra)])
         if pkg.first_party:
-            roots.extend(Root(key, Scope.DIRECT) for key, _ in deps)
+            roots.extend(Root(key, Scope.DIRECT) for key, _ in deps if applies(pkg, key))
             for extra, refs in own_extras.items():
-                roots.extend(Root(key, Scope.OPTIONAL, extra) for key, _ in refs)
+                roots.extend(
+                    Root(key, Scope.OPTIONAL, extra) for key, _ in refs if applies(pkg, key)
+                )
                 # the project's extras are requested when installed with them
                 pkg.dep_extras.extend((key, extras) for key, extras in refs if extras)
             dev = table(entry.get("dev-dependencies", {}), "dev-dependencies", path, pkg.line)
             for group, items in dev.items():
                 refs = _refs(items, pkg, path)
-                roots.extend(Root(key, Scope.DEV, canonical_name(group)) for key, _ in refs)
+                roots.extend(
+                    Root(key, Scope.DEV, canonical_name(group))
+                    for key, _ in refs
+                    if applies(pkg, key)
+                )
                 pkg.dep_extras.extend((key, extras) for key, extras in refs if extras)
     if not roots and manifest is not None:
         from chainward.inventory.locks._common import manifest_roots
@@ -107,8 +123,8 @@ def read_uv_lock(path: Path, *, manifest: Path | None = None, options: object = 
         path,
         packages,
         roots if any(p.first_party for p in packages) or roots else None,
-        python_version=getattr(options, "python_version", None),
-        platform=getattr(options, "platform", None),
+        python_version=python_version,
+        platform=platform,
     )
 
 
@@ -129,6 +145,8 @@ def _refs(items: Any, pkg: LockPackage, path: Path) -> list[tuple[Key, tuple[str
             )
         key = (canonical_name(name), str(ref.get("version", "")))
         out.append((key, tuple(canonical_name(str(e)) for e in extras)))
+        if isinstance(ref.get("marker"), str) and ref["marker"]:
+            pkg.edge_markers[key] = ref["marker"]
     return out
 
 
