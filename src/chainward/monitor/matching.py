@@ -61,22 +61,41 @@ class Matcher:
         self.store = store
         self._lock = threading.Lock()
         self._cache: dict[PackageKey, tuple[Vuln, ...]] = {}
+        self._named: dict[str, frozenset[str]] = {}
         self._generation: Any = None
 
     def _check_generation(self) -> None:
         generation = self.store.last_import_id(), getattr(self.store, "path", None)
         if generation != self._generation:
             self._cache.clear()
+            self._named.clear()
             self._generation = generation
+
+    def advisory_names(self, ecosystem: str = "PyPI") -> frozenset[str] | None:
+        """Package names some advisory mentions (None: the store cannot list them)."""
+        with self._lock:
+            self._check_generation()
+            if ecosystem not in self._named:
+                lister = getattr(self.store, "package_names", None)
+                if lister is None:
+                    return None
+                self._named[ecosystem] = frozenset(lister(ecosystem))
+            return self._named[ecosystem]
 
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._named.clear()
             self._generation = None
 
     def match(self, keys: Iterable[PackageKey]) -> dict[PackageKey, tuple[Vuln, ...]]:
         """The vulnerabilities of each package version in ``keys`` (empty tuple: none)."""
         wanted = set(keys)
+        # Packages no advisory names cannot be affected: skip the audit for them.
+        for ecosystem in {k[0] for k in wanted}:
+            named = self.advisory_names(ecosystem)
+            if named is not None:
+                wanted = {k for k in wanted if k[0] != ecosystem or k[1] in named}
         with self._lock:
             self._check_generation()
             result = {k: self._cache[k] for k in wanted if k in self._cache}

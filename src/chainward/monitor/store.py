@@ -389,7 +389,18 @@ class Monitor:
             mark = row.value if row is not None else None
             in_use = {r.name for r in conn.execute(select(schema.packages.c.name).distinct())}
         if mark is None or {k: mark.get(k) for k in identity} != identity:
-            names = in_use
+            # Everything that could have a finding now, or had one before.
+            with self.db.read() as conn:
+                flagged = {
+                    r.name
+                    for r in conn.execute(
+                        select(schema.packages.c.name)
+                        .distinct()
+                        .join(schema.findings, schema.findings.c.package_id == schema.packages.c.id)
+                    )
+                }
+            named = self.matcher.advisory_names()
+            names = in_use if named is None else (in_use & named) | flagged
             result.full = True
         else:
             names = store.changed_packages(int(mark.get("import_id", 0))) & in_use
