@@ -264,3 +264,14 @@ def test_uv_lock_written_by_uv() -> None:
     assert comps["cw-extra"].path == ("cw-app", "cw-extra")
     assert comps["cw-tool"].groups == ("tools",) and comps["cw-base"].groups == ("dev",)
     assert "forecast-worker" not in comps
+
+
+@pytest.mark.parametrize("name", ["poetry", "uv", "pdm"])
+def test_a_named_target_keeps_only_what_installs_there(name: str) -> None:
+    inv = collect([project(name)], python_version="3.12", platform="linux")
+    names = {c.name for c in inv.components}
+    # exceptiongroup/tomli (< 3.11), async-timeout (< 3.11.3), colorama (win32) are not
+    assert names == set(ALL) - {"exceptiongroup", "tomli", "async-timeout", "colorama"}
+    old = {c.name for c in collect([project(name)], python_version="3.10",
+                                   platform="win32").components}
+    assert old == set(ALL)

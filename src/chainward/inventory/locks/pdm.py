@@ -62,6 +62,8 @@ def read_pdm_lock(path: Path, *, manifest: Path | None = None, options: object =
                     f"package {name}: invalid dependency {dep!r}", path=display(path), line=line
                 ) from None
             pkg.deps.append(canonical_name(req.name))
+            if req.marker is not None:
+                pkg.edge_markers[canonical_name(req.name)] = str(req.marker)
         for file in array(entry.get("files", []), f"package {name}: files", path, line):
             if isinstance(file, dict):
                 add_hash(pkg, file.get("hash"))

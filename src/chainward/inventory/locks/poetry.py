@@ -50,7 +50,15 @@ def read_poetry_lock(
         deps = table(entry.get("dependencies", {}), f"package {name}: dependencies", path, line)
         pkg.deps = [canonical_name(dep) for dep in deps]
         for dep, spec in deps.items():
-            for one in spec if isinstance(spec, list) else [spec]:
+            alternatives = spec if isinstance(spec, list) else [spec]
+            markers = [o.get("markers") for o in alternatives if isinstance(o, dict)]
+            if (
+                markers
+                and len(markers) == len(alternatives)
+                and all(isinstance(m, str) and m for m in markers)
+            ):  # every alternative is conditional: the edge holds when any marker does
+                pkg.edge_markers[canonical_name(dep)] = " or ".join(f"({m})" for m in markers)
+            for one in alternatives:
                 if isinstance(one, dict) and isinstance(one.get("extras"), list):
                     extras = tuple(canonical_name(str(e)) for e in one["extras"])
                     pkg.dep_extras.append((canonical_name(dep), extras))
