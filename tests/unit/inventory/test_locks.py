@@ -272,6 +272,7 @@ def test_a_named_target_keeps_only_what_installs_there(name: str) -> None:
     names = {c.name for c in inv.components}
     # exceptiongroup/tomli (< 3.11), async-timeout (< 3.11.3), colorama (win32) are not
     assert names == set(ALL) - {"exceptiongroup", "tomli", "async-timeout", "colorama"}
-    old = {c.name for c in collect([project(name)], python_version="3.10",
-                                   platform="win32").components}
+    old = {
+        c.name for c in collect([project(name)], python_version="3.10", platform="win32").components
+    }
     assert old == set(ALL)

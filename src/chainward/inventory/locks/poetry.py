@@ -51,13 +51,14 @@ def read_poetry_lock(
         pkg.deps = [canonical_name(dep) for dep in deps]
         for dep, spec in deps.items():
             alternatives = spec if isinstance(spec, list) else [spec]
-            markers = [o.get("markers") for o in alternatives if isinstance(o, dict)]
+            conditions = [o.get("markers") for o in alternatives if isinstance(o, dict)]
             if (
-                markers
-                and len(markers) == len(alternatives)
-                and all(isinstance(m, str) and m for m in markers)
+                conditions
+                and len(conditions) == len(alternatives)
+                and all(isinstance(m, str) and m for m in conditions)
             ):  # every alternative is conditional: the edge holds when any marker does
-                pkg.edge_markers[canonical_name(dep)] = " or ".join(f"({m})" for m in markers)
+                joined = " or ".join(f"({m})" for m in conditions)
+                pkg.edge_markers[canonical_name(dep)] = joined
             for one in alternatives:
                 if isinstance(one, dict) and isinstance(one.get("extras"), list):
                     extras = tuple(canonical_name(str(e)) for e in one["extras"])
