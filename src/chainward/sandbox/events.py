@@ -612,8 +612,6 @@ def _classify_call(call: Call, b: _Builder, cwd: str) -> None:
         target = call.args[0] if call.args else "?"
         sig = call.args[-1] if call.args else "?"
         wide = target.startswith("-") or target == "0"
-        if wide or (sig in ("SIGKILL", "SIGSTOP") and not call.failed):
-            pass
         b.add(
             "signal",
             f"{name}({', '.join(call.args)})" + (f" -> {call.errno}" if call.failed else ""),
