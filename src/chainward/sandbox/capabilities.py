@@ -76,6 +76,9 @@ def _seccomp_ok() -> bool:
     return _bpf.machine() in _bpf.ARCHES and Path("/proc/self/status").exists()
 
 
+_PROBE_UID = 0x5C000000  # the bottom of the per-run uid range (see workspace.py)
+
+
 @functools.lru_cache(maxsize=1)
 def detect() -> Capabilities:
     """Probe the machine once per process."""
@@ -106,11 +109,16 @@ def detect() -> Capabilities:
         notes.append("bubblewrap is not installed (apt-get install bubblewrap)")
     else:
         try:
+            # as the sandbox will run it: unprivileged (root drops to a per-run uid first)
+            uid = _PROBE_UID if os.geteuid() == 0 else None
             proc = subprocess.run(
-                [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "true"],
+                [bwrap, "--unshare-all", "--unshare-user", "--ro-bind", "/", "/", "--", "true"],
                 capture_output=True,
                 timeout=20,
                 check=False,
+                user=uid,
+                group=uid,
+                extra_groups=[] if uid is not None else None,
             )
             bwrap_works = proc.returncode == 0
             if not bwrap_works:
