@@ -93,10 +93,8 @@ def test_benign_torch_checkpoint_loads_clean() -> None:
     code, doc = _load("benign.pt", "--trace", "fast")
     assert code == 0, doc
     assert doc["findings"] == []
-    loaded = _events(doc, "load")
-    assert loaded and "under lockdown" in loaded[0]["detail"]
-    if HAS_TORCH:
-        assert "torch" in loaded[0]["detail"]
+    loaded = [e["detail"] for e in _events(doc, "load") if "under lockdown" in e["detail"]]
+    assert loaded and "with torch" in loaded[0]
 
 
 @pytest.mark.parametrize("backend", backends())

@@ -118,7 +118,9 @@ def _load_events(res: RunResult) -> list[Event]:
                     f"exception|{etype}",
                 )
             )
-    elif result.get("ok"):
+    for note in result.get("notes", []) if isinstance(result.get("notes"), list) else []:
+        out.append(Event("load", str(note)[:300], False, False, "entry", "load|note"))
+    if result.get("ok") and not isinstance(exc, dict):
         out.append(
             Event(
                 "load",

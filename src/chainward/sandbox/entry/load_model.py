@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 ZIP_MAGIC = b"PK\x03\x04"
+_NOTES: list[str] = []
 NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -82,6 +83,9 @@ def _load(loader: str, path: str) -> Callable[[], Any]:
         try:
             import torch
         except ImportError:
+            _NOTES.append(
+                "torch is not installed: the checkpoint's pickle ran with storages stubbed"
+            )
             return _torch_zip_without_torch(path)
 
         def run() -> Any:
@@ -129,6 +133,8 @@ def main() -> None:
         except ImportError as exc:
             result["exception"] = {"type": "ImportError", "message": str(exc), "phase": "import"}
             return
+        if _NOTES:
+            result["notes"] = list(_NOTES)
         _bpf.install(_bpf.build("lockdown"))
         result["lockdown"] = True
         try:
