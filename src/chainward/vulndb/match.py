@@ -253,16 +253,23 @@ def _in_versions(entry: Affected, version: str) -> bool:
 
 def affected_by(entry: Affected, version: str) -> bool:
     """True when ``version`` is in the entry's ``versions`` list or one of its ranges."""
-    if _in_versions(entry, version):
+    if entry.versions and _in_versions(entry, version):
         return True
-    return any(range_affects(rng, entry.ecosystem, version) for rng in entry.ranges)
+    # plain loops: this is the innermost hot path, and generator expressions cost more
+    for rng in entry.ranges:
+        if rng.type != "GIT" and range_affects(rng, entry.ecosystem, version):
+            return True
+    return False
 
 
 def advisory_affects(advisory: Advisory, version: str) -> bool:
     """True when a non-withdrawn advisory covers ``version`` (entries are for one package)."""
     if advisory.withdrawn:
         return False
-    return any(affected_by(entry, version) for entry in advisory.affected)
+    for entry in advisory.affected:
+        if affected_by(entry, version):
+            return True
+    return False
 
 
 def fixed_candidates(advisories: Iterable[Advisory]) -> list[str]:

@@ -170,7 +170,7 @@ def affected_from_json(text: str) -> tuple[Affected, ...]:
                 ecosystem,
                 name,
                 tuple(versions),
-                tuple(Range(t, tuple((k, v) for k, v in events)) for t, events in ranges),
+                tuple([Range(t, tuple(map(tuple, events))) for t, events in ranges]),
                 tuple(odd),
             )
         )
