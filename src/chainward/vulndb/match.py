@@ -266,7 +266,7 @@ def advisory_affects(advisory: Advisory, version: str) -> bool:
     """True when a non-withdrawn advisory covers ``version`` (entries are for one package)."""
     if advisory.withdrawn:
         return False
-    for entry in advisory.affected:
+    for entry in advisory.affected:  # noqa: SIM110 - a plain loop is faster on this hot path
         if affected_by(entry, version):
             return True
     return False
