@@ -141,3 +141,27 @@ def test_limit_events() -> None:
     mem = limit_events(1, False, policy, "Traceback...\nMemoryError\n", None)
     assert mem and "64 MiB" in mem[0].detail
     assert limit_events(0, False, policy, "", None) == []
+
+
+def test_writes_outside_scratch_and_persistence_inside_it() -> None:
+    lines = [
+        '1 12:00:00.1 execve("/usr/bin/bwrap", ["bwrap"], 0x1 /* 1 var */) = 0',
+        "1 12:00:00.2 clone(child_stack=NULL, flags=SIGCHLD) = 2",
+        '2 12:00:00.3 execve("/usr/bin/python3", ["python3", "x.py"], 0x1 /* 1 var */) = 0',
+        '2 12:00:00.4 openat(AT_FDCWD</sandbox>, "home/.bashrc", O_WRONLY|O_APPEND) = 3'
+        "</sandbox/home/.bashrc>",
+        '2 12:00:00.5 openat(AT_FDCWD</sandbox>, "target/a.pth", O_WRONLY|O_CREAT, 0644) = 4'
+        "</sandbox/target/a.pth>",
+        '2 12:00:00.6 openat(AT_FDCWD</sandbox>, "/usr/lib/x", O_WRONLY|O_CREAT, 0644) = -1 '
+        "EROFS (Read-only file system)",
+        '2 12:00:00.7 chdir("/sandbox/tmp") = 0',
+        '2 12:00:00.8 mkdir("build", 0777) = 0',
+        '2 12:00:00.9 unlink("/etc/hosts") = -1 EROFS (Read-only file system)',
+    ]
+    events = trace_events(Trace.from_lines(lines), Context(view=VIEW))
+    by_path = {e.data.get("path"): e for e in events if e.kind == "file.write"}
+    assert by_path["/sandbox/home/.bashrc"].forbidden
+    assert not by_path["/sandbox/target/a.pth"].forbidden
+    assert by_path["/usr/lib/x"].forbidden and by_path["/usr/lib/x"].blocked
+    assert by_path["/etc/hosts"].forbidden and "unlink" in by_path["/etc/hosts"].detail
+    assert "/sandbox/tmp/build" not in by_path  # relative to the tracked cwd: inside scratch
