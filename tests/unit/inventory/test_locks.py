@@ -276,3 +276,32 @@ def test_a_named_target_keeps_only_what_installs_there(name: str) -> None:
         c.name for c in collect([project(name)], python_version="3.10", platform="win32").components
     }
     assert old == set(ALL)
+
+
+def test_pylock_in_the_specification_layout(tmp_path: Path) -> None:
+    """Array-of-tables wheels, attestation identities and a [tool] table, as in PEP 751."""
+    lock = tmp_path / "pylock.api.toml"
+    lock.write_text(
+        "lock-version = '1.0'\n"
+        "environments = [\"sys_platform == 'linux'\"]\n"
+        "requires-python = '== 3.12.*'\ncreated-by = 'mousebender'\n\n"
+        "[[packages]]\nname = 'markupsafe'\nversion = '3.0.2'\n\n"
+        "    [[packages.wheels]]\n    name = 'markupsafe-3.0.2-py3-none-any.whl'\n"
+        "    upload-time = 2024-10-18T15:21:00+00:00\n"
+        "    url = 'https://example.invalid/markupsafe-3.0.2-py3-none-any.whl'\n"
+        "    size = 15000\n    hashes = {sha256 = '" + "a" * 64 + "'}\n\n"
+        "    [[packages.attestation-identities]]\n    kind = 'GitHub'\n"
+        "    repository = 'pallets/markupsafe'\n\n"
+        "[[packages]]\nname = 'Jinja2'\nversion = '3.1.4'\n"
+        "dependencies = [\n    {name = 'markupsafe'},\n]\n\n"
+        "    [[packages.wheels]]\n    name = 'jinja2-3.1.4-py3-none-any.whl'\n"
+        "    url = 'https://example.invalid/jinja2-3.1.4-py3-none-any.whl'\n"
+        "    hashes = {sha256 = '" + "b" * 64 + "'}\n\n"
+        "[tool.mousebender]\ncommand = ['.', 'lock', 'jinja2']\n"
+    )
+    comps = {c.name: c for c in collect([lock]).components}
+    assert comps["jinja2"].scope is Scope.DIRECT
+    assert comps["markupsafe"].scope is Scope.TRANSITIVE
+    assert comps["markupsafe"].path == ("jinja2", "markupsafe")
+    assert comps["markupsafe"].source is not None and comps["markupsafe"].source.line == 6
+    assert comps["jinja2"].hashes == (("sha256", "b" * 64),)
