@@ -113,6 +113,7 @@ def inventory_report(inventory: Inventory) -> Report:
     "--requirement",
     "requirements",
     multiple=True,
+    metavar="FILE",
     type=click.Path(path_type=Path),
     help="Read FILE as a pip requirements file (repeatable).",
 )
@@ -128,7 +129,8 @@ def inventory_report(inventory: Inventory) -> Report:
 @click.option(
     "--resolve",
     is_flag=True,
-    help="Resolve unpinned requirements with pip's resolver (uses your pip index).",
+    help="Resolve unpinned requirements with pip's resolver against your pip index "
+    "(wheels only: nothing is built).",
 )
 @click.option(
     "--python-version", metavar="X.Y", help="Evaluate environment markers for this Python version."
@@ -155,7 +157,12 @@ def inventory(
     output: Path | None,
 ) -> int:
     """List the dependencies and model files of PATH (a project directory or any
-    manifest, lock or SBOM file; default: the current directory)."""
+    manifest, lock, SBOM or model file; default: the current directory).
+
+    Lock files list every platform's packages unless --python-version or --platform
+    names a target; requirements markers are evaluated for the running interpreter
+    unless they do.
+    """
     if use_env and python:
         raise ConfigError("--env and --python cannot be used together")
     targets = list(paths)
