@@ -181,3 +181,13 @@ def test_cyclonedx_output_with_vulnerabilities(db: Path, tmp_path: Path) -> None
     assert "PYSEC-2023-192" in vulns
     assert any("pkg:pypi/urllib3@1.24.2" in a["ref"] for a in vulns["PYSEC-2023-192"]["affects"])
     assert vulns["PYSEC-2019-132"]["analysis"]["state"] == "not_affected"  # the ignored one
+
+
+def test_project_ignore_file_is_picked_up(db: Path, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(asset("audit", "project"), project)
+    (project / ".chainward-ignore.toml").write_text(
+        '[[ignore]]\nid = "PYSEC-2018-28"\nreason = "no proxies"\n'
+    )
+    doc = audit(db, str(project), "-f", "json").json()
+    assert [s["id"] for s in doc["summary"]["suppressed"]] == ["PYSEC-2018-28"]

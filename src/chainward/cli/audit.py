@@ -247,8 +247,12 @@ def audit(
         raise ConfigError("--dry-run only makes sense with --fix")
     days = resolve_max_age(max_age)
     ignores = [IgnoreRule(i.strip()) for i in ignore_ids if i.strip()]
-    if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
-        ignore_file = Path(DEFAULT_IGNORE_FILE)
+    if ignore_file is None:
+        # the project's own ignore file, else the current directory's
+        places = [p / DEFAULT_IGNORE_FILE for p in paths if p.is_dir()] + [
+            Path(DEFAULT_IGNORE_FILE)
+        ]
+        ignore_file = next((p for p in places if p.is_file()), None)
     if ignore_file is not None:
         ignores.extend(load_ignore_file(ignore_file))
     statements = [s for path in vex_files for s in load_vex(path)]
