@@ -188,7 +188,8 @@ def _write_cyclonedx(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help=f"TOML file of [[ignore]] rules with id, reason, expires "
-    f"(default: {DEFAULT_IGNORE_FILE} in the current directory if present).",
+    f"(default: {DEFAULT_IGNORE_FILE} in the project directory, else the current "
+    "directory, if present).",
 )
 @click.option(
     "--vex",
