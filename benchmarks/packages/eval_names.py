@@ -13,6 +13,8 @@ from pathlib import Path
 from chainward.packages.popular import load_popular
 from chainward.packages.typosquat import TyposquatIndex
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 
@@ -56,36 +58,35 @@ def run(
             assert m is not None
             print("  FP", name, "->", m.imitates, m.technique, m.detail)
     if guarddog:
-        gd = guarddog_typosquat(set(index_ranks))
         start = time.perf_counter()
-        g_caught = sum(1 for name, _ in mal if gd(name))
-        g_flagged = [x for x in legit if gd(x)]
+        flagged_gd = guarddog_flagged(guarddog, index_ranks, [n for n, _ in mal] + legit)
         g_elapsed = time.perf_counter() - start
-        print(
-            f"guarddog typosquatting rule: recall {g_caught}/{len(mal)} = "
-            f"{g_caught / len(mal):.1%}; false positives {len(g_flagged)}/{len(legit)} = "
-            f"{len(g_flagged) / len(legit):.2%}; {g_elapsed / n * 1000:.2f} ms/name"
-        )
+        g_caught = sum(1 for name, _ in mal if name in flagged_gd)
+        g_flagged = [x for x in legit if x in flagged_gd]
+        print(f"guarddog typosquatting rule: recall {g_caught}/{len(mal)} = "
+              f"{g_caught / len(mal):.1%}; false positives {len(g_flagged)}/{len(legit)} = "
+              f"{len(g_flagged) / len(legit):.2%}; {g_elapsed / n * 1000:.2f} ms/name "
+              "(including start-up)")
 
 
-def guarddog_typosquat(popular: set[str]):  # type: ignore[no-untyped-def]
-    """GuardDog's own typosquat detector, fed the same popular list (imported from its venv)."""
-    from guarddog.analyzer.metadata.pypi.typosquatting import PypiTyposquatDetector
+def guarddog_flagged(python: str, ranks: dict[str, int], names: list[str]) -> set[str]:
+    """GuardDog's own detector in its own environment, fed the same popular list, offline."""
+    import subprocess
 
-    detector = PypiTyposquatDetector()
-    detector.popular_packages = popular  # type: ignore[attr-defined]
-    detector._get_top_packages = lambda: popular  # type: ignore[method-assign]
+    from guarddog_env import guarddog_env
 
-    def flagged(name: str) -> bool:
-        return bool(detector.detect({"info": {"name": name}})[0])
-
-    return flagged
+    done = subprocess.run(
+        [python, str(HERE / "guarddog_names.py")], input="\n".join(names), text=True,
+        capture_output=True, check=True, env=guarddog_env(python, ranks),
+    )
+    return set(done.stdout.split())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show", action="store_true")
-    parser.add_argument("--guarddog", action="store_true")
+    parser.add_argument("--guarddog", metavar="PYTHON",
+                        help="Python of an environment where guarddog is installed")
     args = parser.parse_args()
     ranks = dict(load_popular())
     mal = imitators()

@@ -260,6 +260,83 @@ class _Scope:
     taints: dict[str, _Taint] | None = None
 
 
+# Every finding needs a sink (exec-like call, process, network module) or a secret/persistence
+# string: a file naming none of them cannot produce one and is not parsed at all.
+_INTERESTING = re.compile(
+    rb"\b(exec|eval|compile|__import__|import_module|execfile|system|popen|Popen|spawn\w*|"
+    rb"startfile|dup2|FunctionType|run_path|run_module|getattr|urlopen|urlretrieve)\s*\(|"
+    rb"^[ \t]*(?:import|from)[ \t][^\n]*\b(subprocess|socket|urllib|urllib2|urllib3|requests|"
+    rb"httpx|http|aiohttp|smtplib|ftplib|telnetlib|websockets?|paramiko|pycurl|dns|pickle|"
+    rb"pyperclip|keyboard|pynput|PIL|pyautogui|mss|pyscreenshot|pty|ctypes|builtins|runpy|"
+    rb"xmlrpc|win32clipboard|clipboard|winreg|commands|asyncio)\b|\benviron\b|__builtins__",
+    re.MULTILINE,
+)
+
+
+# literal anchors of the three string regexes: a cheap test before running them
+_ANCHORS = (
+    ".ssh",
+    "id_rsa",
+    "id_ed25519",
+    "credentials",
+    ".azure",
+    ".kube",
+    ".docker",
+    ".npmrc",
+    ".git-credentials",
+    "/etc/shadow",
+    "login data",
+    "local state",
+    "cookies",
+    "logins.json",
+    "key4.db",
+    "discord",
+    "local storage",
+    "wallet",
+    "exodus",
+    "electrum",
+    "atomic",
+    "nkbihf",
+    "telegram",
+    "tdata",
+    "cryptunprotectdata",
+    "browser_cookie3",
+    "currentversion",
+    "crontab",
+    ".bashrc",
+    ".zshrc",
+    ".bash_profile",
+    "launchagents",
+    "start menu",
+    "schtasks",
+    "systemd/system",
+    "webhook",
+    "pastebin",
+    "transfer.sh",
+    "ngrok",
+    "requestbin",
+    "burpcollaborator",
+    "oastify",
+    "interact.sh",
+    "pipedream",
+)
+
+
+def _may_match_strings(text: str) -> bool:
+    lower = text.lower()
+    return any(anchor in lower for anchor in _ANCHORS)
+
+
+def worth_analysing(data: bytes) -> bool:
+    """False when the source names no sink and no source at all: nothing could be found."""
+    if _INTERESTING.search(data) is not None:
+        return True
+    text = data.decode("utf-8", "replace")
+    if not _may_match_strings(text):
+        return False
+    return any(r.search(text) for r in (_SECRET_RE, _PERSIST_RE, _EXFIL_ENDPOINT_RE))
+
+
 def parse_source(data: bytes) -> ast.Module | None:
     """The AST of ``data`` (UTF-8, else Latin-1), or None when it is not Python 3 source."""
     if len(data) > MAX_SOURCE_BYTES:
@@ -298,6 +375,7 @@ class FileAnalysis:
         self.reads_media = False
         self.has_exec = False
         self.cmdclass = False
+        self._memo: dict[int, _Taint | None] | None = None
         self._collect_aliases(tree)
         scopes = self._scopes(tree)
         self._assign_triggers(scopes)
@@ -475,6 +553,15 @@ class FileAnalysis:
 
     def _taint_of(self, node: ast.AST, taints: dict[str, _Taint]) -> _Taint | None:
         """The taint an expression carries, if any (recursive, first found wins)."""
+        memo = self._memo
+        if memo is not None:
+            key = id(node)
+            if key not in memo:
+                memo[key] = self._taint_of_uncached(node, taints)
+            return memo[key]
+        return self._taint_of_uncached(node, taints)
+
+    def _taint_of_uncached(self, node: ast.AST, taints: dict[str, _Taint]) -> _Taint | None:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.Name):
             return taints.get(node.id)
@@ -501,7 +588,7 @@ class FileAnalysis:
                 if target is not None and _MEDIA_RE.search(target):
                     self.reads_media = True
                     return _Taint("media", f"data read from {target!r}", line)
-                if target is not None and _SECRET_RE.search(target):
+                if target is not None and _may_match_strings(target) and _SECRET_RE.search(target):
                     return _Taint("secret", f"the file {target!r}", line)
             if name in SURVEILLANCE:
                 return _Taint("secret", name, line)
@@ -520,7 +607,7 @@ class FileAnalysis:
         if isinstance(node, ast.GeneratorExp | ast.ListComp) and _has_xor(node):
             return _Taint("decoded", "XOR loop", line)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if _SECRET_RE.search(node.value):
+            if _may_match_strings(node.value) and _SECRET_RE.search(node.value):
                 return _Taint("secret", f"the path {node.value[:60]!r}", line)
             return None
         for child in ast.iter_child_nodes(node):
@@ -589,10 +676,11 @@ class FileAnalysis:
         taints: dict[str, _Taint] = {}
         if any(isinstance(n, ast.Call) for n in scope.nodes):
             taints = self._taints(scope)
+        self._memo = {}
         used = _call_constants(scope.nodes)
         for node in scope.nodes:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if id(node) not in used:
+                if id(node) not in used or not _may_match_strings(node.value):
                     continue
                 text = node.value
                 if _SECRET_RE.search(text):
@@ -716,6 +804,7 @@ class FileAnalysis:
             self._file_secret = (secret, early)
         if network_node is not None and (self._file_network is None or early):
             self._file_network = (network_node, early)
+        self._memo = None
         if dup2_seen:
             self._emit(
                 "reverse-shell",
@@ -895,4 +984,5 @@ __all__ = [
     "FileAnalysis",
     "analyse_python",
     "parse_source",
+    "worth_analysing",
 ]

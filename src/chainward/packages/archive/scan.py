@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from chainward.packages.archive.pycode import (
     RUNTIME,
     STARTUP,
     analyse_python,
-    parse_source,
+    worth_analysing,
 )
 from chainward.packages.rules import finding
 from chainward.records import Finding, Severity, canonical_name
@@ -189,7 +190,10 @@ def _metadata_findings(
                 )
                 break
     for script, where in sorted(meta.console_scripts.items()):
-        if script.lower().removesuffix(".exe") in SHADOWED_COMMANDS:
+        command = script.lower().removesuffix(".exe")
+        if name is not None and command.rstrip("0123456789.") == name:
+            continue  # pip installing "pip", "pip3": the command is the project's own
+        if command in SHADOWED_COMMANDS:
             yield finding("shadow-command", f"installs a command named {script!r}", path=where)
     if meta.backend_path:
         yield finding(
@@ -228,31 +232,33 @@ def _dotted(path: str, kind: str) -> str:
     return ".".join(parts)
 
 
-def _module_imports(tree: ast.Module, dotted: str, is_package: bool) -> Iterable[str]:
-    """Dotted names a module imports when it runs (module-level imports only)."""
+_IMPORT_LINE = re.compile(
+    rb"^[ \t]{0,8}(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))",
+    re.MULTILINE,
+)
+
+
+def _module_imports(source: bytes, dotted: str, is_package: bool) -> Iterable[str]:
+    """Dotted names a module imports near the top level (read from lines, without parsing)."""
     package = dotted if is_package else dotted.rpartition(".")[0]
-    stack: list[ast.stmt] = list(tree.body)
-    while stack:
-        stmt = stack.pop()
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                yield alias.name
-        elif isinstance(stmt, ast.ImportFrom):
-            if stmt.level:
-                base = package
-                for _ in range(stmt.level - 1):
-                    base = base.rpartition(".")[0]
-                module = f"{base}.{stmt.module}" if stmt.module else base
-            else:
-                module = stmt.module or ""
-            yield module
-            for alias in stmt.names:
-                yield f"{module}.{alias.name}"
-        elif isinstance(stmt, ast.If | ast.Try | ast.With):
-            for name in ("body", "orelse", "finalbody"):
-                stack.extend(getattr(stmt, name, []) or [])
-            for handler in getattr(stmt, "handlers", []) or []:
-                stack.extend(handler.body)
+    for match in _IMPORT_LINE.finditer(source):
+        dots, module, names, plain = (
+            g.decode("ascii", "replace") if g else "" for g in match.groups()
+        )
+        if plain:
+            for item in plain.split(","):
+                yield item.strip().split(" ")[0]
+            continue
+        if dots:
+            base = package
+            for _ in range(len(dots) - 1):
+                base = base.rpartition(".")[0]
+            module = f"{base}.{module}" if module else base
+        yield module
+        for item in names.split(","):
+            name = item.strip().split(" ")[0]
+            if name:
+                yield f"{module}.{name}"
 
 
 def _install_modules(contents: Contents, meta: Metadata) -> set[str]:
@@ -306,22 +312,21 @@ def _code_findings(contents: Contents, meta: Metadata, report: ArchiveReport) ->
         if lower.endswith((".py", ".pyw")):
             if path not in triggers:
                 continue
-            trigger, tree = triggers[path]
+            trigger, _ = triggers[path]
             stem = posixpath.splitext(posixpath.basename(path))[0]
             if trigger == STARTUP or (
                 stem in ("sitecustomize", "usercustomize") and path.count("/") <= 1
             ):
                 out.append(finding("startup-hook", f"ships {posixpath.basename(path)}", path=path))
-            analysis = None
-            if tree is not None:
-                analysis = analyse_python(
-                    data,
-                    path,
-                    trigger,
-                    setup_script=path == "setup.py" and contents.kind == "sdist",
-                    backend=path in backend_modules,
-                    tree=tree,
-                )
+            if not worth_analysing(data):
+                continue
+            analysis = analyse_python(
+                data,
+                path,
+                trigger,
+                setup_script=path == "setup.py" and contents.kind == "sdist",
+                backend=path in backend_modules,
+            )
             if analysis is None:
                 if not member.truncated:
                     report.skipped.append((path, "not parseable as Python 3 source"))
@@ -356,8 +361,18 @@ def _code_findings(contents: Contents, meta: Metadata, report: ArchiveReport) ->
                 media.append((member, tail))
             kind = carriers.executable_kind(data)
             if kind and contents.kind == "sdist":
+                # launchers shipped as data (setuptools' cli.exe) are common; one that the
+                # build script names is what runs at install
+                setup = contents.get("setup.py")
+                named = setup is not None and posixpath.basename(path).encode() in setup.data
                 out.append(
-                    finding("bundled-executable", f"{kind} executable in the sdist", path=path)
+                    finding(
+                        "bundled-executable",
+                        f"{kind} executable in the sdist"
+                        + (", named by setup.py" if named else ""),
+                        path=path,
+                        severity=Severity.MEDIUM if named else Severity.LOW,
+                    )
                 )
     for member, tail in media:
         severity = Severity.HIGH if reads_media_exec else Severity.LOW
@@ -393,19 +408,17 @@ def _python_triggers(
         if files > MAX_PYTHON_FILES or volume > MAX_PYTHON_BYTES:
             report.skipped.append((member.path, "analysis budget for Python files exhausted"))
             continue
-        out[member.path] = (
-            _trigger_for(member.path, contents, install_modules),
-            parse_source(member.data),
-        )
+        out[member.path] = (_trigger_for(member.path, contents, install_modules), None)
         by_dotted.setdefault(_dotted(member.path, contents.kind), member.path)
     queue = [p for p, (t, _) in out.items() if t in (INSTALL, STARTUP, IMPORT)]
     while queue:
         path = queue.pop()
-        trigger, tree = out[path]
-        if tree is None:
+        trigger, _ = out[path]
+        source = contents.get(path)
+        if source is None:
             continue
         is_package = path.endswith("__init__.py")
-        for name in _module_imports(tree, _dotted(path, contents.kind), is_package):
+        for name in _module_imports(source.data, _dotted(path, contents.kind), is_package):
             target = by_dotted.get(name)
             if target is None or target == path:
                 continue
