@@ -62,7 +62,10 @@ def odd_versions(versions: tuple[str, ...]) -> tuple[str, ...]:
         or _SEPARATOR_THEN_LEADING_ZERO.search(f"\n{joined}")
         or joined.startswith((".", "\n"))
         or joined.endswith((".", "\n"))
-        or any(pair in joined for pair in ("..", ".\n", "\n.", "\n\n"))
+        or ".." in joined
+        or ".\n" in joined
+        or "\n." in joined
+        or "\n\n" in joined
     ):  # leading zeros or empty segments somewhere (rare): check one by one
         return tuple(v for v in versions if not v or _odd_one(v))
     others = itertools.compress(versions, joined.translate(_DIGITS_AND_DOTS).split("\n"))
