@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import asset, run_cli
+from tests.conftest import OSV_ALL, asset, run_cli
 
 MALICIOUS = asset("packages", "malicious")
 BENIGN = asset("packages", "benign")
@@ -23,14 +23,7 @@ BENIGN = asset("packages", "benign")
 
 def test_json_contract_and_exit_code() -> None:
     result = run_cli(
-        "pkg",
-        "check",
-        "--format",
-        "json",
-        "--db",
-        os.devnull + "x",
-        str(MALICIOUS / "colourama-0.4.7.tar.gz"),
-        "requests",
+        "pkg", "check", "--format", "json", str(MALICIOUS / "colourama-0.4.7.tar.gz"), "requests"
     )
     assert result.code == 1, result.stderr
     document = result.json()
@@ -96,6 +89,25 @@ def test_not_an_archive_exit_2(tmp_path: Path) -> None:
     fake.write_bytes(b"hello")
     result = run_cli("pkg", "check", str(fake))
     assert result.code == 2 and "not a tar" in result.stderr
+
+
+def test_known_malicious_from_the_advisory_database(tmp_path: Path) -> None:
+    from chainward.vulndb import import_path, open_store
+
+    db = tmp_path / "db.sqlite"
+    import_path(open_store(db, install_snapshot=False), OSV_ALL)
+    result = run_cli("pkg", "check", "-f", "json", "--db", str(db), "--no-names", "tensorfllow")
+    assert result.code == 1
+    (package,) = result.json()["packages"]
+    assert package["verdict"] == "malicious"
+    assert package["findings"][0]["advisory"] == "MAL-2023-2300"
+
+
+def test_dynamic_hook_is_the_sandbox_function() -> None:
+    from chainward.cli.pkg import _dynamic_hook
+    from chainward.sandbox.dynamic import analyze_package
+
+    assert _dynamic_hook() is analyze_package
 
 
 def test_allow_list_option(tmp_path: Path) -> None:
