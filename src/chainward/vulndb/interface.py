@@ -31,6 +31,9 @@ class Range:
     events: tuple[tuple[str, str], ...]
 
 
+_NO_KEYS: frozenset[Any] = frozenset()
+
+
 @dataclass(frozen=True)
 class Affected:
     """One OSV ``affected[]`` entry for one package."""
@@ -49,6 +52,8 @@ class Affected:
     @cached_property
     def odd_keys(self) -> frozenset[Any]:
         """PEP 440 keys of the listed versions not spelled plainly (usually none)."""
+        if self.odd == ():
+            return _NO_KEYS
         from chainward.vulndb.match import odd_versions, parse_pep440
 
         odd = self.odd if self.odd is not None else odd_versions(self.versions)
