@@ -206,7 +206,7 @@ def _compile_events(rng: Range, ecosystem: str) -> _Compiled:
         if parsed is None:
             continue
         events.append(((1, parsed), index, kind, parsed))
-    events.sort(key=lambda e: (e[0], e[1]))
+    events.sort()  # by (sort key, position): positions are unique, so kinds never compare
     has_limits = unlimited or bool(limits)
     limit_values = () if unlimited else tuple(limits)
     return tuple((e[0], e[2], e[3]) for e in events), limit_values, has_limits
@@ -291,7 +291,7 @@ def sort_versions(ecosystem: str, versions: Iterable[str]) -> list[str]:
     """Parseable versions in ascending order (unparseable ones dropped)."""
     parse = _version_parser(ecosystem)
     keyed: list[tuple[Any, str]] = [(parse(v), v) for v in versions]
-    return [v for _, v in sorted((k for k in keyed if k[0] is not None), key=lambda k: k[0])]
+    return [v for _, v in sorted(k for k in keyed if k[0] is not None)]
 
 
 def fix_versions(

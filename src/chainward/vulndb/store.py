@@ -42,6 +42,7 @@ from chainward.vulndb.osv import (
 from chainward.vulndb.schema import DDL, SCHEMA_VERSION
 
 LOCK_TIMEOUT = 600.0
+_SEVERITIES = {int(s): s for s in Severity}
 _MAX_PROBLEMS = 50
 _IN_CHUNK = 500
 
@@ -175,19 +176,6 @@ class SqliteAdvisoryStore(AdvisoryStore):
         with self._lock:
             return self._meta(key)
 
-    @staticmethod
-    def _advisory(row: tuple[Any, ...], affected: tuple[Affected, ...]) -> Advisory:
-        ident, modified, withdrawn, aliases, summary, severity = row
-        return Advisory(
-            id=ident,
-            modified=modified,
-            aliases=tuple(json.loads(aliases)),
-            summary=summary,
-            severity=None if severity is None else Severity(severity),
-            withdrawn=withdrawn,
-            affected=affected,
-        )
-
     def advisories_for(self, name: str, ecosystem: str = "PyPI") -> list[Advisory]:
         return self.advisories_for_many([name], ecosystem)[normalize_package(ecosystem, name)]
 
@@ -211,8 +199,18 @@ class SqliteAdvisoryStore(AdvisoryStore):
                     f"WHERE f.ecosystem = ? AND f.name IN ({marks}) ORDER BY a.id",
                     (ecosystem, *chunk),
                 )
-                for name, *row, spec in rows:
-                    found[name].append(self._advisory(tuple(row), affected_from_json(spec)))
+                for name, ident, modified, withdrawn, aliases, summary, severity, spec in rows:
+                    found[name].append(
+                        Advisory(
+                            id=ident,
+                            modified=modified,
+                            aliases=tuple(json.loads(aliases)),
+                            summary=summary,
+                            severity=None if severity is None else _SEVERITIES[severity],
+                            withdrawn=withdrawn,
+                            affected=affected_from_json(spec),
+                        )
+                    )
                 for name, advisories in found.items():
                     self._cache[(ecosystem, name)] = advisories
                     result[name] = advisories
