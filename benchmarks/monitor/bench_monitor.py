@@ -46,10 +46,18 @@ sys.path.insert(0, str(ROOT / "src"))
 # Packages touched by the update, at versions the update makes vulnerable, with the share of
 # projects using them (a realistic mix: idna is everywhere, the rest are niche).
 TOUCHED = {
-    "idna": ("3.6", 0.30), "aiohttp": ("3.9.1", 0.10), "django": ("4.2.9", 0.05),
-    "urllib3": ("1.26.18", 0.20), "black": ("23.12.1", 0.08), "gitpython": ("3.1.40", 0.04),
-    "twisted": ("23.10.0", 0.02), "authlib": ("1.3.0", 0.02), "orjson": ("3.9.10", 0.05),
-    "jwcrypto": ("1.5.0", 0.01), "flask-cors": ("4.0.0", 0.03), "mlflow": ("2.9.2", 0.02),
+    "idna": ("3.6", 0.30),
+    "aiohttp": ("3.9.1", 0.10),
+    "django": ("4.2.9", 0.05),
+    "urllib3": ("1.26.18", 0.20),
+    "black": ("23.12.1", 0.08),
+    "gitpython": ("3.1.40", 0.04),
+    "twisted": ("23.10.0", 0.02),
+    "authlib": ("1.3.0", 0.02),
+    "orjson": ("3.9.10", 0.05),
+    "jwcrypto": ("1.5.0", 0.01),
+    "flask-cors": ("4.0.0", 0.03),
+    "mlflow": ("2.9.2", 0.02),
 }
 MB = 1024 * 1024
 
@@ -103,18 +111,32 @@ def seed_database(url: str, advisories: Path, projects: list[dict[str, str]]) ->
     with db.write() as conn:
         wanted = {("PyPI", n, v): f"pkg:pypi/{n}@{v}" for pins in projects for n, v in pins.items()}
         ids = package_ids(conn, wanted)
-        project_rows = [{"name": f"project-{i:05d}", "created_at": at, "updated_at": at}
-                        for i in range(len(projects))]
+        project_rows = [
+            {"name": f"project-{i:05d}", "created_at": at, "updated_at": at}
+            for i in range(len(projects))
+        ]
         conn.execute(insert(schema.projects), project_rows)
-        version_rows = [{"project_id": i + 1, "version": "1.0", "created_at": at, "updated_at": at,
-                         "source_format": "inventory", "sha256": "0" * 64,
-                         "component_count": len(pins), "model_count": 0, "skipped": []}
-                        for i, pins in enumerate(projects)]
+        version_rows = [
+            {
+                "project_id": i + 1,
+                "version": "1.0",
+                "created_at": at,
+                "updated_at": at,
+                "source_format": "inventory",
+                "sha256": "0" * 64,
+                "component_count": len(pins),
+                "model_count": 0,
+                "skipped": [],
+            }
+            for i, pins in enumerate(projects)
+        ]
         conn.execute(insert(schema.project_versions), version_rows)
         links = []
         for i, pins in enumerate(projects):
-            links.extend({"version_id": i + 1, "package_id": ids[("PyPI", n, v)], "scope": "direct"}
-                         for n, v in pins.items())
+            links.extend(
+                {"version_id": i + 1, "package_id": ids[("PyPI", n, v)], "scope": "direct"}
+                for n, v in pins.items()
+            )
             if len(links) > 200_000:
                 conn.execute(insert(schema.version_components), links)
                 links = []
@@ -127,9 +149,13 @@ def seed_database(url: str, advisories: Path, projects: list[dict[str, str]]) ->
     evaluated = time.perf_counter() - started
     service.close()
     db.dispose()
-    return {"store_s": stored, "full_evaluation_s": evaluated,
-            "baseline_findings": baseline.new_findings, "distinct_packages": len(ids),
-            "links": sum(len(p) for p in projects)}
+    return {
+        "store_s": stored,
+        "full_evaluation_s": evaluated,
+        "baseline_findings": baseline.new_findings,
+        "distinct_packages": len(ids),
+        "links": sum(len(p) for p in projects),
+    }
 
 
 class Receiver:
@@ -142,7 +168,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with outer.lock:
                     outer.count += 1
@@ -162,8 +188,11 @@ class Receiver:
 
 def rss(pid: int) -> tuple[float, float]:
     status = Path(f"/proc/{pid}/status").read_text()
-    values = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines()
-              if line.startswith(("VmRSS", "VmHWM"))}
+    values = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in status.splitlines()
+        if line.startswith(("VmRSS", "VmHWM"))
+    }
     return values.get("VmRSS", 0) / 1024, values.get("VmHWM", 0) / 1024
 
 
@@ -173,26 +202,52 @@ def main() -> None:
     parser.add_argument("--components", type=int, default=300)
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the seeded databases in DIR and reuse them next time",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="chainward-bench-monitor-"))
-    env = dict(os.environ, CHAINWARD_HOME=str(work), CHAINWARD_SYNC_INTERVAL="0",
-               PYTHONPATH=str(ROOT / "src"))
+    env = dict(
+        os.environ,
+        CHAINWARD_HOME=str(work),
+        CHAINWARD_SYNC_INTERVAL="0",
+        PYTHONPATH=str(ROOT / "src"),
+    )
     os.environ["CHAINWARD_HOME"] = str(work)
     server: subprocess.Popen[bytes] | None = None
     try:
         from chainward.vulndb import import_path, open_store
 
         advisories = work / "advisories.sqlite"
-        store = open_store(advisories, install_snapshot=False)
-        import_path(store, OSV_ALL)
-        REAL_NAMES.extend(n for n in store.package_names() if n not in TOUCHED)
-        store.close()
-
-        print(f"seeding {args.projects} projects x {args.components} components ...", flush=True)
-        projects = portfolio(args.projects, args.components)
         url = f"sqlite:///{work / 'monitor.sqlite'}"
-        seeded = seed_database(url, advisories, projects)
+        cache = None
+        if args.reuse is not None:
+            cache = args.reuse / f"seed-{args.projects}x{args.components}"
+        if cache is not None and (cache / "seeded.json").exists():
+            for name in ("advisories.sqlite", "monitor.sqlite"):
+                shutil.copy(cache / name, work / name)
+            seeded = json.loads((cache / "seeded.json").read_text())
+            store = open_store(advisories, install_snapshot=False)
+            REAL_NAMES.extend(n for n in store.package_names() if n not in TOUCHED)
+            store.close()
+        else:
+            store = open_store(advisories, install_snapshot=False)
+            import_path(store, OSV_ALL)
+            REAL_NAMES.extend(n for n in store.package_names() if n not in TOUCHED)
+            store.close()
+            print(f"seeding {args.projects} x {args.components} components ...", flush=True)
+            projects = portfolio(args.projects, args.components)
+            seeded = seed_database(url, advisories, projects)
+            if cache is not None:
+                cache.mkdir(parents=True, exist_ok=True)
+                for name in ("advisories.sqlite", "monitor.sqlite"):
+                    shutil.copy(work / name, cache / name)
+                (cache / "seeded.json").write_text(json.dumps(seeded))
         print(json.dumps(seeded), flush=True)
 
         from chainward.monitor.db import open_database
@@ -204,8 +259,19 @@ def main() -> None:
         receiver = Receiver()
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "chainward", "serve", "--port", str(port), "--database-url",
-             url], env=dict(env, CHAINWARD_DB=str(advisories)), stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "chainward",
+                "serve",
+                "--port",
+                str(port),
+                "--database-url",
+                url,
+            ],
+            env=dict(env, CHAINWARD_DB=str(advisories)),
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(600):
             try:
@@ -213,8 +279,9 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                              timeout=600)
+        client = httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600
+        )
         # Let the startup catch-up (nothing to do: same data) finish.
         for _ in range(600):
             runs = client.get("/api/v1/sync").json()["runs"]
@@ -225,8 +292,11 @@ def main() -> None:
         idle_rss = rss(server.pid)
 
         started = time.perf_counter()
-        result = client.post("/api/v1/sync", content=OSV_UPDATE.read_bytes(),
-                             headers={"Content-Type": "application/zip"}).json()
+        result = client.post(
+            "/api/v1/sync",
+            content=OSV_UPDATE.read_bytes(),
+            headers={"Content-Type": "application/zip"},
+        ).json()
         evaluated = time.perf_counter() - started
         expected = result["notifications"]
         while receiver.count < expected and time.perf_counter() - started < 300:
@@ -235,17 +305,22 @@ def main() -> None:
         delivered = receiver.count
         after_rss = rss(server.pid)
 
-        body_for = [json.dumps({"components": [
-            {"name": n, "version": v} for n, v in pins.items()]}).encode()
-            for pins in portfolio(args.uploads, args.components, seed=99)]
+        body_for = [
+            json.dumps(
+                {"components": [{"name": n, "version": v} for n, v in pins.items()]}
+            ).encode()
+            for pins in portfolio(args.uploads, args.components, seed=99)
+        ]
         done = []
 
         def upload(index: int) -> None:
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                              timeout=600) as c:
+            with httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600
+            ) as c:
                 for i in range(index, len(body_for), args.clients):
-                    r = c.post("/api/v1/sboms", params={"project": f"upload-{i}"},
-                               content=body_for[i])
+                    r = c.post(
+                        "/api/v1/sboms", params={"project": f"upload-{i}"}, content=body_for[i]
+                    )
                     r.raise_for_status()
                     done.append(i)
 
@@ -259,21 +334,33 @@ def main() -> None:
         final_rss = rss(server.pid)
 
         report = {
-            "projects": args.projects, "components_per_project": args.components, **seeded,
-            "update": {"advisories_added": result["imported"]["added"],
-                       "advisories_modified": result["imported"]["modified"],
-                       "packages_rechecked": result["changed_packages"],
-                       "versions_reevaluated": result["versions_evaluated"],
-                       "new_findings": result["new_findings"],
-                       "fixed_findings": result["fixed_findings"],
-                       "notifications": expected, "delivered": delivered},
+            "projects": args.projects,
+            "components_per_project": args.components,
+            **seeded,
+            "update": {
+                "advisories_added": result["imported"]["added"],
+                "advisories_modified": result["imported"]["modified"],
+                "packages_rechecked": result["changed_packages"],
+                "versions_reevaluated": result["versions_evaluated"],
+                "new_findings": result["new_findings"],
+                "fixed_findings": result["fixed_findings"],
+                "notifications": expected,
+                "delivered": delivered,
+            },
             "sync_and_reevaluate_s": round(evaluated, 2),
             "advisory_to_last_webhook_s": round(alert, 2),
-            "server_rss_mb": {"idle": round(idle_rss[0]), "after_sync": round(after_rss[0]),
-                              "after_uploads": round(final_rss[0]), "peak": round(final_rss[1])},
-            "uploads": {"count": len(done), "clients": args.clients,
-                        "seconds": round(upload_s, 2),
-                        "sboms_per_s": round(len(done) / upload_s, 1)},
+            "server_rss_mb": {
+                "idle": round(idle_rss[0]),
+                "after_sync": round(after_rss[0]),
+                "after_uploads": round(final_rss[0]),
+                "peak": round(final_rss[1]),
+            },
+            "uploads": {
+                "count": len(done),
+                "clients": args.clients,
+                "seconds": round(upload_s, 2),
+                "sboms_per_s": round(len(done) / upload_s, 1),
+            },
             "dependency_track_documented_alert_bound_s": 2 * 3600,
         }
         report["ratio_vs_dependency_track_min_bound"] = round(2 * 3600 / max(alert, 1e-3))

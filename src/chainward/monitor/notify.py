@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from chainward import __version__
 from chainward.monitor import schema
@@ -434,25 +434,42 @@ class Deliverer:
     def _record(self, attempts: Sequence[_Attempt]) -> None:
         o = schema.outbox
         at = now()
+        done = [{"b_id": a.id, "b_attempts": a.attempts} for a in attempts if a.ok]
+        failed = []
+        for a in attempts:
+            if not a.ok:
+                delay = min(self.backoff * 2 ** (a.attempts - 1), self.max_backoff)
+                failed.append(
+                    {
+                        "b_id": a.id,
+                        "b_attempts": a.attempts,
+                        "b_error": (a.error or "")[:500],
+                        "b_next": at + timedelta(seconds=delay),
+                        "b_dead": a.attempts >= self.max_attempts,
+                    }
+                )
         with self.db.write() as conn:
-            for attempt in attempts:
-                if attempt.ok:
-                    values: dict[str, Any] = {
-                        "delivered_at": at,
-                        "attempts": attempt.attempts,
-                        "last_error": None,
-                    }
-                else:
-                    delay = min(self.backoff * 2 ** (attempt.attempts - 1), self.max_backoff)
-                    values = {
-                        "attempts": attempt.attempts,
-                        "last_error": (attempt.error or "")[:500],
-                        "next_attempt_at": at + timedelta(seconds=delay),
-                        "dead": attempt.attempts >= self.max_attempts,
-                    }
-                conn.execute(update(o).where(o.c.id == attempt.id).values(**values))
+            if done:
+                conn.execute(
+                    update(o)
+                    .where(o.c.id == bindparam("b_id"))
+                    .values(delivered_at=at, attempts=bindparam("b_attempts"), last_error=None),
+                    done,
+                )
+            if failed:
+                conn.execute(
+                    update(o)
+                    .where(o.c.id == bindparam("b_id"))
+                    .values(
+                        attempts=bindparam("b_attempts"),
+                        last_error=bindparam("b_error"),
+                        next_attempt_at=bindparam("b_next"),
+                        dead=bindparam("b_dead"),
+                    ),
+                    failed,
+                )
 
-    def run_once(self, limit: int = 256) -> int:
+    def run_once(self, limit: int = 1024) -> int:
         """Try every due delivery once; returns how many succeeded."""
         rows = self._due(limit)
         if not rows:

@@ -444,9 +444,9 @@ class Monitor:
 def _name_batch() -> int:
     # Package names re-evaluated per transaction (smaller: shorter write locks).
     try:
-        return max(1, int(os.environ.get("CHAINWARD_MONITOR_BATCH", "200")))
+        return max(1, int(os.environ.get("CHAINWARD_MONITOR_BATCH", "16")))
     except ValueError:
-        return 200
+        return 16
 
 
 def package_ids(
