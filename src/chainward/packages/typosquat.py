@@ -36,6 +36,7 @@ _RANK_EDIT1_SHORT = 1000  # candidates of 4-5 characters
 _RANK_EDIT1_EDGE = 1000  # slips on the first or last character
 _RANK_EDIT1_WEAK = 1000
 _RANK_EDIT1_WEAK_EDGE = 100
+_RANK_EDIT1_WEAK_SHORT = 100  # 5-character names
 _RANK_EDIT1_WEAK_LONG = 3000
 _RANK_EDIT2 = 100
 _RANK_AFFIX = 5000
@@ -45,7 +46,7 @@ _RANK_ANAGRAM = 5000
 _RANK_TRUNCATION = 3000
 
 _MIN_EDIT1_LEN = 4
-_MIN_EDIT2_LEN = 8
+_MIN_EDIT2_LEN = 7
 
 _KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -66,8 +67,6 @@ TOKEN_PREFIXES = (
 )
 TOKEN_SUFFIXES = (
     "py",
-    "python",
-    "python3",
     "py3",
     "lib",
     "dev",
@@ -306,7 +305,7 @@ class TyposquatIndex:
                 elif len(key) >= 10:
                     limit = _RANK_EDIT1_WEAK_LONG
                 else:
-                    limit = _RANK_EDIT1_WEAK if len(key) >= 6 else 0
+                    limit = _RANK_EDIT1_WEAK if len(key) >= 6 else _RANK_EDIT1_WEAK_SHORT
                     if at_edge:
                         limit = min(limit, _RANK_EDIT1_WEAK_EDGE)
                 if rank > limit:
@@ -356,9 +355,12 @@ class TyposquatIndex:
                 yield "-".join(tokens[:-1]), "-" + tokens[-1]
         key = compact(name)
         for prefix in GLUED_PREFIXES:
-            if key.startswith(prefix) and len(key) - len(prefix) >= 4:
+            glued = name.startswith(prefix) and not name.startswith(f"{prefix}-")
+            if glued and len(key) - len(prefix) >= 4:
                 yield key[len(prefix) :], prefix
         for suffix in GLUED_SUFFIXES:
+            if name.endswith(f"-{suffix}"):
+                continue
             if key.endswith(suffix) and len(key) - len(suffix) >= 4:
                 yield key[: -len(suffix)], suffix
 
