@@ -87,7 +87,7 @@ def test_kill_during_reevaluation_then_restart(tmp_path: Path, receiver: Receive
     url = f"sqlite:///{db}"
     server = ServerProcess(tmp_path, url, env={"CHAINWARD_MONITOR_BATCH": "1"}).start()
     token = server.token()
-    projects = 60
+    projects = 40
     with server.client(token) as client:
         for i in range(projects):
             components = dict(TOUCHED)
@@ -172,7 +172,7 @@ def test_kill_during_upload_then_restart(tmp_path: Path, receiver: Receiver) -> 
     token = server.token()
     with server.client(token) as client:
         client.post("/api/v1/webhooks", json={"url": receiver.url}).raise_for_status()
-    components = {**TOUCHED, **{f"internal-lib-{i}": "1.0.0" for i in range(3000)}}
+    components = {**TOUCHED, **{f"internal-lib-{i}": "1.0.0" for i in range(1500)}}
     body = make_inventory(components)
 
     def slow() -> Iterator[bytes]:

@@ -343,3 +343,26 @@ def test_cli_token_create_writes_a_usable_token(server: ServerProcess) -> None:
         assert client.delete("/api/v1/projects/x").status_code == 403
     bad = run_cli("monitor", "token", "create", "--scope", "read", "--database-url", "mysql://x/y")
     assert bad.code == 2 and "unsupported database" in bad.stderr
+
+
+def test_cli_sync_from_a_url(server: ServerProcess, as_cli: Any) -> None:
+    """`monitor sync --from URL`: the server downloads the export itself (loopback mirror)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(OSV_UPDATE.parent))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    mirror = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=mirror.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{mirror.server_address[1]}/{OSV_UPDATE.name}"
+        result = as_cli("monitor", "sync", "--from", url, "--format", "json")
+        assert result.code == 0, result.stderr
+        imported = result.json()["imported"]
+        assert imported["seen"] in (0, 24)  # 0: not modified since an earlier sync (HTTP 304)
+        missing = as_cli("monitor", "sync", "--from", url + ".missing")
+        assert missing.code == 2 and "404" in missing.stderr
+    finally:
+        mirror.shutdown()
+        mirror.server_close()
