@@ -215,8 +215,9 @@ def _event(
         "project": {"name": project[0], "version": project[1]},
         **body,
     }
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
-    return Event(kind=kind, key=f"{kind}:{vid}:{digest}", payload=payload)
+    # One event per kind and project version per evaluation, and each evaluation has its own
+    # timestamp: together they identify the event (the outbox keeps them unique).
+    return Event(kind=kind, key=f"{kind}:{vid}:{stamp}"[:200], payload=payload)
 
 
 def enqueue(conn: Connection, events: Sequence[Event], at: datetime) -> int:
