@@ -1,10 +1,13 @@
 """Side-by-side: chainward vs picklescan, modelscan, fickling and modelaudit on the labelled corpus.
 
-    python benchmarks/models/compare.py --anchors /tmp/mscan-anchors/bin [--skip-modelaudit]
+    python benchmarks/models/compare.py --anchors /tmp/mscan-anchors/bin [--tools a,b] [--report]
 
 The anchors are installed in their own virtual environment (so they cannot change
 the shared interpreter): see README.md. Each tool runs once per file, as a
-subprocess, exactly as a user would; modelaudit runs with its telemetry disabled.
+subprocess, exactly as a user would — except modelaudit, which costs seconds per
+file and is therefore run once on the whole corpus folder (its JSON names the file
+of every issue); it runs with its telemetry disabled. Results are cached in
+results.json after each tool, so ``--report`` reprints the tables.
 "flagged" follows each tool's own exit-code rule (chainward: a finding at or above
 "high", i.e. verdict unsafe). Prints a detection table, a false-positive table and
 writes results.json beside this script.
@@ -44,51 +47,90 @@ def flagged(tool: str, proc: subprocess.CompletedProcess[str]) -> str:
     return "error"
 
 
+def run_modelaudit(
+    bin_dir: Path, labels: dict[str, dict[str, str]], env: dict[str, str]
+) -> dict[str, str]:
+    proc = subprocess.run(
+        [str(bin_dir / "modelaudit"), "scan", "--format", "json", "--no-cache", str(CORPUS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
+        cwd=ROOT,
+    )
+    doc = json.loads(proc.stdout[proc.stdout.index("{") :])
+    out = {rel: "clean" for rel in labels}
+    for issue in doc.get("issues", []):
+        if issue.get("severity") not in ("warning", "critical"):
+            continue
+        location = str(issue.get("location") or "")
+        for rel in labels:
+            path = str(CORPUS / rel)
+            if location == path or (location.startswith(path) and location[len(path)] in " :!/("):
+                out[rel] = "flagged"
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--anchors", type=Path, default=Path("/tmp/mscan-anchors/bin"))
-    parser.add_argument("--skip-modelaudit", action="store_true")
+    parser.add_argument("--tools", default="chainward,picklescan,modelscan,fickling,modelaudit")
+    parser.add_argument("--report", action="store_true", help="only print cached results")
     args = parser.parse_args()
     labels = json.loads((CORPUS / "labels.json").read_text())
     env = dict(os.environ, PROMPTFOO_DISABLE_TELEMETRY="1", NO_COLOR="1")
-    results: dict[str, dict[str, str]] = {}
-    timing: dict[str, float] = {}
+    cache = Path(__file__).with_name("results.json")
+    saved = json.loads(cache.read_text()) if cache.exists() else {"results": {}, "timing": {}}
+    results: dict[str, dict[str, str]] = saved["results"]
+    timing: dict[str, float] = saved["timing"]
+    selected = [] if args.report else args.tools.split(",")
     for tool, cmd in tools(args.anchors).items():
-        if tool == "modelaudit" and args.skip_modelaudit:
+        if tool not in selected:
             continue
         start = time.monotonic()
-        results[tool] = {}
-        for rel in labels:
-            target = CORPUS / rel
-            try:
-                proc = subprocess.run([*cmd, str(target)], capture_output=True, text=True,
-                                      env=env, timeout=120, cwd=ROOT)
-                results[tool][rel] = flagged(tool, proc)
-            except subprocess.TimeoutExpired:
-                results[tool][rel] = "timeout"
+        if tool == "modelaudit":
+            results[tool] = run_modelaudit(args.anchors, labels, env)
+        else:
+            results[tool] = {}
+            for rel in labels:
+                try:
+                    proc = subprocess.run(
+                        [*cmd, str(CORPUS / rel)],
+                        capture_output=True,
+                        text=True,
+                        env=env,
+                        timeout=120,
+                        cwd=ROOT,
+                    )
+                    results[tool][rel] = flagged(tool, proc)
+                except subprocess.TimeoutExpired:
+                    results[tool][rel] = "timeout"
         timing[tool] = time.monotonic() - start
+        cache.write_text(json.dumps({"results": results, "timing": timing}, indent=1) + "\n")
         print(f"{tool}: {timing[tool]:.1f} s for {len(labels)} files", file=sys.stderr)
     malicious = [r for r, i in labels.items() if i["label"] == "malicious"]
     benign = [r for r, i in labels.items() if i["label"] == "benign"]
-    print(f"\n| tool | malicious flagged (of {len(malicious)}) | benign flagged (of {len(benign)}) "
-          "| errors/skips | wall s (one process per file) |")
+    print(
+        f"| tool | malicious flagged (of {len(malicious)}) | benign flagged (of {len(benign)}) "
+        "| errors/skips | wall s |"
+    )
     print("|---|---|---|---|---|")
     for tool, per_file in results.items():
-        tp = sum(per_file[r] == "flagged" for r in malicious)
-        fp = sum(per_file[r] == "flagged" for r in benign)
-        err = sum(per_file[r] not in ("flagged", "clean") for r in labels)
-        print(f"| {tool} | {tp} | {fp} | {err} | {timing[tool]:.1f} |")
-    print("\nMissed malicious files (per tool):")
+        tp = sum(per_file.get(r) == "flagged" for r in malicious)
+        fp = sum(per_file.get(r) == "flagged" for r in benign)
+        err = sum(per_file.get(r) not in ("flagged", "clean") for r in labels)
+        mode = " (one process, whole folder)" if tool == "modelaudit" else " (one process per file)"
+        print(f"| {tool} | {tp} | {fp} | {err} | {timing[tool]:.1f}{mode} |")
+    print("\nMissed malicious files:")
     for tool, per_file in results.items():
-        missed = [r for r in malicious if per_file[r] != "flagged"]
-        print(f"- {tool}: {len(missed)}" + (f" — {', '.join(sorted(missed))}" if missed and
-                                               len(missed) <= 70 else ""))
+        missed = sorted(
+            r.removeprefix("malicious/") for r in malicious if per_file.get(r) != "flagged"
+        )
+        print(f"- {tool} ({len(missed)}): {', '.join(missed) if missed else '-'}")
     print("\nFalse positives (benign files flagged):")
     for tool, per_file in results.items():
-        fps = [r for r in benign if per_file[r] == "flagged"]
-        print(f"- {tool}: {len(fps)}" + (f" — {', '.join(sorted(fps))}" if fps else ""))
-    out = Path(__file__).with_name("results.json")
-    out.write_text(json.dumps({"results": results, "timing": timing}, indent=1) + "\n")
+        fps = sorted(r.removeprefix("benign/") for r in benign if per_file.get(r) == "flagged")
+        print(f"- {tool} ({len(fps)}): {', '.join(fps) if fps else '-'}")
 
 
 if __name__ == "__main__":

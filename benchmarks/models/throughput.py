@@ -26,8 +26,9 @@ def make_files(folder: Path, mb: int) -> list[Path]:
 
     count = max(1, mb // 16)
     side = 2048
-    tensors = {f"layer{i}.weight": np.random.rand(side, side).astype(np.float32)
-               for i in range(count)}
+    tensors = {
+        f"layer{i}.weight": np.random.rand(side, side).astype(np.float32) for i in range(count)
+    }
     st = folder / "large.safetensors"
     save_file(tensors, st)
     pt = folder / "large_pytorch_model.bin"
@@ -60,14 +61,16 @@ def main() -> None:
             for path in files:
                 size_mb = path.stat().st_size / 1e6
                 start = time.monotonic()
-                proc = subprocess.run([*cmd, str(path)], capture_output=True, env=env,
-                                      timeout=900)
+                proc = subprocess.run([*cmd, str(path)], capture_output=True, env=env, timeout=900)
                 wall = time.monotonic() - start
                 if tool == "chainward":
                     base[path.name] = wall
                 ratio = wall / base[path.name]
-                print(f"| {tool} | {path.name} ({size_mb:.0f} MB) | {proc.returncode} | "
-                      f"{wall:.2f} | {size_mb / wall:.0f} | {ratio:.1f} |", flush=True)
+                print(
+                    f"| {tool} | {path.name} ({size_mb:.0f} MB) | {proc.returncode} | "
+                    f"{wall:.2f} | {size_mb / wall:.0f} | {ratio:.1f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
