@@ -412,11 +412,13 @@ class Monitor:
                     insert(schema.sync_runs).values(started_at=started, source=source[:2000])
                 )
             )
+        evaluated: set[int] = set()
         for batch in chunks(ordered, _name_batch()):
             at = now()
             with self.db.write() as conn:
                 outcome = reconcile(conn, self.matcher, at, names=batch)
-                result.versions_evaluated += len(outcome.versions)
+                evaluated |= outcome.versions
+                result.versions_evaluated = len(evaluated)
                 result.new_findings += len(outcome.new)
                 result.fixed_findings += len(outcome.fixed)
                 result.notifications += self._announce(conn, outcome, at, policy.load(conn))
