@@ -116,7 +116,8 @@ def check(
 def _expand(target: str, warnings: list[str]) -> list[tuple[str, str, Path | None]]:
     """(requirement spec, label, archive path or None) for one command-line target."""
     path = Path(target)
-    if path.exists():
+    # a bare word naming a directory in the current folder is still a package name
+    if path.exists() and (path.is_file() or "/" in target or target in (".", "..")):
         if path.is_file() and path.name.lower().endswith(_ARCHIVE_SUFFIXES):
             return [(target, target, path)]
         return _from_manifest(path, warnings)
