@@ -417,7 +417,10 @@ class SevenZipScanner(FormatScanner):
         try:
             import py7zr
         except ImportError:
-            ctx.error(source.display, "7z archive not scanned: install py7zr to scan 7z archives")
+            ctx.error(
+                source.display,
+                "7z archive not scanned: install py7zr (pip install 'chainward[sevenzip]')",
+            )
             return
         try:
             with source.open() as fh, py7zr.SevenZipFile(fh, "r") as archive:
