@@ -40,7 +40,12 @@ _ALL = (
         Severity.HIGH,
         "An archive member path is absolute or escapes the archive root.",
     ),
-    Rule("archive-link", Severity.MEDIUM, "The archive contains symbolic or hard links."),
+    Rule(
+        "archive-link",
+        Severity.HIGH,
+        "The archive contains links that point outside it (links between its own files "
+        "are reported at low severity).",
+    ),
     Rule(
         "archive-bomb",
         Severity.HIGH,

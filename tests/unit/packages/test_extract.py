@@ -55,12 +55,22 @@ def test_traversal_and_links_are_findings_not_files(tmp_path: Path) -> None:
     contents = read_archive(archive)
     assert set(os.listdir(tmp_path)) == before  # nothing extracted anywhere
     kinds = sorted(h.kind for h in contents.hazards)
-    assert kinds == ["link", "link", "special", "traversal", "traversal"]
+    assert kinds == ["link-out", "link-out", "special", "traversal", "traversal"]
     assert all(".." not in m.path and not m.path.startswith("/") for m in contents.members)
     result = Checker(names=False, known_malicious=False).check_archive(archive)
     rules = {f.rule for f in result.findings}
     assert {"archive-traversal", "archive-link", "archive-special-file"} <= rules
     assert result.verdict.value == "suspicious"
+
+
+def test_links_inside_the_archive_are_low(tmp_path: Path) -> None:
+    link = tarfile.TarInfo("pkg-1.0/docs/README")
+    link.type = tarfile.SYMTYPE
+    link.linkname = "../README"
+    archive = make_tar(tmp_path / "pkg-1.0.tar.gz", [("pkg-1.0/README", b"hello"), link])
+    result = Checker(names=False, known_malicious=False).check_archive(archive)
+    (item,) = [f for f in result.findings if f.rule == "archive-link"]
+    assert item.severity.label == "low" and result.verdict.value == "clean"
 
 
 def test_zip_bomb_member_is_refused(tmp_path: Path) -> None:

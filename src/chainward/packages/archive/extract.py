@@ -173,7 +173,10 @@ def _read_zip(blob: bytes, contents: Contents, path: Path) -> None:
                 continue
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                contents.hazards.append(Hazard("link", safe, "symbolic link"))
+                target = archive.read(info)[:4096].decode("utf-8", "replace")
+                inside = _safe_path(posixpath.join(posixpath.dirname(safe), target)) is not None
+                kind = "link" if inside and not target.startswith("/") else "link-out"
+                contents.hazards.append(Hazard(kind, safe, f"symbolic link to {target!r}"))
                 continue
             if mode and not stat.S_ISREG(mode) and stat.S_IFMT(mode):
                 contents.hazards.append(Hazard("special", safe, "not a regular file"))
@@ -233,7 +236,10 @@ def _read_tar(blob: bytes, contents: Contents, path: Path) -> None:
                     contents.hazards.append(Hazard("traversal", info.name, "path escapes root"))
                     continue
                 if info.issym() or info.islnk():
-                    contents.hazards.append(Hazard("link", safe, f"link to {info.linkname!r}"))
+                    base = posixpath.dirname(safe) if info.issym() else ""
+                    inside = _safe_path(posixpath.join(base, info.linkname)) is not None
+                    kind = "link" if inside and not info.linkname.startswith("/") else "link-out"
+                    contents.hazards.append(Hazard(kind, safe, f"link to {info.linkname!r}"))
                     continue
                 if not info.isreg():
                     contents.hazards.append(Hazard("special", safe, "not a regular file"))

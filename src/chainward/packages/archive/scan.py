@@ -129,12 +129,17 @@ def scan_archive(path: Path, *, popular: Iterable[str] = ()) -> ArchiveReport:
 def _hazards(contents: Contents) -> Iterable[Finding]:
     rules = {
         "traversal": "archive-traversal",
+        "link-out": "archive-link",
         "link": "archive-link",
         "bomb": "archive-bomb",
         "special": "archive-special-file",
     }
     for hazard in contents.hazards:
-        yield finding(rules[hazard.kind], f"{hazard.detail}", path=hazard.path or None)
+        # a link between two files of the archive (docs/ -> README) is unusual, not hostile
+        severity = Severity.LOW if hazard.kind == "link" else None
+        yield finding(
+            rules[hazard.kind], hazard.detail, path=hazard.path or None, severity=severity
+        )
 
 
 def _metadata_findings(
