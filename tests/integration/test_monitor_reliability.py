@@ -175,10 +175,15 @@ def test_kill_during_upload_then_restart(tmp_path: Path, receiver: Receiver) -> 
     components = {**TOUCHED, **{f"internal-lib-{i}": "1.0.0" for i in range(1500)}}
     body = make_inventory(components)
 
+    halfway = threading.Event()
+
     def slow() -> Iterator[bytes]:
-        for start in range(0, len(body), 4096):
-            yield body[start : start + 4096]
-            time.sleep(0.01)
+        step = 4096
+        for start in range(0, len(body), step):
+            if start >= len(body) // 2:
+                halfway.set()
+                time.sleep(0.2)  # the server is killed while we are here
+            yield body[start : start + step]
 
     def upload(content: Any) -> None:
         with server.client(token) as client, pytest.raises(httpx.HTTPError):
@@ -187,7 +192,7 @@ def test_kill_during_upload_then_restart(tmp_path: Path, receiver: Receiver) -> 
     # 1. Killed while the body is still arriving: nothing is stored.
     caller = threading.Thread(target=upload, args=(slow(),))
     caller.start()
-    time.sleep(0.5)
+    assert halfway.wait(timeout=30)
     server.kill()
     caller.join(timeout=30)
     with sqlite3.connect(db) as conn:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -238,6 +240,13 @@ def test_cli_push_webhook_sync_status(server: ServerProcess, as_cli: Any, tmp_pa
             verify_signature("hush", d["body"], d["headers"][SIGNATURE_HEADER])
             for d in receiver.deliveries
         )
+        token = os.environ["CHAINWARD_TOKEN"]
+        with server.client(token) as client:  # let every pending delivery go out first
+            deadline = time.monotonic() + 30
+            while any(h["pending"] for h in client.get("/api/v1/webhooks").json()):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        time.sleep(0.2)
         seen = len(receiver.deliveries)
         again = as_cli("monitor", "sync", "--from", str(OSV_UPDATE), "--format", "json")
         assert again.json()["new_findings"] == 0
@@ -251,8 +260,6 @@ def test_cli_push_webhook_sync_status(server: ServerProcess, as_cli: Any, tmp_pa
             == 1
         )
         assert json.loads(sarif.read_text())["runs"][0]["results"]
-        import time
-
         time.sleep(1.0)
         assert len(receiver.deliveries) == seen  # nothing delivered twice
     finally:

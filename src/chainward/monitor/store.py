@@ -446,9 +446,9 @@ class Monitor:
 def _name_batch() -> int:
     # Package names re-evaluated per transaction (smaller: shorter write locks).
     try:
-        return max(1, int(os.environ.get("CHAINWARD_MONITOR_BATCH", "16")))
+        return max(1, int(os.environ.get("CHAINWARD_MONITOR_BATCH", "200")))
     except ValueError:
-        return 16
+        return 200
 
 
 def package_ids(
