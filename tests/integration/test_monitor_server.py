@@ -373,3 +373,25 @@ def test_cli_sync_from_a_url(server: ServerProcess, as_cli: Any) -> None:
     finally:
         mirror.shutdown()
         mirror.server_close()
+
+
+def test_cli_push_of_an_sbom_file_uploads_it_as_is(server: ServerProcess, as_cli: Any) -> None:
+    pushed = as_cli(
+        "monitor",
+        "push",
+        str(asset("monitor", "service.spdx.json")),
+        "--project",
+        "from-spdx",
+        "--version",
+        "v2",
+        "--format",
+        "json",
+    )
+    assert pushed.code == 0, pushed.stderr
+    assert pushed.json()["format"] == "spdx" and pushed.json()["version"] == "v2"
+    text = as_cli(
+        "monitor", "push", str(asset("monitor", "service.cdx.json")), "--project", "from-cdx"
+    )
+    assert text.code == 0 and "uploaded from-cdx latest (cyclonedx): 5 components" in text.stdout
+    missing = as_cli("monitor", "push", "/nonexistent/bom.json", "--project", "x")
+    assert missing.code == 2 and "no such file" in missing.stderr
