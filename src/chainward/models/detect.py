@@ -163,7 +163,7 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
 def _zip_kind(fh: BinaryIO, size: int) -> str | None:
     try:
         index = zipread.read_index(fh, size, max_entries=4096)
-    except (zipread.ZipFormatError, OSError, struct.error):
+    except (zipread.ZipFormatError, OSError, struct.error, OverflowError):
         return None
     return classify_zip_names([e.name for e in index.entries])
 

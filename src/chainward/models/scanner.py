@@ -10,7 +10,10 @@ links leading elsewhere are reported and not followed unless
 from __future__ import annotations
 
 import importlib
+import lzma
 import os
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,7 +92,8 @@ def dispatch(source: Source, ctx: ScanContext) -> None:
         scanner.scan(source, ctx)
     except BudgetError as exc:
         ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", source.display)
-    except (OSError, EOFError, ValueError, MemoryError, RecursionError) as exc:
+    except (OSError, EOFError, ValueError, MemoryError, RecursionError, IndexError, KeyError,
+            struct.error, zlib.error, lzma.LZMAError, OverflowError) as exc:  # fmt: skip
         ctx.error(source.display, f"could not be scanned: {type(exc).__name__}: {exc}")
 
 

@@ -113,6 +113,8 @@ def read_index(fh: BinaryIO, size: int, *, max_entries: int = MAX_ENTRIES) -> Zi
                     count, cd_size, cd_offset = fields[7], fields[8], fields[9]
                     cd_end = rec64_pos
                     break
+    if cd_size > size or cd_offset > size:
+        raise ZipFormatError("central directory size or offset is beyond the end of the file")
     if cd_size > MAX_CENTRAL_DIRECTORY:
         raise ZipFormatError(f"central directory of {cd_size} bytes is over the limit")
     cd_start = cd_end - cd_size
@@ -204,6 +206,8 @@ class LocalHeader:
 
 
 def read_local_header(fh: BinaryIO, entry: ZipEntry) -> LocalHeader:
+    if entry.header_offset > 1 << 62:
+        raise ZipFormatError(f"member {entry.name!r} has an impossible offset")
     fh.seek(entry.header_offset)
     head = fh.read(30)
     if len(head) < 30 or head[:4] != LOCAL_SIG:
