@@ -28,8 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 SETS = {
     "malicious": [ROOT / "tests/assets/packages/malicious"],
-    "benign": [ROOT / "benchmarks/work/benign-sdist", ROOT / "benchmarks/work/benign-wheel",
-               ROOT / "tests/assets/packages/benign"],
+    "benign": [
+        ROOT / "benchmarks/work/benign-sdist",
+        ROOT / "benchmarks/work/benign-wheel",
+        ROOT / "tests/assets/packages/benign",
+    ],
 }
 ARCHIVES = (".whl", ".tar.gz", ".zip")
 
@@ -50,12 +53,16 @@ def run_chainward(paths: list[Path]) -> list[dict[str, object]]:
     for path in paths:
         wall, cpu = time.perf_counter(), time.process_time()
         result = checker.check_archive(path)
-        out.append({
-            "archive": path.name, "flagged": result.verdict.value != "clean",
-            "verdict": result.verdict.value, "rules": sorted({f.rule for f in result.findings
-                                                              if f.severity >= 2}),
-            "wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-        })
+        out.append(
+            {
+                "archive": path.name,
+                "flagged": result.verdict.value != "clean",
+                "verdict": result.verdict.value,
+                "rules": sorted({f.rule for f in result.findings if f.severity >= 2}),
+                "wall": time.perf_counter() - wall,
+                "cpu": time.process_time() - cpu,
+            }
+        )
     return out
 
 
@@ -67,8 +74,13 @@ def run_guarddog(guarddog: str, paths: list[Path]) -> list[dict[str, object]]:
     out = []
     for path in paths:
         start = time.perf_counter()
-        done = subprocess.run([guarddog, "pypi", "scan", str(path), "--output-format", "json"],
-                              capture_output=True, text=True, env=env, check=False)
+        done = subprocess.run(
+            [guarddog, "pypi", "scan", str(path), "--output-format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         wall = time.perf_counter() - start
         try:
             data = json.loads(done.stdout)
@@ -77,17 +89,26 @@ def run_guarddog(guarddog: str, paths: list[Path]) -> list[dict[str, object]]:
             issues = int(data.get("issues", 0))
         except (json.JSONDecodeError, AttributeError):
             label, issues = "error", 0
-        out.append({"archive": path.name, "flagged": label in ("suspicious", "high_risk"),
-                    "label": label, "issues": issues, "wall": wall})
+        out.append(
+            {
+                "archive": path.name,
+                "flagged": label in ("suspicious", "high_risk"),
+                "label": label,
+                "issues": issues,
+                "wall": wall,
+            }
+        )
     return out
 
 
 def summarise(name: str, rows: list[dict[str, object]], key: str = "wall") -> str:
     flagged = sum(1 for r in rows if r["flagged"])
     times = [float(r[key]) for r in rows]  # type: ignore[arg-type]
-    return (f"{flagged}/{len(rows)} flagged ({flagged / max(len(rows), 1):.0%}); "
-            f"{key} time mean {statistics.mean(times):.2f} s, median "
-            f"{statistics.median(times):.2f} s, max {max(times):.2f} s")
+    return (
+        f"{flagged}/{len(rows)} flagged ({flagged / max(len(rows), 1):.0%}); "
+        f"{key} time mean {statistics.mean(times):.2f} s, median "
+        f"{statistics.median(times):.2f} s, max {max(times):.2f} s"
+    )
 
 
 def main() -> int:
@@ -103,21 +124,27 @@ def main() -> int:
             results[label]["guarddog"] = run_guarddog(args.guarddog, paths)
     for label, tools in results.items():
         print(f"## {label} ({len(tools['chainward'])} archives)")
-        print(f"chainward: {summarise(label, tools['chainward'])}; "
-              f"{summarise(label, tools['chainward'], 'cpu').split('; ')[1]}")
+        print(
+            f"chainward: {summarise(label, tools['chainward'])}; "
+            f"{summarise(label, tools['chainward'], 'cpu').split('; ')[1]}"
+        )
         if "guarddog" in tools:
             gd = tools["guarddog"]
             any_issue = sum(1 for r in gd if int(r["issues"]) > 0)  # type: ignore[call-overload]
             print(f"guarddog:  {summarise(label, gd)}; any issue {any_issue}/{len(gd)}")
-            ratio = (statistics.mean(float(r["wall"]) for r in gd)  # type: ignore[arg-type]
-                     / statistics.mean(float(r["wall"]) for r in tools["chainward"]))  # type: ignore[arg-type]
+            ratio = (
+                statistics.mean(float(r["wall"]) for r in gd)  # type: ignore[arg-type]
+                / statistics.mean(float(r["wall"]) for r in tools["chainward"])
+            )  # type: ignore[arg-type]
             print(f"mean wall-time ratio guarddog/chainward: {ratio:.1f}x")
         if args.show:
             by_name = {r["archive"]: r for r in tools.get("guarddog", [])}
             for row in tools["chainward"]:
                 other = by_name.get(row["archive"], {})
-                print(f"  {row['archive'][:60]:60s} chainward={row['verdict']:10s} "
-                      f"guarddog={other.get('label', '-'):10s} {','.join(row['rules'])}")  # type: ignore[arg-type]
+                print(
+                    f"  {row['archive'][:60]:60s} chainward={row['verdict']:10s} "
+                    f"guarddog={other.get('label', '-'):10s} {','.join(row['rules'])}"
+                )  # type: ignore[arg-type]
     out = ROOT / "benchmarks/work/archive-results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))

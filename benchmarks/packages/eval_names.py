@@ -63,10 +63,12 @@ def run(
         g_elapsed = time.perf_counter() - start
         g_caught = sum(1 for name, _ in mal if name in flagged_gd)
         g_flagged = [x for x in legit if x in flagged_gd]
-        print(f"guarddog typosquatting rule: recall {g_caught}/{len(mal)} = "
-              f"{g_caught / len(mal):.1%}; false positives {len(g_flagged)}/{len(legit)} = "
-              f"{len(g_flagged) / len(legit):.2%}; {g_elapsed / n * 1000:.2f} ms/name "
-              "(including start-up)")
+        print(
+            f"guarddog typosquatting rule: recall {g_caught}/{len(mal)} = "
+            f"{g_caught / len(mal):.1%}; false positives {len(g_flagged)}/{len(legit)} = "
+            f"{len(g_flagged) / len(legit):.2%}; {g_elapsed / n * 1000:.2f} ms/name "
+            "(including start-up)"
+        )
 
 
 def guarddog_flagged(python: str, ranks: dict[str, int], names: list[str]) -> set[str]:
@@ -76,8 +78,12 @@ def guarddog_flagged(python: str, ranks: dict[str, int], names: list[str]) -> se
     from guarddog_env import guarddog_env
 
     done = subprocess.run(
-        [python, str(HERE / "guarddog_names.py")], input="\n".join(names), text=True,
-        capture_output=True, check=True, env=guarddog_env(python, ranks),
+        [python, str(HERE / "guarddog_names.py")],
+        input="\n".join(names),
+        text=True,
+        capture_output=True,
+        check=True,
+        env=guarddog_env(python, ranks),
     )
     return set(done.stdout.split())
 
@@ -85,8 +91,9 @@ def guarddog_flagged(python: str, ranks: dict[str, int], names: list[str]) -> se
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show", action="store_true")
-    parser.add_argument("--guarddog", metavar="PYTHON",
-                        help="Python of an environment where guarddog is installed")
+    parser.add_argument(
+        "--guarddog", metavar="PYTHON", help="Python of an environment where guarddog is installed"
+    )
     args = parser.parse_args()
     ranks = dict(load_popular())
     mal = imitators()

@@ -25,12 +25,29 @@ def main() -> int:
         name = line.strip()
         if not name or name.startswith("#"):
             continue
-        if subprocess.run([sys.executable, "-c", _FETCH_SDIST, name, str(sdists)],
-                          capture_output=True, check=False).returncode:
+        if subprocess.run(
+            [sys.executable, "-c", _FETCH_SDIST, name, str(sdists)],
+            capture_output=True,
+            check=False,
+        ).returncode:
             print(f"no sdist: {name}", file=sys.stderr)
-        if subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                           "--only-binary", ":all:", "-d", str(wheels), name],
-                          capture_output=True, check=False).returncode:
+        if subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-d",
+                str(wheels),
+                name,
+            ],
+            capture_output=True,
+            check=False,
+        ).returncode:
             print(f"no wheel: {name}", file=sys.stderr)
     return 0
 

@@ -21,11 +21,19 @@ from chainward.packages.popular import load_popular
 
 
 def guarddog_env(guarddog_python: str, ranks: dict[str, int] | None = None) -> dict[str, str]:
-    source = Path(subprocess.run(
-        [guarddog_python, "-c",
-         "import guarddog, os; print(os.path.join(os.path.dirname(guarddog.__file__),"
-         " 'analyzer', 'metadata', 'resources'))"],
-        capture_output=True, text=True, check=True).stdout.strip())
+    source = Path(
+        subprocess.run(
+            [
+                guarddog_python,
+                "-c",
+                "import guarddog, os; print(os.path.join(os.path.dirname(guarddog.__file__),"
+                " 'analyzer', 'metadata', 'resources'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     target = Path(tempfile.mkdtemp(prefix="guarddog-cache-"))
     for item in source.iterdir():
         if item.suffix != ".json":
