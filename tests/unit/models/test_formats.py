@@ -226,3 +226,47 @@ def test_links_leaving_the_tree_are_reported(tmp_path: Path) -> None:
     assert [f.findings[0].rule for f in result.files] == ["symlink-outside"]
     result = scan(tree, ScanOptions(follow_symlinks=True))
     assert result.verdict is Verdict.UNSAFE
+
+
+# ------------------------------------------------------------------ protobuf formats
+
+
+def _ld(field: int, payload: bytes) -> bytes:
+    out = bytes([field << 3 | 2])
+    n = len(payload)
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return out + payload
+
+
+def test_keras_metadata_beside_a_saved_model(tmp_path: Path) -> None:
+    shutil.copy(CORPUS / "benign/tf/saved_model/saved_model.pb", tmp_path / "saved_model.pb")
+    layer = {
+        "class_name": "Lambda",
+        "config": {"name": "l", "function": ["4wEA", None, None], "function_type": "lambda"},
+    }
+    saved_object = b"\x08\x01" + _ld(4, json.dumps(layer).encode())
+    (tmp_path / "keras_metadata.pb").write_bytes(_ld(1, saved_object))
+    result = scan(tmp_path)
+    assert result.verdict is Verdict.UNSAFE
+    assert any(f.rule == "keras-lambda-bytecode" for f in result.findings)
+
+
+def test_onnx_custom_domain_is_review() -> None:
+    node = _ld(1, b"x") + _ld(2, b"y") + _ld(4, b"MyOp") + _ld(7, b"com.example")
+    graph = _ld(1, node) + _ld(2, b"g")
+    model = b"\x08\x08" + _ld(2, b"producer") + _ld(7, graph) + _ld(8, b"\x08\x11")
+    result = scan_bytes(model, "m.onnx")
+    assert result.format == "onnx"
+    assert result.verdict is Verdict.SUSPICIOUS
+    assert [f.rule for f in result.findings] == ["onnx-custom-op"]
+
+
+def test_frozen_graphdef() -> None:
+    node = _ld(1, b"read") + _ld(2, b"ReadFile")
+    result = scan_bytes(_ld(1, node) + _ld(1, _ld(1, b"c") + _ld(2, b"Const")), "frozen.pb")
+    assert result.format == "tf-graphdef"
+    assert result.verdict is Verdict.UNSAFE
