@@ -89,3 +89,14 @@ def test_explicit_non_model_file_is_not_called_safe(tmp_path: Path) -> None:
     doc = run_cli("model", "scan", str(text), "-f", "json").json()
     assert doc["files"][0]["verdict"] == "error"
     assert doc["files"][0]["findings"][0]["rule"] == "unknown-format"
+
+
+def test_special_files_are_refused(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run_cli("model", "scan", str(fifo))
+    assert result.code == 2
+    assert "not a regular file" in result.stderr
+    assert run_cli("model", "scan", str(tmp_path)).code == 0

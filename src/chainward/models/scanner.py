@@ -160,6 +160,8 @@ def scan(
                     continue
                 files.append(_scan_file(file, options, str(file), fmt))
         else:
+            if not root.is_file():
+                raise ModelScanError("not a regular file or directory", path=str(root))
             fmt = detect_format(root)
             if fmt is None:
                 try:
