@@ -1,4 +1,9 @@
-"""JSON reporter: exactly the contract document, nothing else."""
+"""JSON reporter: exactly the contract document, nothing else.
+
+Compact separators on purpose: ``indent`` makes the standard library fall back to its
+pure-Python encoder, which costs more than the whole audit on a large project.
+Pipe through ``jq`` or ``python -m json.tool`` to read it.
+"""
 
 from __future__ import annotations
 
@@ -9,4 +14,4 @@ from chainward.report.interface import Report, Reporter
 
 class JsonReporter(Reporter):
     def render(self, report: Report) -> str:
-        return json.dumps(report.document, indent=2, sort_keys=False, default=str) + "\n"
+        return json.dumps(report.document, separators=(",", ":"), default=str) + "\n"
