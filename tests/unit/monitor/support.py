@@ -108,9 +108,10 @@ class ServerProcess:
         args = [sys.executable, "-m", "chainward", "serve", "--port", str(self.port)]
         if self.database_url:
             args += ["--database-url", self.database_url]
-        self.proc = subprocess.Popen(
-            args, env=self.env(), stdout=subprocess.DEVNULL, stderr=self.log.open("ab")
-        )
+        with self.log.open("ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                args, env=self.env(), stdout=subprocess.DEVNULL, stderr=log
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
