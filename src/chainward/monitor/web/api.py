@@ -89,8 +89,13 @@ def get_portfolio(request: Request, _: Reader) -> dict[str, Any]:
 
 
 @router.get("/projects", summary="Every project with its versions and open findings")
-def list_projects(request: Request, _: Reader) -> list[dict[str, Any]]:
-    return list(_read(request, queries.projects))
+def list_projects(
+    request: Request,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    return list(_read(request, queries.projects))[offset : offset + limit]
 
 
 @router.get("/projects/{name}", summary="One project and its versions")

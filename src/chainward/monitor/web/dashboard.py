@@ -24,6 +24,7 @@ TEMPLATES.env.filters["q"] = lambda text: quote(str(text), safe="")
 TEMPLATES.env.filters["short"] = lambda text: str(text or "")[:19].replace("T", " ")
 
 router = APIRouter(include_in_schema=False)
+SHOWN = 250  # projects listed on the portfolio page, riskiest first
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -94,7 +95,8 @@ def portfolio_page(request: Request) -> Response:
         )
         return {
             "summary": summary,
-            "projects": projects,
+            "projects": projects[:SHOWN],
+            "hidden": max(0, len(projects) - SHOWN),
             "chart": Markup(trend_svg(queries.trend(conn, 30))),
             "page": "portfolio",
         }
