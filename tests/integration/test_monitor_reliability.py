@@ -82,10 +82,13 @@ def _db_findings(db: Path) -> set[tuple[str, str, str]]:
     return set(_db_rows(db).values())
 
 
-def test_kill_during_reevaluation_then_restart(tmp_path: Path, receiver: Receiver) -> None:
+def test_kill_during_reevaluation_then_restart(
+    tmp_path: Path, receiver: Receiver, request: pytest.FixtureRequest
+) -> None:
     db = tmp_path / "monitor.sqlite"
     url = f"sqlite:///{db}"
     server = ServerProcess(tmp_path, url, env={"CHAINWARD_MONITOR_BATCH": "1"}).start()
+    request.addfinalizer(server.kill)  # also when an assertion fails
     token = server.token()
     projects = 40
     with server.client(token) as client:
@@ -166,9 +169,12 @@ def test_kill_during_reevaluation_then_restart(tmp_path: Path, receiver: Receive
     assert repeats <= 16  # at most the requests in flight at the kill, same delivery id
 
 
-def test_kill_during_upload_then_restart(tmp_path: Path, receiver: Receiver) -> None:
+def test_kill_during_upload_then_restart(
+    tmp_path: Path, receiver: Receiver, request: pytest.FixtureRequest
+) -> None:
     db = tmp_path / "monitor.sqlite"
     server = ServerProcess(tmp_path, f"sqlite:///{db}").start()
+    request.addfinalizer(server.kill)  # also when an assertion fails
     token = server.token()
     with server.client(token) as client:
         client.post("/api/v1/webhooks", json={"url": receiver.url}).raise_for_status()
