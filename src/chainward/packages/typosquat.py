@@ -283,8 +283,21 @@ class TyposquatIndex:
         return self._match(name, target, "order-swap", 0.9, "the words of a popular name reordered")
 
     def _nearest(self, key: str, max_distance: int, keys: list[str]) -> list[tuple[str, int]]:
-        found = process.extract(key, keys, scorer=OSA.distance, score_cutoff=max_distance, limit=8)
+        pool = self._length_window(keys, len(key), max_distance)
+        found = process.extract(key, pool, scorer=OSA.distance, score_cutoff=max_distance, limit=8)
         return [(choice, int(distance)) for choice, distance, _ in found if distance > 0]
+
+    def _length_window(self, keys: list[str], length: int, max_distance: int) -> list[str]:
+        """The keys whose length is within ``max_distance`` of ``length``, in their original
+        order (an edit distance can never be below the length difference, so the others
+        cannot match; keeping the order keeps rapidfuzz's tie-breaking identical)."""
+        cache: dict[tuple[int, int, int], list[str]] = self.__dict__.setdefault("_windows", {})
+        slot = (id(keys), length, max_distance)
+        window = cache.get(slot)
+        if window is None:
+            window = [k for k in keys if abs(len(k) - length) <= max_distance]
+            cache[slot] = window
+        return window
 
     def _edit(self, name: str) -> NameMatch | None:
         key = compact(name)
