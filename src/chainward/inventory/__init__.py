@@ -26,6 +26,7 @@ def collect(
     python_version: str | None = None,
     platform: str | None = None,
     include_models: bool = True,
+    hash_models: bool = True,
 ) -> Inventory:
     """Collect the inventory of ``targets`` and the other named sources.
 
@@ -41,6 +42,7 @@ def collect(
         platform: evaluate markers for this platform (``linux``, ``win32``, ``darwin``
             or a wheel platform tag).
         include_models: also list model files found in project directories.
+        hash_models: compute the SHA-256 of every model file found (reads every byte).
 
     Raises:
         InventoryError: a source is missing, unreadable or malformed.
@@ -52,6 +54,7 @@ def collect(
         python_version=python_version,
         platform=platform,
         include_models=include_models,
+        hash_models=hash_models,
     )
     return collect_inventory([Path(t) for t in targets], [Path(r) for r in requirements], options)
 

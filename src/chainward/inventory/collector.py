@@ -32,6 +32,7 @@ class Options:
     python_version: str | None = None
     platform: str | None = None
     include_models: bool = True
+    hash_models: bool = True
 
 
 def collect_inventory(
@@ -196,7 +197,7 @@ def read_directory(root: Path, options: Options) -> Inventory:
     if options.include_models:
         from chainward.inventory.models import find_models
 
-        parts.append(find_models(found.files))
+        parts.append(find_models(found.files, hash_files=options.hash_models))
     return merge(parts)
 
 

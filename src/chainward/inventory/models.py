@@ -180,12 +180,13 @@ def _hash_or_error(path: Path) -> str | OSError:
         return exc
 
 
-def find_models(files: Iterable[Path]) -> Inventory:
+def find_models(files: Iterable[Path], *, hash_files: bool = True) -> Inventory:
     """The model files among ``files`` (regular files found by a directory walk).
 
     Formats are detected one by one (a few KB each); the hashes, which read every byte,
     run on a thread per core: hashlib releases the GIL, so several model files hash at
-    disk speed instead of one core's SHA-256 speed.
+    disk speed instead of one core's SHA-256 speed. ``hash_files=False`` leaves
+    ``sha256`` empty for callers that do not report it (``chainward scan``).
     """
     detect = _detector()
     found: list[tuple[Path, str, int]] = []
@@ -206,7 +207,9 @@ def find_models(files: Iterable[Path]) -> Inventory:
             shown = display(path)
             skipped.append(Skipped(shown, f"cannot read: {exc.strerror}", Provenance(shown)))
     workers = max(1, min(len(found), os.cpu_count() or 1))
-    if workers > 1:
+    if not hash_files:
+        digests: list[str | OSError | None] = [None] * len(found)
+    elif workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             digests = list(pool.map(_hash_or_error, [path for path, _, _ in found]))
     else:
