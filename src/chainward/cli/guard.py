@@ -6,27 +6,16 @@ from pathlib import Path
 
 import click
 
-from chainward.cli.options import SEVERITY_NAMES, emit, is_quiet, report_options
+from chainward.cli.options import SEVERITY_NAMES, db_option, emit, is_quiet, report_options
 from chainward.exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from chainward.records import Finding, Severity
+from chainward.records import Severity
 from chainward.report.interface import Report, Section
+from chainward.report.rows import FINDING_COLUMNS, finding_rows
 from chainward.scan.guard import GuardOutcome, InstallCommand, check_install, run_install
 
 
-def _rows(findings: list[Finding]) -> list[tuple[str, ...]]:
-    return [
-        (
-            f.severity.label,
-            f.subject or "-",
-            f.rule,
-            " ".join(f.message.split())[:160] + (f" (fix: {f.fix})" if f.fix else ""),
-        )
-        for f in sorted(findings, key=lambda f: (-int(f.severity), f.subject, f.rule))
-    ]
-
-
 def build_report(outcome: GuardOutcome) -> Report:
-    columns = ("severity", "package", "rule", "message")
+    columns = FINDING_COLUMNS
     sections = [
         Section(
             "Would install",
@@ -37,13 +26,13 @@ def build_report(outcome: GuardOutcome) -> Report:
         Section(
             "Known vulnerabilities",
             columns,
-            _rows(outcome.parts["audit"].findings),
+            finding_rows(outcome.parts["audit"].findings),
             empty="nothing found",
         ),
         Section(
             "Malicious and impostor packages",
             columns,
-            _rows(outcome.parts["packages"].findings),
+            finding_rows(outcome.parts["packages"].findings),
             empty="nothing found",
         ),
     ]
@@ -76,14 +65,7 @@ def build_report(outcome: GuardOutcome) -> Report:
 )
 @click.option("--deep", is_flag=True, help="Also download the archives and analyse their code.")
 @click.option("--check-only", is_flag=True, help="Check and report, never install.")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="CHAINWARD_DB",
-    default=None,
-    help="Advisory database (default: the bundled snapshot in the user data dir).",
-)
+@db_option
 def guard(
     command: tuple[str, ...],
     output_format: str,

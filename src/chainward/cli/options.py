@@ -57,6 +57,18 @@ def fail_on_option(default: str = "low") -> Callable[[F], F]:
     return decorate
 
 
+def db_option(func: F) -> F:
+    """``--db PATH`` (also ``CHAINWARD_DB``): the advisory database to use."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="CHAINWARD_DB",
+        default=None,
+        help="Advisory database (default: the bundled snapshot in the user data dir).",
+    )(func)
+
+
 def emit(report: Report, output_format: str, output: Path | None, *, quiet: bool = False) -> None:
     """Render ``report`` in the chosen format to stdout or ``output``; warnings go to stderr."""
     text = reporter_for(OutputFormat(output_format.lower())).render(report)
@@ -85,4 +97,4 @@ def is_quiet(ctx: click.Context | None = None) -> bool:
     return bool(root and isinstance(root.obj, dict) and root.obj.get("quiet"))
 
 
-__all__ = ["emit", "fail_on_option", "is_quiet", "reached", "report_options"]
+__all__ = ["db_option", "emit", "fail_on_option", "is_quiet", "reached", "report_options"]

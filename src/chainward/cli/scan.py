@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from chainward.cli.options import SEVERITY_NAMES, emit, is_quiet, report_options
+from chainward.cli.options import SEVERITY_NAMES, db_option, emit, is_quiet, report_options
 from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
-from chainward.records import Finding, Severity
+from chainward.records import Severity
 from chainward.report.interface import Report, Section
+from chainward.report.rows import FINDING_COLUMNS, finding_rows
 from chainward.scan.policy import CHECKS, Policy, load_policy
 from chainward.scan.runner import Progress, ScanOutcome, scan_project
 
@@ -36,28 +37,9 @@ def _progress(enabled: bool) -> Iterator[Progress]:
         yield lambda text: status.update(f"chainward scan: {text}")
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _finding_rows(findings: list[Finding]) -> list[tuple[str, ...]]:
-    ordered = sorted(findings, key=lambda f: (-int(f.severity), f.subject, f.rule))
-    return [
-        (
-            f.severity.label,
-            f.subject or "-",
-            f.rule,
-            _shorten(f.message, 160) + (f" (fix: {f.fix})" if f.fix else ""),
-            str(f.location) if f.location else "-",
-        )
-        for f in ordered
-    ]
-
-
 def build_report(outcome: ScanOutcome) -> Report:
     sections: list[Section] = []
-    columns = ("severity", "subject", "rule", "message", "where")
+    columns = FINDING_COLUMNS
     for check in CHECKS:
         part = outcome.parts[check]
         notes = tuple(
@@ -86,13 +68,13 @@ def build_report(outcome: ScanOutcome) -> Report:
             Section(
                 _TITLES[check],
                 columns,
-                _finding_rows(part.findings),
+                finding_rows(part.findings),
                 empty="nothing found",
                 notes=notes,
             )
         )
     if outcome.policy_findings:
-        sections.append(Section("Policy", columns, _finding_rows(outcome.policy_findings)))
+        sections.append(Section("Policy", columns, finding_rows(outcome.policy_findings)))
     if outcome.inventory.skipped:
         sections.append(
             Section(
@@ -146,14 +128,7 @@ def build_report(outcome: ScanOutcome) -> Report:
     default=None,
     help="Policy file (default: chainward.toml or [tool.chainward] in pyproject.toml).",
 )
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="CHAINWARD_DB",
-    default=None,
-    help="Advisory database (default: the bundled snapshot in the user data dir).",
-)
+@db_option
 def scan(
     path: Path,
     output_format: str,
