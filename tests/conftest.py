@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from typing import Any
 import pytest
 
 from chainward.cli import main
+from chainward.vulndb import SqliteAdvisoryStore, build_database
+from chainward.vulndb.loader import iter_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "tests" / "assets"
@@ -69,3 +72,21 @@ def _isolated_home(
     if "CHAINWARD_HOME" not in os.environ:
         monkeypatch.setenv("CHAINWARD_HOME", str(tmp_path_factory.getbasetemp() / "chainward-home"))
     yield
+
+
+@pytest.fixture(scope="session")
+def osv_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding PyPI-all.zip, built once per session (do not modify)."""
+    assert OSV_ALL.is_file(), f"missing shared OSV export {OSV_ALL}"
+    path = tmp_path_factory.mktemp("osvdb") / "advisories.sqlite"
+    build_database(path, iter_entries(OSV_ALL), source=str(OSV_ALL))
+    return path
+
+
+@pytest.fixture
+def store(osv_db_file: Path, tmp_path: Path) -> Iterator[SqliteAdvisoryStore]:
+    """A private, writable copy of the PyPI-all.zip database."""
+    path = tmp_path / "advisories.sqlite"
+    shutil.copyfile(osv_db_file, path)
+    with SqliteAdvisoryStore(path) as opened:
+        yield opened

@@ -146,6 +146,25 @@ def _workers_option(func: Any) -> Any:
     )(func)
 
 
+def _manifest_options(func: Any) -> Any:
+    """``--shard-size`` and ``--ignore-paths``: what the manifest covers, and how."""
+    func = click.option(
+        "--ignore-paths", "ignore", multiple=True, help="Leave out this relative path."
+    )(func)
+    return click.option(
+        "--shard-size", default=None, help="Hash fixed-size shards of SIZE (e.g. 1G)."
+    )(func)
+
+
+def _cache_dir_option(func: Any) -> Any:
+    return click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Hugging Face hub cache folder (default: HF_HUB_CACHE or ~/.cache).",
+    )(func)
+
+
 def _sigstore_options(func: Any) -> Any:
     func = click.option(
         "--sigstore-staging", is_flag=True, help="Use the Sigstore staging instance (testing)."
@@ -164,8 +183,7 @@ def _sigstore_options(func: Any) -> Any:
 @click.command("hash")
 @click.argument("path", type=click.Path(path_type=Path))
 @_hash_option
-@click.option("--shard-size", default=None, help="Hash fixed-size shards of SIZE (e.g. 1G).")
-@click.option("--ignore-paths", "ignore", multiple=True, help="Leave out this relative path.")
+@_manifest_options
 @_workers_option
 @report_options
 def hash_command(
@@ -273,8 +291,7 @@ def _password(env: str | None) -> bytes | None:
     help="Issuing certificates to embed (PEM, repeatable).",
 )
 @_hash_option
-@click.option("--shard-size", default=None, help="Sign fixed-size shards of SIZE (e.g. 1G).")
-@click.option("--ignore-paths", "ignore", multiple=True, help="Leave out this relative path.")
+@_manifest_options
 @click.option(
     "--compat",
     type=click.Choice([SPEC, MODEL_SIGNING_COMPAT]),
@@ -697,12 +714,7 @@ def _is_hf_cache(path: Path) -> bool:
     is_flag=True,
     help="Check a Hugging Face cache (blobs against their names, snapshot links).",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Hugging Face hub cache folder (default: HF_HUB_CACHE or ~/.cache).",
-)
+@_cache_dir_option
 @_workers_option
 @report_options
 def verify(
@@ -774,12 +786,7 @@ def verify(
     help="Lock file to write (entries for other models in it are kept).",
 )
 @_hash_option
-@click.option(
-    "--cache-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Hugging Face hub cache folder (default: HF_HUB_CACHE or ~/.cache).",
-)
+@_cache_dir_option
 @click.option("--no-scan", is_flag=True, help="Do not record the model scanner's verdict.")
 @_workers_option
 @click.option(

@@ -22,10 +22,10 @@ loading a model costs only what the lock check needs.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from chainward._internal.lazy import lazy_exports
 from chainward.integrity.errors import IntegrityError, Problem, UnsafePathError, VerificationError
 from chainward.integrity.hashing import HashAlgorithm
 from chainward.integrity.lock import verify
@@ -65,17 +65,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'chainward.integrity' has no attribute {name!r}")
-    return getattr(importlib.import_module(module_name), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 def hash_model(
     path: Path,
     *,
@@ -112,3 +101,5 @@ __all__ = [
     "verify",
     "verify_signature",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -12,8 +12,9 @@ Nothing here imports torch, tensorflow, onnx or h5py, and nothing is unpickled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from chainward._internal.lazy import lazy_exports
 from chainward.models.detect import detect_format
 
 if TYPE_CHECKING:
@@ -29,17 +30,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'chainward.models' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module_name), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = ["FileResult", "ScanOptions", "ScanResult", "detect_format", "scan", "scan_bytes"]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

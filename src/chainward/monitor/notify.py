@@ -30,6 +30,7 @@ from chainward.monitor import schema
 from chainward.monitor.db import Database, inserted_id
 from chainward.monitor.errors import UploadError
 from chainward.monitor.evaluate import Change, chunks
+from chainward.monitor.queries import finding_select
 from chainward.monitor.timeutil import iso, now
 from chainward.records import Severity
 
@@ -93,31 +94,10 @@ def add_webhook(
 
 
 def _finding_details(conn: Connection, finding_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    f, p, v, pr = schema.findings, schema.packages, schema.project_versions, schema.projects
-    query = (
-        select(
-            f.c.id,
-            f.c.advisory_id,
-            f.c.aliases,
-            f.c.severity,
-            f.c.summary,
-            f.c.fix_versions,
-            f.c.first_seen,
-            f.c.fixed_at,
-            f.c.version_id,
-            p.c.name,
-            p.c.version,
-            v.c.version.label("project_version"),
-            pr.c.name.label("project"),
-            pr.c.id.label("pid"),
-        )
-        .join(p, p.c.id == f.c.package_id)
-        .join(v, v.c.id == f.c.version_id)
-        .join(pr, pr.c.id == v.c.project_id)
-    )
+    query = finding_select()
     details: dict[int, dict[str, Any]] = {}
     for part in chunks(list(finding_ids)):
-        for row in conn.execute(query.where(f.c.id.in_(part))):
+        for row in conn.execute(query.where(schema.findings.c.id.in_(part))):
             details[row.id] = {
                 "id": row.advisory_id,
                 "aliases": list(row.aliases),
@@ -129,7 +109,7 @@ def _finding_details(conn: Connection, finding_ids: Sequence[int]) -> dict[int, 
                 "first_seen": iso(row.first_seen),
                 "fixed_at": iso(row.fixed_at),
                 "_project": row.project,
-                "_project_id": row.pid,
+                "_project_id": row.project_id,
                 "_project_version": row.project_version,
                 "_version_id": row.version_id,
             }

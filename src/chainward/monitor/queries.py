@@ -9,7 +9,7 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
-from sqlalchemy import Connection, String, cast, func, or_, select
+from sqlalchemy import Connection, Select, String, cast, func, or_, select
 
 from chainward.monitor import schema, suppress
 from chainward.monitor.errors import NotFoundError, UploadError
@@ -51,9 +51,11 @@ def version_row(conn: Connection, project_id: int, version: str | None) -> Any:
     return row
 
 
-def _finding_rows(conn: Connection, where: Sequence[Any], *, include_fixed: bool) -> list[Any]:
+def finding_select() -> Select[Any]:
+    """Findings joined with their package and project version (shared by the API and the
+    notification builder)."""
     f, p, v, pr = schema.findings, schema.packages, schema.project_versions, schema.projects
-    query = (
+    return (
         select(
             f.c.id,
             f.c.advisory_id,
@@ -73,10 +75,13 @@ def _finding_rows(conn: Connection, where: Sequence[Any], *, include_fixed: bool
         .join(p, p.c.id == f.c.package_id)
         .join(v, v.c.id == f.c.version_id)
         .join(pr, pr.c.id == v.c.project_id)
-        .where(*where)
     )
+
+
+def _finding_rows(conn: Connection, where: Sequence[Any], *, include_fixed: bool) -> list[Any]:
+    query = finding_select().where(*where)
     if not include_fixed:
-        query = query.where(f.c.fixed_at.is_(None))
+        query = query.where(schema.findings.c.fixed_at.is_(None))
     return list(conn.execute(query))
 
 

@@ -13,7 +13,9 @@ falls back to running anything unsandboxed: it raises ``SandboxUnavailable``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from chainward._internal.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from chainward.sandbox.analysis import Analysis, install_package, load_model, run_command
@@ -38,19 +40,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'chainward.sandbox' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module_name), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
 __all__ = [
     "Analysis",
     "Capabilities",
@@ -65,3 +54,5 @@ __all__ = [
     "load_model",
     "run_command",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
