@@ -95,16 +95,7 @@ def _with_dynamic(result: Any, paths: tuple[Path, ...]) -> Any:
 def build_report(result: Any) -> Report:
     """The contract document plus tables for people."""
     counts = result.counts()
-    document = {
-        "files": [f.to_json() for f in result.files],
-        "summary": {
-            "files": len(result.files),
-            **counts,
-            "findings": len(result.findings),
-            "skipped": len(result.skipped),
-            "verdict": result.verdict.value,
-        },
-    }
+    document = result.to_document()
     file_rows = [
         (f.path, f.format or "-", f.verdict.value, str(len(f.findings))) for f in result.files
     ]

@@ -84,6 +84,19 @@ class ScanResult:
             out[file.verdict.value] += 1
         return out
 
+    def to_document(self) -> dict[str, object]:
+        """The ``chainward model scan`` JSON document (DESIGN.md contract)."""
+        return {
+            "files": [f.to_json() for f in self.files],
+            "summary": {
+                "files": len(self.files),
+                **self.counts(),
+                "findings": len(self.findings),
+                "skipped": len(self.skipped),
+                "verdict": self.verdict.value,
+            },
+        }
+
 
 def verdict_of(findings: tuple[Finding, ...] | list[Finding], *, errored: bool = False) -> Verdict:
     """unsafe at HIGH and above, suspicious at MEDIUM, error if the scan could not finish."""

@@ -178,16 +178,13 @@ def _with_location(finding: Finding, location: Location | None) -> Finding:
     return finding if location is finding.location else replace(finding, location=location)
 
 
-def run_models(inventory: Inventory, project: Path) -> CheckPart:
-    from chainward.cli.model_scan import build_report
+def run_models(inventory: Inventory) -> CheckPart:
+    from chainward.models import ScanResult
     from chainward.models import scan as scan_models
 
     paths = [Path(m.path) for m in inventory.models]
-    if not paths:
-        return CheckPart({"files": [], "summary": {"files": 0, "verdict": "safe"}}, [])
-    result = scan_models(paths)
-    report = build_report(result)
-    return CheckPart(report.document, list(result.findings))
+    result = scan_models(paths) if paths else ScanResult()
+    return CheckPart(result.to_document(), list(result.findings))
 
 
 def run_integrity(inventory: Inventory, project: Path, policy: Policy) -> CheckPart:
@@ -384,7 +381,7 @@ def scan_project(
             lambda: run_audit(inventory, db_path),
         ),
         ("packages", "checking package names", lambda: run_packages(inventory, db_path)),
-        ("models", "scanning model files", lambda: run_models(inventory, project)),
+        ("models", "scanning model files", lambda: run_models(inventory)),
         (
             "integrity",
             "checking model integrity",
