@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -217,6 +219,9 @@ def test_doctor_lists_backends() -> None:
 
 @pytest.mark.parametrize("backend", backends())
 def test_sandbox_dies_with_chainward(backend: str) -> None:
+    # a killed chainward cannot remove its workspace: give it a base folder we remove
+    base = Path(tempfile.mkdtemp(prefix="chainward-killed-"))
+    base.chmod(0o711)
     parent = subprocess.Popen(
         [
             sys.executable,
@@ -237,6 +242,7 @@ def test_sandbox_dies_with_chainward(backend: str) -> None:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(base)},
     )
     try:
         deadline = time.monotonic() + 30
@@ -253,4 +259,7 @@ def test_sandbox_dies_with_chainward(backend: str) -> None:
     finally:
         parent.kill()
         parent.wait()
-    assert _alive(family) == []
+    try:
+        assert _alive(family) == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
