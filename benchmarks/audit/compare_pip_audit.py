@@ -1,11 +1,20 @@
 """Accuracy: chainward audit vs pip-audit on the same advisory data (alias-aware).
 
     python benchmarks/audit/compare_pip_audit.py [--update]
+    python benchmarks/audit/compare_pip_audit.py --realworld [DIR]   # default tests/assets/realworld
 
 pip-audit queries ../shared/tools/osv_api_server.py on loopback (``--osv-url``); chainward
 reads its database. With ``--update``, both also get PyPI-update.zip (server overlay /
 ``db import``). For every dependency, a pip-audit result and a chainward finding are the
 same vulnerability when their {id} | aliases sets intersect. Exit 1 on any difference.
+
+``--realworld`` runs every real-world manifest under DIR (requirements files, locks,
+pyproject/setup.cfg/Pipfile, SBOMs; see tests/assets/realworld/SOURCES.md): chainward audits
+the file itself; pip-audit gets the file when it is a requirements file (or, when it refuses
+it, the file's exact pins), else the lock's registry pins as ``name==version`` lines read
+independently by realworld_pins.py. Reported per file: pins each side audited, findings,
+agreed findings, and every difference (pin sets and findings); the entries pip-audit cannot
+see at all (VCS/URL/path/editable/unpinned) are listed, not counted as differences.
 """
 
 from __future__ import annotations
@@ -63,8 +72,20 @@ def compare(pip_doc: dict, cw_doc: dict) -> tuple[int, int, int, list[str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--update", action="store_true", help="also apply PyPI-update.zip")
+    parser.add_argument(
+        "--realworld",
+        nargs="?",
+        const=ROOT / "tests" / "assets" / "realworld",
+        type=Path,
+        help="compare on the real-world manifests under this directory",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every difference")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    if args.realworld is not None:
+        from compare_realworld import run_realworld
+
+        return run_realworld(args.realworld, update=args.update, verbose=args.verbose)
     from chainward.vulndb import import_path, open_store
 
     update = OSV_ALL.with_name("PyPI-update.zip")
