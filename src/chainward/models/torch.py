@@ -22,6 +22,7 @@ from chainward.models.detect import _pickle_kind
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.vm import run_all
 from chainward.models.pickles import buffered, report_trace
+from chainward.models.torchscript import MAX_CODE_BYTES, analyze_code, is_code_member
 from chainward.records import Severity
 
 LEGACY_STREAMS = 5
@@ -47,6 +48,9 @@ class TorchScanner(FormatScanner):
     def _scan_zip(self, source: Source, ctx: ScanContext) -> None:
         pickles = 0
         for entry, member, member_head in iter_zip_members(source, ctx):
+            if is_code_member(entry.name):
+                _scan_code(member, ctx)
+                continue
             is_pickle = entry.name.endswith(".pkl") or (
                 member_head[:1] == b"\x80" and _pickle_kind(member_head) is not None
             )
@@ -82,6 +86,24 @@ class TorchScanner(FormatScanner):
                 "no data.pkl found; torch.load cannot read this archive",
                 source.display,
             )
+
+
+def _scan_code(member: Source, ctx: ScanContext) -> None:
+    """A TorchScript source file: compiled and run by ``torch.jit.load``."""
+    if member.size > MAX_CODE_BYTES:
+        ctx.add(
+            "torchscript-too-large",
+            Severity.MEDIUM,
+            f"TorchScript code file of {member.size} bytes is over the "
+            f"{MAX_CODE_BYTES}-byte analysis budget; not checked",
+            member.display,
+        )
+        return
+    with member.open() as fh:
+        data = fh.read(MAX_CODE_BYTES + 1)
+    text = data.decode("utf-8", errors="replace")
+    for issue in analyze_code(text):
+        ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
 
 
 __all__ = ["TorchScanner"]
