@@ -7,7 +7,7 @@ from pathlib import Path
 from chainward.inventory._io import display, read_toml
 from chainward.inventory.interface import InventoryError, Source
 from chainward.inventory.markers import marker_environment
-from chainward.inventory.pyproject import Declared, _line_of, components_from
+from chainward.inventory.pyproject import Declared, _poetry_line, components_from, spec_text
 from chainward.records import Inventory, Provenance, Scope, canonical_name
 
 
@@ -25,7 +25,7 @@ def pipfile_declared(path: Path) -> list[Declared]:
             raise InventoryError(f"[{section}]: expected a table", path=shown)
         start = text.find(f"[{section}]")
         for name, spec in body.items():
-            where = Provenance(shown, _line_of(text, f"{name}", max(start, 0)))
+            where = Provenance(shown, _poetry_line(text, name, max(start, 0)))
             marker, url = "", None
             extras: tuple[str, ...] = ()
             if isinstance(spec, str):
@@ -50,7 +50,7 @@ def pipfile_declared(path: Path) -> list[Declared]:
                     extras,
                     marker,
                     url,
-                    f"{name} = {version!r}",
+                    spec_text(name, spec),
                 )
             )
     return out

@@ -7,6 +7,7 @@ are direct, optional or dev.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -255,13 +256,29 @@ def _poetry_dep(
             extras,
             marker,
             url,
-            f"{name} = {constraint!r}",
+            spec_text(name, one),
         )
 
 
-def _poetry_line(text: str, name: str) -> int | None:
-    match = re.search(rf"^\s*\"?{re.escape(name)}\"?\s*=", text, re.MULTILINE)
+def _poetry_line(text: str, name: str, start: int = 0) -> int | None:
+    """Line of the TOML key ``name = ...`` (bare or quoted), not of a longer key ending in it."""
+    pattern = re.compile(rf"^[ \t]*([\"']?){re.escape(name)}\1[ \t]*=", re.MULTILINE)
+    match = pattern.search(text, start)
     return None if match is None else text.count("\n", 0, match.start()) + 1
+
+
+def spec_text(name: str, spec: object) -> str:
+    """How a TOML dependency entry is named in warnings.
+
+    A version constraint as ``name = '>=1.2'`` (a table's ``version``); a table naming a
+    path, URL or repository as written (``name = {path = "./x", develop = true}``).
+    """
+    if isinstance(spec, dict):
+        if any(key in spec for key in ("git", "path", "url", "file")):
+            body = ", ".join(f"{key} = {json.dumps(value)}" for key, value in spec.items())
+            return f"{name} = {{{body}}}"
+        spec = str(spec.get("version", "*"))
+    return f"{name} = {spec!r}"
 
 
 _CARET = re.compile(r"^\^\s*(\d+(?:\.\d+)*)(.*)$")
@@ -385,4 +402,11 @@ class PyprojectSource(Source):
         return Inventory(tuple(components), (), tuple(skipped))
 
 
-__all__ = ["Declared", "PyprojectSource", "components_from", "declared", "poetry_specifier"]
+__all__ = [
+    "Declared",
+    "PyprojectSource",
+    "components_from",
+    "declared",
+    "poetry_specifier",
+    "spec_text",
+]

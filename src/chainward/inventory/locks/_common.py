@@ -44,6 +44,11 @@ class LockPackage:
         return (self.name, self.version or "")
 
 
+def skip_entry(name: str, url: str | None) -> str:
+    """How a skipped lock entry is named: always by its package name (``name @ url``)."""
+    return f"{name} @ {url}" if url else name
+
+
 def header_lines(text: str, header: str) -> list[int]:
     """Line numbers of each ``[[header]]`` array-of-tables entry, in file order."""
     pattern = re.compile(
@@ -161,7 +166,7 @@ def finish(
             )
         )
         if pkg.version is None:
-            skipped.append(Skipped(pkg.url or pkg.name, NO_VERSION, where))
+            skipped.append(Skipped(skip_entry(pkg.name, pkg.url), NO_VERSION, where))
     return Inventory(tuple(components), (), tuple(skipped))
 
 
@@ -280,6 +285,7 @@ __all__ = [
     "finish",
     "header_lines",
     "manifest_roots",
+    "skip_entry",
     "table",
     "text_field",
 ]

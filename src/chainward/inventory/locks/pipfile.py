@@ -13,7 +13,7 @@ from pathlib import Path
 from chainward.inventory._build import make_component
 from chainward.inventory._io import display, expect, read_json
 from chainward.inventory.interface import InventoryError
-from chainward.inventory.locks._common import NO_VERSION
+from chainward.inventory.locks._common import NO_VERSION, skip_entry
 from chainward.inventory.markers import evaluate, marker_environment
 from chainward.inventory.requirements import exact_version
 from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
@@ -108,7 +108,7 @@ def read_pipfile_lock(
                 )
             )
             if version is None:
-                skipped.append(Skipped(url or raw_name, NO_VERSION, where))
+                skipped.append(Skipped(skip_entry(name, url), NO_VERSION, where))
     return Inventory(tuple(components), (), tuple(skipped))
 
 
