@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import _compat_pickle
 import codecs
+import gc
+import io
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,8 +164,135 @@ class _Mark:
     __slots__ = ()
 
 
+_NONE = Lit(None)
+_TRUE = Lit(True)
+_FALSE = Lit(False)
+_SMALL_INTS = tuple(Lit(v) for v in range(256))  # BININT1 values (literals are never mutated)
+
 # Hook called after BUILD on a value; joblib uses it to skip raw array bytes.
 BuildHook = Callable[["Machine", Value, Value], None]
+
+
+class _Reader:
+    """A read window over a binary stream: the machine indexes ``data`` directly.
+
+    Refills from ``fh`` in chunks (all at once for in-memory streams), skips raw
+    payloads by seeking when the stream can seek, and knows its logical position
+    (``tell``), so nested machines (joblib object arrays) can share it. At the end
+    of a run :meth:`sync` puts ``fh`` back at the logical position.
+    """
+
+    __slots__ = ("_end", "_seekable", "base", "data", "eof", "fh", "i", "n")
+
+    CHUNK = 1 << 20
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.data = b""
+        self.i = 0
+        self.n = 0
+        self._seekable = fh.seekable()
+        self.base = fh.tell() if self._seekable else 0  # stream offset of data[0]
+        self.eof = False
+        self._end: int | None = None
+
+    # the file-object protocol, for code that is handed ``machine.fh``
+    def seekable(self) -> bool:
+        return self._seekable
+
+    def tell(self) -> int:
+        return self.base + self.i
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self.tell()
+        elif whence == 2:
+            offset += self.end()
+        if self.base <= offset <= self.base + self.n:
+            self.i = offset - self.base
+            return offset
+        self.fh.seek(offset)
+        self.base, self.data, self.i, self.n, self.eof = offset, b"", 0, 0, False
+        return offset
+
+    def end(self) -> int:
+        """The stream's length (seekable streams only)."""
+        if self._end is None:
+            here = self.fh.tell()
+            self._end = self.fh.seek(0, 2)
+            self.fh.seek(here)
+        return self._end
+
+    def has(self, size: int) -> bool:
+        """Whether ``size`` more bytes exist (always True for streams that cannot seek)."""
+        if self.n - self.i >= size or not self._seekable:
+            return True
+        return self.end() - self.tell() >= size
+
+    def fill(self, need: int) -> bool:
+        """Make ``need`` bytes available at ``i``; False if the stream ends first."""
+        while self.n - self.i < need and not self.eof:
+            rest = self.data[self.i :]
+            self.base += self.i
+            if isinstance(self.fh, io.BytesIO):
+                more = self.fh.read()
+                self.eof = True
+            else:
+                more = self.fh.read(max(self.CHUNK, need - len(rest)))
+                if not more:
+                    self.eof = True
+            self.data = rest + more if rest else more
+            self.i = 0
+            self.n = len(self.data)
+        return self.n - self.i >= need
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes (fewer only at the end of the stream)."""
+        if self.i + n > self.n:
+            self.fill(n)
+        i = self.i
+        out = self.data[i : i + n]
+        self.i = i + len(out)
+        return out
+
+    def readline(self, limit: int) -> bytes:
+        """A line with its newline, or ``limit`` bytes, or what is left at the end."""
+        while True:
+            i = self.i
+            nl = self.data.find(b"\n", i, i + limit)
+            if nl >= 0:
+                self.i = nl + 1
+                return self.data[i : nl + 1]
+            have = self.n - i
+            if have >= limit or not self.fill(have + 1):
+                return self.read(min(limit, self.n - self.i))
+
+    def skip(self, n: int) -> int:
+        """Step over ``n`` bytes without keeping them; the number actually skipped."""
+        inside = min(n, self.n - self.i)
+        self.i += inside
+        rest = n - inside
+        if rest <= 0:
+            return n
+        here = self.base + self.i
+        self.data, self.i, self.n = b"", 0, 0
+        if self._seekable:
+            skipped = min(rest, max(0, self.end() - here))
+            self.fh.seek(here + skipped)
+        else:
+            skipped = 0
+            while skipped < rest:
+                chunk = self.fh.read(min(rest - skipped, 1 << 22))
+                if not chunk:
+                    break
+                skipped += len(chunk)
+        self.base = here + skipped
+        self.eof = skipped < rest
+        return inside + skipped
+
+    def sync(self) -> None:
+        if self._seekable:
+            self.fh.seek(self.base + self.i)
 
 
 class Machine:
@@ -178,7 +307,9 @@ class Machine:
         max_ops: int = MAX_OPS,
         build_hook: BuildHook | None = None,
     ) -> None:
-        self.fh = fh
+        self.r = fh if isinstance(fh, _Reader) else _Reader(fh)
+        self.owns_reader = not isinstance(fh, _Reader)
+        self.start = self.r.tell()
         self.trace = trace if trace is not None else PickleTrace()
         self.base_offset = base_offset
         self.max_ops = max_ops
@@ -187,22 +318,38 @@ class Machine:
         self.metastack: list[list[Value]] = []
         self.memo: dict[int, Value] = {}
         self.proto = 0
-        self.pos = 0
         self.op_offset = 0
+
+    @property
+    def fh(self) -> BinaryIO:
+        """The stream, positioned where the machine is (hooks run nested machines on it)."""
+        return self.r  # type: ignore[return-value]
+
+    @property
+    def pos(self) -> int:
+        """Bytes consumed since the machine started."""
+        return self.r.tell() - self.start
+
+    @pos.setter
+    def pos(self, value: int) -> None:
+        if value != self.pos:
+            self.r.seek(self.start + value)
 
     # ------------------------------------------------------------ input
 
     def read(self, n: int) -> bytes:
-        data = self.fh.read(n)
+        r = self.r
+        i = r.i
+        if i + n <= r.n:
+            r.i = i + n
+            return r.data[i : i + n]
+        data = r.read(n)
         if len(data) < n:
-            self.pos += len(data)
             raise PickleError("pickle data was truncated")
-        self.pos += n
         return data
 
     def readline(self) -> bytes:
-        line = self.fh.readline(MAX_LINE)
-        self.pos += len(line)
+        line = self.r.readline(MAX_LINE)
         if not line.endswith(b"\n"):
             if len(line) >= MAX_LINE:
                 raise PickleError(f"line longer than {MAX_LINE} bytes")
@@ -211,40 +358,172 @@ class Machine:
 
     def skip(self, n: int) -> None:
         """Skip ``n`` raw bytes that are not pickle opcodes (joblib array data)."""
-        remaining = n
-        while remaining > 0:
-            chunk = self.fh.read(min(remaining, 1 << 22))
-            if not chunk:
-                raise PickleError("array data was truncated")
-            remaining -= len(chunk)
-            self.pos += len(chunk)
+        if self.r.skip(n) < n:
+            raise PickleError("array data was truncated")
 
     # ------------------------------------------------------------ run
 
     def run(self) -> Value | None:
         """Run until STOP; raise PickleError (after recording what was seen) if malformed."""
+        try:
+            return self._run()
+        finally:
+            if self.owns_reader:
+                self.r.sync()
+
+    def _run(self) -> Value | None:
         dispatch = _DISPATCH
         trace = self.trace
         trace.streams += 1
-        read = self.fh.read
-        while True:
-            self.op_offset = self.base_offset + self.pos
-            code = read(1)
-            if not code:
-                raise PickleError("pickle data was truncated (no STOP opcode)")
-            self.pos += 1
-            trace.ops += 1
-            if trace.ops > self.max_ops:
-                raise PickleError(f"more than {self.max_ops} opcodes")
-            handler = dispatch.get(code[0])
-            if handler is None:
-                raise PickleError(f"invalid load key {code!r}")
+        r = self.r
+        memo = self.memo
+        max_ops = self.max_ops
+        ops = trace.ops
+        offset0 = self.base_offset - self.start  # op_offset = offset0 + r.base + i
+        data = r.data
+        n = r.n
+        i = r.i
+        code = 0
+        try:
+            while True:
+                if i >= n:
+                    r.i = i
+                    if not r.fill(1):
+                        self.op_offset = offset0 + r.base + r.i
+                        raise PickleError("pickle data was truncated (no STOP opcode)")
+                    data, n, i = r.data, r.n, r.i
+                code = data[i]
+                ops += 1
+                if ops > max_ops:
+                    self.op_offset = offset0 + r.base + i
+                    r.i = i + 1
+                    raise PickleError(f"more than {max_ops} opcodes")
+                stack = self.stack
+                # the commonest opcodes of real pickles, inline when their bytes are at hand
+                # (ordered by how often torch/sklearn/joblib pickles use them)
+                if code == 0x72 and i + 5 <= n:  # LONG_BINPUT
+                    idx = int.from_bytes(data[i + 1 : i + 5], "little", signed=True)
+                    if idx < 0 or not stack:
+                        break
+                    memo[idx] = stack[-1]
+                    i += 5
+                    continue
+                if code == 0x94:  # MEMOIZE
+                    if not stack:
+                        break
+                    memo[len(memo)] = stack[-1]
+                    i += 1
+                    continue
+                if code == 0x4B and i + 2 <= n:  # BININT1
+                    stack.append(_SMALL_INTS[data[i + 1]])
+                    i += 2
+                    continue
+                if code == 0x68 and i + 2 <= n:  # BINGET
+                    idx = data[i + 1]
+                    if idx not in memo:
+                        break
+                    stack.append(memo[idx])
+                    i += 2
+                    continue
+                if code == 0x71 and i + 2 <= n:  # BINPUT
+                    if not stack:
+                        break
+                    memo[data[i + 1]] = stack[-1]
+                    i += 2
+                    continue
+                if code == 0x28:  # MARK
+                    self.metastack.append(stack)
+                    self.stack = []
+                    i += 1
+                    continue
+                if code == 0x8C and i + 2 <= n:  # SHORT_BINUNICODE
+                    size = data[i + 1]
+                    if i + 2 + size <= n:
+                        try:
+                            text = data[i + 2 : i + 2 + size].decode("utf-8", "surrogatepass")
+                        except UnicodeDecodeError:
+                            break
+                        stack.append(Lit(text))
+                        i += 2 + size
+                        continue
+                elif code == 0x58 and i + 5 <= n:  # BINUNICODE
+                    size = int.from_bytes(data[i + 1 : i + 5], "little")
+                    if size <= MAX_LITERAL and i + 5 + size <= n:
+                        try:
+                            text = data[i + 5 : i + 5 + size].decode("utf-8", "surrogatepass")
+                        except UnicodeDecodeError:
+                            break
+                        stack.append(Lit(text))
+                        i += 5 + size
+                        continue
+                elif code == 0x6A and i + 5 <= n:  # LONG_BINGET
+                    idx = int.from_bytes(data[i + 1 : i + 5], "little")
+                    if idx not in memo:
+                        break
+                    stack.append(memo[idx])
+                    i += 5
+                    continue
+                elif code == 0x74:  # TUPLE
+                    if not self.metastack:
+                        break
+                    self.stack = self.metastack.pop()
+                    self.stack.append(Seq("tuple", stack))
+                    i += 1
+                    continue
+                elif code == 0x86 or code == 0x85 or code == 0x87:  # TUPLE2, TUPLE1, TUPLE3
+                    size = code - 0x84
+                    if len(stack) < size:
+                        break
+                    items = stack[-size:]
+                    del stack[-size:]
+                    stack.append(Seq("tuple", items))
+                    i += 1
+                    continue
+                elif code == 0x29:  # EMPTY_TUPLE
+                    stack.append(Seq("tuple", []))
+                    i += 1
+                    continue
+                elif code == 0x4E:  # NONE
+                    stack.append(_NONE)
+                    i += 1
+                    continue
+                elif code == 0x89:  # NEWFALSE
+                    stack.append(_FALSE)
+                    i += 1
+                    continue
+                elif code == 0x88:  # NEWTRUE
+                    stack.append(_TRUE)
+                    i += 1
+                    continue
+                elif code == 0x4D and i + 3 <= n:  # BININT2
+                    stack.append(Lit(data[i + 1] | data[i + 2] << 8))
+                    i += 3
+                    continue
+                handler = dispatch.get(code)
+                self.op_offset = offset0 + r.base + i
+                r.i = i + 1
+                if handler is None:
+                    raise PickleError(f"invalid load key {bytes([code])!r}")
+                trace.ops = ops
+                try:
+                    handler(self)
+                except _Stop as stop:
+                    return stop.value
+                except (IndexError, KeyError) as exc:
+                    raise PickleError(f"stack or memo error: {exc!r}") from None
+                ops = trace.ops
+                data, n, i = r.data, r.n, r.i
+            # an inline opcode found an error: let its handler raise the usual message
+            self.op_offset = offset0 + r.base + i
+            r.i = i + 1
             try:
-                handler(self)
-            except _Stop as stop:
-                return stop.value
+                dispatch[code](self)
             except (IndexError, KeyError) as exc:
                 raise PickleError(f"stack or memo error: {exc!r}") from None
+            raise PickleError(f"invalid opcode state at {code:#x}")  # pragma: no cover
+        finally:
+            if trace.ops < ops:
+                trace.ops = ops
 
     # ------------------------------------------------------------ helpers
 
@@ -401,7 +680,7 @@ def op_binint(m: Machine) -> None:
 
 
 def op_binint1(m: Machine) -> None:
-    m.push(Lit(m.read(1)[0]))
+    m.push(_SMALL_INTS[m.read(1)[0]])
 
 
 def op_binint2(m: Machine) -> None:
@@ -479,15 +758,15 @@ def op_readonly_buffer(m: Machine) -> None:
 
 
 def op_none(m: Machine) -> None:
-    m.push(Lit(None))
+    m.push(_NONE)
 
 
 def op_true(m: Machine) -> None:
-    m.push(Lit(True))
+    m.push(_TRUE)
 
 
 def op_false(m: Machine) -> None:
-    m.push(Lit(False))
+    m.push(_FALSE)
 
 
 def op_proto(m: Machine) -> None:
@@ -504,14 +783,8 @@ def op_frame(m: Machine) -> None:
         raise PickleError("frame size too large")
     # _pickle.c only checks that the frame's bytes are present; it does not
     # enforce opcode boundaries at frame ends
-    fh = m.fh
-    if fh.seekable():
-        here = fh.tell()
-        fh.seek(0, 2)
-        end = fh.tell()
-        fh.seek(here)
-        if here + size > end:
-            raise PickleError("pickle data was truncated (frame)")
+    if not m.r.has(size):
+        raise PickleError("pickle data was truncated (frame)")
 
 
 def op_tuple(m: Machine) -> None:
@@ -885,6 +1158,10 @@ def run_stream(
     """Run one pickle from ``fh``'s position; errors are recorded on the trace, not raised."""
     machine = Machine(fh, trace, base_offset=base_offset, max_ops=max_ops, build_hook=build_hook)
     result = machine.trace
+    # the machine makes many small objects and few cycles: the cyclic collector, run
+    # over an ever larger memo, costs more than the machine itself on big pickles
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         result.result = machine.run()
     except PickleError as exc:
@@ -893,6 +1170,9 @@ def run_stream(
     except (RecursionError, MemoryError, OverflowError, ValueError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         result.error_offset = machine.op_offset
+    finally:
+        if collecting:
+            gc.enable()
     result.end_offset = base_offset + machine.pos
     return result
 
