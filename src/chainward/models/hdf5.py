@@ -6,15 +6,22 @@ stores in the root group of a legacy ``.h5`` model — ``model_config``,
 variable-length string attributes: superblock versions 0-3, object header
 versions 1 and 2 with continuation blocks, attribute messages versions 1-3,
 datatype classes 3 (string) and 9 (variable-length string, through the global
-heap), scalar and simple dataspaces. Attributes kept in dense storage (fractal
-heap) are reported as unreadable rather than guessed. Every offset and length is
-checked against the file size; message and block counts are capped.
+heap), scalar and simple dataspaces. Attributes kept in dense storage — used
+when an object has many attributes, tracks their creation order or has one too
+large for its header — are read through the attribute info message: the
+version-2 B-tree name index (type 8 records) gives heap IDs, resolved in the
+fractal heap (managed objects through the doubling table of direct and indirect
+blocks, tiny objects inline, huge objects directly or through the huge-object
+B-tree). Filtered (compressed) heaps and shared attribute messages are reported
+as unreadable. Every offset and length is checked against the file size;
+message, record, node and block counts are capped, and every structure is
+visited at most once.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -30,7 +37,11 @@ class Hdf5Error(ValueError):
 @dataclass
 class RootAttributes:
     values: dict[str, str | bytes]
-    dense: bool = False  # some attributes live in dense storage and were not read
+    dense: bool = False  # some attributes live in dense storage
+    dense_error: str | None = None  # why dense storage could not be read (None: it was)
+    # names found both in the header and in dense storage: HDF5 reads only the dense
+    # copy when dense storage exists, other readers may take the header one; both are kept
+    shadowed: list[tuple[str, str | bytes]] = field(default_factory=list)
 
 
 class _File:
@@ -40,6 +51,7 @@ class _File:
         self.base = 0
         self.offset_size = 8
         self.length_size = 8
+        self.collections: dict[int, bytes] = {}  # global heap collections already read
 
     def read_at(self, pos: int, n: int) -> bytes:
         pos += self.base
@@ -87,6 +99,8 @@ def read_root_attributes(fh: BinaryIO, size: int) -> RootAttributes:
     messages = _object_header_messages(f, root)
     values: dict[str, str | bytes] = {}
     dense = False
+    dense_error: str | None = None
+    shadowed: list[tuple[str, str | bytes]] = []
     for mtype, body in messages:
         if mtype == 0x000C:
             name, value = _attribute(f, body)
@@ -96,10 +110,21 @@ def read_root_attributes(fh: BinaryIO, size: int) -> RootAttributes:
             # attribute info: addresses of dense storage (fractal heap + v2 B-tree)
             flags = body[1] if len(body) > 1 else 0
             pos = 2 + (2 if flags & 1 else 0)
-            heap = f.uint(body, pos, f.offset_size) if pos + f.offset_size <= len(body) else 0
-            if not f.undefined(heap, f.offset_size):
+            o = f.offset_size
+            heap = f.uint(body, pos, o) if pos + o <= len(body) else 0
+            names = f.uint(body, pos + o, o) if pos + 2 * o <= len(body) else 0
+            if not f.undefined(heap, o):
                 dense = True
-    return RootAttributes(values, dense)
+                try:
+                    for message in _dense_attribute_messages(f, heap, names):
+                        name, value = _attribute(f, message)
+                        if name is not None and value is not None:
+                            if name in values and values[name] != value:
+                                shadowed.append((name, values[name]))
+                            values[name] = value
+                except (Hdf5Error, IndexError) as exc:
+                    dense_error = str(exc) or type(exc).__name__
+    return RootAttributes(values, dense, dense_error, shadowed)
 
 
 def _find_superblock(fh: BinaryIO, size: int) -> int:
@@ -261,7 +286,9 @@ def _vlen_string(f: _File, data: bytes) -> bytes | None:
     size = f.uint(head, 8, f.length_size)
     if size > min(f.size, MAX_ATTRIBUTE + 4096):
         raise Hdf5Error("global heap collection over the size limit")
-    heap = f.read_at(collection, size)
+    heap = f.collections.get(collection) or f.read_at(collection, size)
+    if len(f.collections) < 16:
+        f.collections[collection] = heap
     pos = 8 + f.length_size
     entry = 8 + f.length_size
     while pos + entry <= len(heap):
@@ -273,6 +300,268 @@ def _vlen_string(f: _File, data: bytes) -> bytes | None:
             return heap[pos + entry : pos + entry + min(obj_size, length)]
         pos += entry + ((obj_size + 7) & ~7)
     return None
+
+
+# ---------------------------------------------------------------- dense attribute storage
+
+MAX_BTREE_NODES = 100_000
+MAX_HEAP_BLOCKS = 100_000
+MAX_HEAP_OBJECT = MAX_ATTRIBUTE + 4096
+
+
+def _limit_enc_size(value: int) -> int:
+    """Bytes HDF5 uses to encode counts up to ``value`` (H5VM_limit_enc_size)."""
+    return (max(value, 1).bit_length() - 1) // 8 + 1
+
+
+@dataclass
+class _Heap:
+    """A fractal heap header (``FRHP``), the parts needed to find objects."""
+
+    address: int
+    id_length: int
+    filtered: bool
+    flags: int
+    max_managed: int
+    huge_btree: int
+    table_width: int
+    start_block: int
+    max_direct: int
+    max_heap_bits: int
+    root: int
+    root_rows: int
+
+    @property
+    def offset_bytes(self) -> int:
+        return (self.max_heap_bits + 7) // 8
+
+    @property
+    def length_bytes(self) -> int:
+        direct_bits = max(self.max_direct, 1).bit_length() - 1
+        return min((direct_bits + 7) // 8, _limit_enc_size(self.max_managed))
+
+    @property
+    def max_direct_rows(self) -> int:
+        return (self.max_direct.bit_length() - 1) - (self.start_block.bit_length() - 1) + 2
+
+    def row_block_size(self, row: int) -> int:
+        return self.start_block if row == 0 else self.start_block << (row - 1)
+
+
+def _read_heap(f: _File, address: int) -> _Heap:
+    o, n = f.offset_size, f.length_size
+    size = 4 + 1 + 2 + 2 + 1 + 4 + n + o + n + o + 8 * n + 2 + n + n + 2 + 2 + o + 2
+    data = f.read_at(address, size)
+    if data[:4] != b"FRHP" or data[4] != 0:
+        raise Hdf5Error("bad fractal heap header")
+    pos = 5
+    id_length = f.uint(data, pos, 2)
+    filter_length = f.uint(data, pos + 2, 2)
+    flags = data[pos + 4]
+    max_managed = f.uint(data, pos + 5, 4)
+    pos += 9 + n  # next huge object id
+    huge_btree = f.uint(data, pos, o)
+    pos += o + n + o + 8 * n  # free space, free-space manager, 8 statistics
+    table_width = f.uint(data, pos, 2)
+    start_block = f.uint(data, pos + 2, n)
+    max_direct = f.uint(data, pos + 2 + n, n)
+    max_heap_bits = f.uint(data, pos + 2 + 2 * n, 2)
+    pos += 2 + 2 * n + 2 + 2  # ... starting rows in root indirect block
+    root = f.uint(data, pos, o)
+    root_rows = f.uint(data, pos + o, 2)
+    power_of_two = all(v > 0 and v & (v - 1) == 0 for v in (table_width, start_block, max_direct))
+    if not power_of_two or max_direct < start_block or not 0 < max_heap_bits <= 64:
+        raise Hdf5Error("fractal heap doubling table is inconsistent")
+    if not 0 < id_length <= 64:
+        raise Hdf5Error("fractal heap ID length is out of range")
+    return _Heap(
+        address, id_length, filter_length > 0, flags, max_managed, huge_btree,
+        table_width, start_block, max_direct, max_heap_bits, root, root_rows,
+    )  # fmt: skip
+
+
+def _dense_attribute_messages(f: _File, heap_address: int, names_btree: int) -> list[bytes]:
+    """Every attribute message in dense storage, in name-index order."""
+    heap = _read_heap(f, heap_address)
+    if f.undefined(names_btree, f.offset_size):
+        raise Hdf5Error("dense attribute storage without a name index")
+    out: list[bytes] = []
+    for record in _btree_records(f, names_btree, expect_type=8):
+        heap_id = record[: heap.id_length]
+        message_flags = record[heap.id_length] if len(record) > heap.id_length else 0
+        if message_flags & 0x02:
+            raise Hdf5Error("shared attribute messages are not supported")
+        out.append(_heap_object(f, heap, heap_id))
+        if len(out) > MAX_MESSAGES:
+            raise Hdf5Error("too many dense attributes")
+    return out
+
+
+def _btree_records(f: _File, address: int, expect_type: int) -> list[bytes]:
+    """All records of a version-2 B-tree (``BTHD``/``BTIN``/``BTLF``), depth first."""
+    o, n = f.offset_size, f.length_size
+    head = f.read_at(address, 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + o + 2 + n)
+    if head[:4] != b"BTHD" or head[4] != 0:
+        raise Hdf5Error("bad v2 B-tree header")
+    if head[5] != expect_type:
+        raise Hdf5Error(f"v2 B-tree of type {head[5]}, expected {expect_type}")
+    node_size = f.uint(head, 6, 4)
+    record_size = f.uint(head, 10, 2)
+    depth = f.uint(head, 12, 2)
+    root = f.uint(head, 16, o)
+    root_records = f.uint(head, 16 + o, 2)
+    if record_size == 0 or node_size < 16 or node_size > 1 << 24 or depth > 32:
+        raise Hdf5Error("v2 B-tree header is inconsistent")
+    # per level: max records in a node, its encoded size, cumulative max and its size (H5B2hdr.c)
+    prefix = 10  # signature, version, type, checksum
+    max_nrec = [(node_size - prefix) // record_size]
+    nrec_size = [_limit_enc_size(max_nrec[0])]
+    cum_max = [max_nrec[0]]
+    cum_size = [nrec_size[0]]
+    for level in range(1, depth + 1):
+        pointer = o + nrec_size[level - 1] + (cum_size[level - 1] if level > 1 else 0)
+        count = (node_size - (prefix + pointer)) // (record_size + pointer)
+        if count <= 0:
+            raise Hdf5Error("v2 B-tree nodes are too small for their depth")
+        max_nrec.append(count)
+        nrec_size.append(_limit_enc_size(count))
+        cum_max.append((count + 1) * cum_max[level - 1] + count)
+        cum_size.append(_limit_enc_size(cum_max[level]))
+    out: list[bytes] = []
+    seen: set[int] = set()
+    stack = [(root, root_records, depth)]
+    while stack:
+        node, records, level = stack.pop()
+        if f.undefined(node, o) or records == 0:
+            continue
+        if node in seen or len(seen) >= MAX_BTREE_NODES:
+            raise Hdf5Error("v2 B-tree has a cycle or too many nodes")
+        seen.add(node)
+        if records > max_nrec[level]:
+            raise Hdf5Error("v2 B-tree node claims more records than fit")
+        data = f.read_at(node, min(node_size, f.size))
+        signature = b"BTLF" if level == 0 else b"BTIN"
+        if data[:4] != signature or data[5] != expect_type:
+            raise Hdf5Error("bad v2 B-tree node")
+        pos = 6
+        for _ in range(records):
+            out.append(data[pos : pos + record_size])
+            pos += record_size
+        if level == 0:
+            continue
+        children = []
+        for _ in range(records + 1):
+            child = f.uint(data, pos, o)
+            child_records = f.uint(data, pos + o, nrec_size[level - 1])
+            pos += o + nrec_size[level - 1] + (cum_size[level - 1] if level > 1 else 0)
+            children.append((child, child_records, level - 1))
+        stack.extend(reversed(children))
+        if len(out) > MAX_MESSAGES:
+            raise Hdf5Error("too many v2 B-tree records")
+    return out
+
+
+def _heap_object(f: _File, heap: _Heap, heap_id: bytes) -> bytes:
+    if not heap_id:
+        raise Hdf5Error("empty fractal heap ID")
+    kind = (heap_id[0] >> 4) & 0x03
+    if heap_id[0] >> 6 != 0:
+        raise Hdf5Error("unsupported fractal heap ID version")
+    if kind == 2:  # tiny: the object is in the ID itself
+        if heap.id_length <= 18:
+            length = (heap_id[0] & 0x0F) + 1
+            return heap_id[1 : 1 + length]
+        length = (((heap_id[0] & 0x0F) << 8) | heap_id[1]) + 1
+        return heap_id[2 : 2 + length]
+    if kind == 1:
+        return _huge_object(f, heap, heap_id)
+    if kind != 0:
+        raise Hdf5Error("unknown fractal heap ID type")
+    if heap.filtered:
+        raise Hdf5Error("filtered (compressed) fractal heap blocks are not supported")
+    offset = int.from_bytes(heap_id[1 : 1 + heap.offset_bytes], "little")
+    start = 1 + heap.offset_bytes
+    length = int.from_bytes(heap_id[start : start + heap.length_bytes], "little")
+    if length > MAX_HEAP_OBJECT:
+        raise Hdf5Error("fractal heap object over the size limit")
+    block_address, block_offset = _find_direct_block(f, heap, offset)
+    return f.read_at(block_address + (offset - block_offset), length)
+
+
+def _huge_object(f: _File, heap: _Heap, heap_id: bytes) -> bytes:
+    o, n = f.offset_size, f.length_size
+    if heap.filtered:
+        raise Hdf5Error("filtered huge heap objects are not supported")
+    if heap.id_length >= 1 + o + n:  # the ID holds the address and length directly
+        address = int.from_bytes(heap_id[1 : 1 + o], "little")
+        length = int.from_bytes(heap_id[1 + o : 1 + o + n], "little")
+    else:
+        key = int.from_bytes(heap_id[1:], "little")
+        for record in _btree_records(f, heap.huge_btree, expect_type=1):
+            if int.from_bytes(record[o + n : o + n + n], "little") == key:
+                address = int.from_bytes(record[:o], "little")
+                length = int.from_bytes(record[o : o + n], "little")
+                break
+        else:
+            raise Hdf5Error("huge heap object not found in its B-tree")
+    if length > MAX_HEAP_OBJECT:
+        raise Hdf5Error("huge heap object over the size limit")
+    return f.read_at(address, length)
+
+
+def _find_direct_block(f: _File, heap: _Heap, offset: int) -> tuple[int, int]:
+    """(file address, heap offset) of the direct block holding heap ``offset``."""
+    if offset >= 1 << heap.max_heap_bits:
+        raise Hdf5Error("fractal heap offset out of range")
+    if heap.root_rows == 0:  # the root is a single direct block
+        if offset >= heap.start_block:
+            raise Hdf5Error("fractal heap offset beyond its root block")
+        return heap.root, 0
+    address, rows, block_offset = heap.root, heap.root_rows, 0
+    for _ in range(MAX_HEAP_BLOCKS):
+        o = f.offset_size
+        header = 4 + 1 + o + heap.offset_bytes
+        direct_rows = min(rows, heap.max_direct_rows)
+        indirect_rows = rows - direct_rows
+        entry = o + (f.length_size + 4 if heap.filtered else 0)
+        size = header + heap.table_width * (direct_rows * entry + indirect_rows * o)
+        data = f.read_at(address, size)
+        if data[:4] != b"FHIB":
+            raise Hdf5Error("bad fractal heap indirect block")
+        # find the row and column covering `offset` inside this block
+        relative = offset - block_offset
+        row_start = 0
+        for row in range(rows):
+            block = heap.row_block_size(row)
+            span = block * heap.table_width
+            if relative < row_start + span:
+                column = (relative - row_start) // block
+                child_offset = block_offset + row_start + column * block
+                index = row * heap.table_width + column
+                if row < direct_rows:
+                    child = f.uint(data, header + index * entry, o)
+                    if f.undefined(child, o):
+                        raise Hdf5Error("fractal heap object in an unallocated block")
+                    return child, child_offset
+                slot = header + heap.table_width * direct_rows * entry
+                slot += (index - heap.table_width * direct_rows) * o
+                child = f.uint(data, slot, o)
+                if f.undefined(child, o):
+                    raise Hdf5Error("fractal heap object in an unallocated block")
+                # a child indirect block of size S has log2(S / (start * width)) + 1 rows
+                child_rows = (
+                    (block.bit_length() - 1)
+                    - ((heap.start_block * heap.table_width).bit_length() - 1)
+                    + 1
+                )
+                if child_rows <= 0 or child_rows >= rows:
+                    raise Hdf5Error("fractal heap indirect block rows are inconsistent")
+                address, rows, block_offset = child, child_rows, child_offset
+                break
+            row_start += span
+        else:
+            raise Hdf5Error("fractal heap offset beyond its root block")
+    raise Hdf5Error("fractal heap is nested too deeply")
 
 
 def as_text(value: str | bytes) -> str:

@@ -260,11 +260,21 @@ class Hdf5Scanner(FormatScanner):
             value = attrs.values.get(key)
             if value is not None:
                 _check_json(as_text(value), ctx, where, key)
-        if attrs.dense and "model_config" not in attrs.values:
+        for key, value in attrs.shadowed:
+            ctx.add(
+                "hdf5-duplicate-attribute",
+                Severity.MEDIUM,
+                f"root attribute {key!r} is stored twice (object header and dense storage) with "
+                "different values; HDF5 reads the dense copy, other readers may not",
+                where,
+            )
+            if key in ("model_config", "training_config"):
+                _check_json(as_text(value), ctx, where, key)
+        if attrs.dense_error is not None and "model_config" not in attrs.values:
             ctx.error(
                 where,
-                "root attributes are in HDF5 dense storage, which this reader "
-                "does not parse; a model config there was not checked",
+                f"root attributes in HDF5 dense storage could not be read ({attrs.dense_error}); "
+                "a model config there was not checked",
             )
 
 

@@ -28,6 +28,7 @@ chainward must give and the source imitated. Nothing here is loaded by tests.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sys
@@ -218,7 +219,159 @@ def torchscript() -> None:
     )
 
 
-SECTIONS = {"torchscript": torchscript}
+# ------------------------------------------------------------------ HDF5 dense attributes
+
+
+def _keras_h5(path: Path, layers: list[object]) -> str:
+    """Save a real Keras 3 model to legacy HDF5 and return its model_config text."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import h5py
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), *layers])
+    model.save(path)
+    with h5py.File(path, "r") as f:
+        value = f.attrs["model_config"]
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _dense_h5(
+    path: Path, source: Path, config: str, extra: dict[str, str], *, weights: bool, **kw: object
+) -> None:
+    """A libver='latest' file with root attributes as tf.keras 2 writes them (model_config
+    as fixed-length bytes) and, for small models, the weights Keras saved; big or many
+    attributes go to dense storage."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(source, "r") as src, h5py.File(path, "w", libver="latest", **kw) as f:
+        for name in src if weights else ():
+            src.copy(src[name], f, name=name)
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.15.0"
+        for key, value in extra.items():
+            f.attrs[key] = value
+        # h5py 2 (tf.keras 2's era) stored bytes as fixed-length strings: np.bytes_ does now
+        f.attrs["model_config"] = np.bytes_(config.encode("utf-8"))
+        f.attrs["training_config"] = np.bytes_(b'{"loss": "mse", "optimizer_config": {}}')
+        assert h5py.h5o.get_info(f.id).num_attrs == 4 + len(extra)
+
+
+def _is_dense(path: Path) -> bool:
+    """True if HDF5 must keep the root attributes densely: more than the compact maximum
+    (h5py's phase change), or one attribute too large for a version-2 header message."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        max_compact, _ = f.id.get_create_plist().get_attr_phase_change()
+        sizes = [f.attrs.get_id(k).get_storage_size() for k in f.attrs]
+        return len(sizes) > max_compact or max(sizes) > 0xFFFF
+
+
+def hdf5() -> None:
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import h5py
+    import keras
+    import numpy as np
+
+    benign = out_dir("benign", "hdf5")
+    malicious = out_dir("malicious", "hdf5")
+    tmp = HERE / "_tmp"
+    tmp.mkdir(exist_ok=True)
+    try:
+        big = [keras.layers.Dense(2, name=f"dense_block_{i:04d}") for i in range(300)]
+        big_config = _keras_h5(tmp / "big.h5", big)
+        assert len(big_config) > 64 * 1024
+        path = benign / "keras_big_config_dense.h5"
+        _dense_h5(path, tmp / "big.h5", big_config, {}, weights=False)
+        assert _is_dense(path)
+        label(
+            path,
+            "benign",
+            "safe",
+            "h5py libver=latest: a 300-layer Keras model whose >64 KB model_config lives in "
+            "dense attribute storage (fractal heap huge object)",
+        )
+        small = [keras.layers.Dense(3, activation="relu"), keras.layers.Dense(1)]
+        small_config = _keras_h5(tmp / "small.h5", small)
+        meta = {f"metadata_{k}": f"value {k}" for k in ("author", "license", "dataset", "epochs",
+                "commit", "framework", "task", "created", "notes", "url")}  # fmt: skip
+        path = benign / "keras_many_attributes_dense.h5"
+        _dense_h5(path, tmp / "small.h5", small_config, meta, weights=True, track_order=True)
+        assert _is_dense(path)
+        label(
+            path,
+            "benign",
+            "safe",
+            "h5py libver=latest, track_order: Keras model with 14 root attributes in dense "
+            "storage (fractal heap managed objects, v2 B-tree name index)",
+        )
+
+        def payload(x: object) -> object:
+            return x
+
+        evil = lambda x: (__import__("os").system("true"), x)[1]  # noqa: E731 - inert
+        lambda_config = _keras_h5(tmp / "lambda.h5", [*small, keras.layers.Lambda(evil)])
+        assert "Lambda" in lambda_config
+        path = malicious / "lambda_dense_many_attributes.h5"
+        _dense_h5(path, tmp / "lambda.h5", lambda_config, meta, weights=True, track_order=True)
+        assert _is_dense(path)
+        label(
+            path,
+            "malicious",
+            "unsafe",
+            "CVE-2025-9905: Keras Lambda bytecode in a model_config kept in HDF5 dense "
+            "attribute storage (many root attributes)",
+        )
+        big_lambda = _keras_h5(tmp / "big_lambda.h5", [*big, keras.layers.Lambda(evil)])
+        assert len(big_lambda) > 64 * 1024
+        path = malicious / "lambda_dense_huge_config.h5"
+        _dense_h5(path, tmp / "big_lambda.h5", big_lambda, {}, weights=False)
+        assert _is_dense(path)
+        label(
+            path,
+            "malicious",
+            "unsafe",
+            "CVE-2025-9905: Keras Lambda bytecode at the end of a >64 KB model_config stored "
+            "as a fractal-heap huge object (dense attribute storage)",
+        )
+        # thousands of attributes: a B-tree of depth > 0 and a heap of nested indirect blocks
+        for name, kind, expect, config, source in (
+            (
+                "attributes_3000_nested_heap.h5",
+                "benign",
+                "safe",
+                small_config,
+                "h5py libver=latest: 3000 root attributes beside a Keras model_config (v2 B-tree "
+                "of depth 1, fractal heap with nested indirect blocks), gzip-wrapped",
+            ),
+            (
+                "lambda_among_3000_attributes.h5",
+                "malicious",
+                "unsafe",
+                lambda_config,
+                "CVE-2025-9905: Keras Lambda model_config hidden among 3000 root attributes "
+                "(deep fractal heap), gzip-wrapped",
+            ),
+        ):
+            plain = tmp / name
+            many = {f"attr_{i:04d}": np.bytes_((b"v%d-" % i) * (1 + i % 97)) for i in range(3000)}
+            with h5py.File(plain, "w", libver="latest") as f:
+                for key, value in many.items():
+                    f.attrs[key] = value
+                f.attrs["model_config"] = np.bytes_(config.encode("utf-8"))
+            assert _is_dense(plain)
+            folder = benign if kind == "benign" else malicious
+            target = folder / (name + ".gz")
+            target.write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
+            label(target, kind, expect, source)
+    finally:
+        for leftover in tmp.iterdir():
+            leftover.unlink()
+        tmp.rmdir()
+
+
+SECTIONS = {"torchscript": torchscript, "hdf5": hdf5}
 
 
 def main() -> None:
