@@ -344,7 +344,7 @@ def _pickle_kind(head: bytes) -> str | None:
     first = head[0]
     if first not in _FIRST_OPS or (first == 0x80 and (len(head) < 2 or head[1] > 5)):
         return None
-    if first == 0x80 and b"joblib.numpy_pickle" in head[:1024]:
+    if first == 0x80 and b"joblib.numpy_pickle" in head:
         # raw array bytes follow each NumpyArrayWrapper, so the opcode walk would stop there
         return "joblib"
     if not _plausible_pickle(head):

@@ -69,6 +69,10 @@ def report_trace(trace: PickleTrace, ctx: ScanContext, where: str) -> None:
 
 def scan_pickle_bytes(data: bytes, ctx: ScanContext, where: str, *, max_streams: int = 64) -> None:
     trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops, max_streams=max_streams)
+    if _writes_joblib_arrays(trace):
+        scan_joblib_stream(io.BytesIO(data), ctx, where)
+        _report_named_dangers(trace, ctx, where)
+        return
     report_trace(trace, ctx, where)
 
 
@@ -78,7 +82,33 @@ class PickleScanner(FormatScanner):
     def scan(self, source: Source, ctx: ScanContext) -> None:
         with source.open() as fh:
             trace = run_all(buffered(fh), max_ops=ctx.options.max_pickle_ops)
+        if _writes_joblib_arrays(trace):
+            # a joblib file whose first array wrapper is past the detection head (a
+            # large vocabulary pickled first): raw array bytes follow each wrapper
+            with source.open() as fh:
+                scan_joblib_stream(buffered(fh), ctx, source.display)
+            _report_named_dangers(trace, ctx, source.display)
+            return
         report_trace(trace, ctx, source.display)
+
+
+def _report_named_dangers(trace: PickleTrace, ctx: ScanContext, where: str) -> None:
+    """What plain ``pickle.load`` would also run: it reads the array bytes as opcodes.
+
+    Random array bytes decode as noise, so only named dangers count from that pass.
+    """
+    for item in grade(trace):
+        if item.rule in ("pickle-dangerous-call", "pickle-dangerous-global"):
+            detail = None if item.offset is None else f"byte {item.offset}"
+            ctx.add(
+                item.rule, item.severity, item.message + " (read as a plain pickle)", where, detail
+            )
+
+
+def _writes_joblib_arrays(trace: PickleTrace) -> bool:
+    return trace.error is not None and any(
+        g.name == "NumpyArrayWrapper" and g.module.endswith("numpy_pickle") for g in trace.globals
+    )
 
 
 def buffered(fh: BinaryIO) -> BinaryIO:

@@ -66,7 +66,8 @@ def _pickles() -> list[tuple[str, bytes]]:
         if not path.is_file():
             continue
         data = path.read_bytes()
-        if LABELS[rel]["label"] == "benign" and detect_format(path) == "pickle":
+        joblib_arrays = b"joblib.numpy_pickle" in data  # raw array bytes are not opcodes
+        if LABELS[rel]["label"] == "benign" and detect_format(path) == "pickle" and not joblib_arrays:
             out.append((rel, data))
         elif data.startswith(b"PK") and rel.startswith("benign/torch"):
             with zipfile.ZipFile(path) as z:

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +26,7 @@ from chainward.models.pickle.profiles import (
     PROFILES,
 )
 from chainward.models.pickle.vm import (
+    MAX_OPS,
     Call,
     Global,
     Invocation,
@@ -33,8 +36,14 @@ from chainward.models.pickle.vm import (
     PickleTrace,
     Seq,
     Value,
+    run_all,
 )
 from chainward.records import Severity
+
+# callables that unpickle their bytes argument again (torch pickles storages this way)
+_NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
+_MAX_NESTING = 4
+_MAX_NESTED_ZIP_MEMBERS = 256
 
 _ALL_CALLS = frozenset().union(*(p.calls for p in PROFILES))
 _ALL_REFS = frozenset().union(*(p.refs for p in PROFILES))
@@ -99,8 +108,19 @@ def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
         parts = parts[1:]
     if any(_is_dunder(p) or p == "<locals>" for p in parts):
         return False
-    leaf = glob.name.split(".")[-1]
-    return known_class or leaf[:1].isupper() or (leaf.startswith("_") and leaf[1:2].isupper())
+    qualname = glob.name.split(".")
+    # a dotted qualname may only walk through classes (Outer.Inner): a lowercase hop
+    # is a module attribute (torch.nn.modules.module.sys.modules reaches sys)
+    if not glob.module.startswith("__torch__") and not all(
+        _looks_like_class(p) for p in qualname[:-1]
+    ):
+        return False
+    leaf = qualname[-1]
+    return known_class or _looks_like_class(leaf)
+
+
+def _looks_like_class(part: str) -> bool:
+    return part[:1].isupper() or (part.startswith("_") and part[1:2].isupper())
 
 
 def is_allowed_ref(glob: Global) -> bool:
@@ -118,7 +138,7 @@ def _where(offset: int | None) -> str:
     return "" if offset is None else f" at byte {offset}"
 
 
-def grade(trace: PickleTrace) -> list[Verdict]:
+def grade(trace: PickleTrace, *, depth: int = 0) -> list[Verdict]:
     """Every unsafe or suspicious thing in ``trace`` (empty when it only holds allowed data)."""
     out: list[Verdict] = []
     seen: set[tuple[str, str]] = set()
@@ -133,6 +153,8 @@ def grade(trace: PickleTrace) -> list[Verdict]:
     consumed: set[int] = set()  # ids of globals graded as callees
     for inv in trace.invocations:
         _grade_invocation(inv, add, consumed)
+        if isinstance(inv.callee, Global) and inv.callee.dotted in _NESTED_LOADERS:
+            _grade_nested(inv, add, depth)
     for glob in trace.globals:
         if id(glob) in consumed:
             continue
@@ -140,10 +162,36 @@ def grade(trace: PickleTrace) -> list[Verdict]:
     return out
 
 
+def _bound_method(value: Value) -> Global | None:
+    """``getattr(cls, 'name')`` with literal operands, when ``cls.name`` is an allowed call.
+
+    This is how pickle writes a classmethod (``zoneinfo.ZoneInfo._unpickle``); any
+    other getattr stays a computed callee.
+    """
+    if not (
+        isinstance(value, Call)
+        and isinstance(value.callee, Global)
+        and value.callee.dotted == "builtins.getattr"
+        and not value.callee.computed
+        and isinstance(value.args, Seq)
+        and len(value.args.items) == 2
+    ):
+        return None
+    owner, attr = value.args.items
+    if not (isinstance(owner, Global) and isinstance(attr, Lit) and isinstance(attr.value, str)):
+        return None
+    if owner.computed or "." in attr.value or _is_dunder(attr.value):
+        return None
+    bound = Global(owner.module, f"{owner.name}.{attr.value}", value.offset, "getattr")
+    return bound if bound.dotted in _ALL_CALLS else None
+
+
 def _grade_callee(
     callee: Value, kind: str, offset: int, add: _Add, consumed: set[int], via: str = ""
 ) -> None:
     """Grade one thing the unpickler (or an allowed helper) calls or instantiates."""
+    if _bound_method(callee) is not None:
+        return
     if isinstance(callee, Global):
         consumed.add(id(callee))
         _grade_global_callee(callee, kind, offset, add, consumed, via)
@@ -216,6 +264,11 @@ def _grade_global_callee(
 
 def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
     callee = inv.callee
+    if inv.kind == "reduce" and _bound_method(Call(callee, inv.args, "reduce", inv.offset)):
+        consumed.add(id(callee))
+        if isinstance(inv.args, Seq):
+            consumed.update(id(item) for item in inv.args.items)
+        return
     if inv.kind in ("reduce", "new", "obj", "inst"):
         kind = inv.kind
         if kind in ("obj", "inst"):
@@ -265,6 +318,50 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         )
 
 
+def _grade_nested(inv: Invocation, add: _Add, depth: int) -> None:
+    """``torch.storage._load_from_bytes(b)`` runs ``torch.load(BytesIO(b), weights_only=False)``.
+
+    torch writes it for every storage pickled with plain ``pickle`` (a legacy-format
+    checkpoint in a bytes literal), so the bytes are graded as the pickle they are.
+    """
+    args = inv.args.items if isinstance(inv.args, Seq) else []
+    where = f" (inside {inv.callee.dotted if isinstance(inv.callee, Global) else 'a loader'})"
+    data = args[0].value if args and isinstance(args[0], Lit) else None
+    if not isinstance(data, bytes):
+        add(
+            "pickle-computed-callee",
+            Severity.HIGH,
+            f"unpickles bytes computed while loading{where}",
+            inv.offset,
+        )
+        return
+    if depth >= _MAX_NESTING:
+        add(
+            "pickle-nesting-too-deep",
+            Severity.HIGH,
+            f"pickles nested more than {_MAX_NESTING} levels deep{where}",
+            inv.offset,
+        )
+        return
+    for stream in _nested_streams(data):
+        nested = run_all(io.BytesIO(stream), max_ops=MAX_OPS // 10)
+        for item in grade(nested, depth=depth + 1):
+            add(item.rule, item.severity, item.message + where, inv.offset)
+
+
+def _nested_streams(data: bytes) -> Iterator[bytes]:
+    if not data.startswith(b"PK"):
+        yield data
+        return
+    try:  # torch.load also reads zip checkpoints: grade each member that is a pickle
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist()[:_MAX_NESTED_ZIP_MEMBERS]:
+                if info.filename.endswith(".pkl") and info.file_size <= len(data) * 4:
+                    yield archive.read(info)
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+        yield data
+
+
 def _grade_higher_order(callee: Global, inv: Invocation, add: _Add, consumed: set[int]) -> None:
     args = inv.args.items if isinstance(inv.args, Seq) else []
     for index, use in HIGHER_ORDER[callee.dotted].items():
@@ -301,7 +398,9 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
             inv.offset,
         )
         return
-    for key in _state_keys(state):
+    for key, value in _state_items(state):
+        if key in _DATA_DUNDERS and isinstance(value, Lit):
+            continue  # statsmodels results keep their __doc__ string in __dict__
         if _is_dunder(key) or key in ("__setstate__", "__reduce__", "__reduce_ex__"):
             add(
                 "pickle-state-smuggling",
@@ -319,15 +418,18 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         )
 
 
-def _state_keys(state: Value) -> Iterator[str]:
+_DATA_DUNDERS = frozenset({"__doc__"})
+
+
+def _state_items(state: Value) -> Iterator[tuple[str, Value]]:
     maps: list[Value] = [state]
     if isinstance(state, Seq) and state.kind == "tuple" and len(state.items) == 2:
         maps = list(state.items)
     for item in maps:
         if isinstance(item, Map):
-            for key, _value in item.items:
+            for key, value in item.items:
                 if isinstance(key, Lit) and isinstance(key.value, str):
-                    yield key.value
+                    yield key.value, value
 
 
 def _grade_reference(glob: Global, add: _Add) -> None:
@@ -339,10 +441,14 @@ def _grade_reference(glob: Global, add: _Add) -> None:
             glob.offset,
         )
         return
-    if is_allowed_ref(glob) or is_profile_class(glob, known_class=True):
+    danger = danger_of(glob.dotted)
+    if is_allowed_ref(glob):
+        return
+    if is_profile_class(glob, known_class=True) and (
+        danger is None or _looks_like_class(glob.name.split(".")[-1])
+    ):
         return  # importing a module under an allowed prefix is fine; calling is graded apart
     name = _name(glob)
-    danger = danger_of(glob.dotted)
     if danger is not None:
         add(
             "pickle-dangerous-global",

@@ -179,6 +179,10 @@ TORCH = Profile(
         "torch.nn.quantized.",
         "torch.distributions.",
         "__torch__.",  # TorchScript class types, never imported as Python modules
+        # torch.distributed.checkpoint.save writes these dataclasses to .metadata
+        "torch.distributed.checkpoint.metadata.",
+        "torch.distributed.checkpoint.filesystem._StorageInfo",
+        "torch.distributed.checkpoint.planner.",
     ),
     refs=frozenset(
         {
@@ -468,12 +472,15 @@ SKLEARN = Profile(
         "sklearn.datasets",
         "sklearn.tests",
         "sklearn.utils.tests",
-        "sklearn.preprocessing._function_transformer",
         "sklearn.utils.parallel",
         "sklearn.experimental",
         "joblib.memory.MemorizedFunc",
         "joblib.memory.Memory",
         "scipy.sparse.linalg",
+        # sklearn 1.9 callbacks: multiprocessing.connection.Client/Listener connect or bind
+        "sklearn.callback",
+        "joblib.numpy_pickle.Pickler",
+        "joblib.numpy_pickle.Unpickler",
     ),
 )
 
@@ -499,10 +506,27 @@ PANDAS = Profile(
             "pandas._libs.sparse.IntIndex",
             "pandas.core.internals.blocks.new_block",
             "pandas._libs.internals.BlockPlacement",
+            "pandas._libs.interval.__pyx_unpickle_IntervalMixin",
         }
     ),
-    classes=("pandas.core.", "pandas.", "pandas._libs.tslibs."),
+    # pandas pickles name the defining module (pandas.core..., pandas._libs...); the
+    # top-level re-exports also hold readers and writers (pandas.ExcelWriter,
+    # pandas.HDFStore, pandas.api.typing.JsonReader) that open files when constructed
+    classes=("pandas.",),
     excluded=(
+        # pandas 3 pickles public classes under their top-level names (pandas.DataFrame);
+        # the readers and writers among those names open files or URLs when constructed
+        "pandas.ExcelWriter",
+        "pandas.ExcelFile",
+        "pandas.HDFStore",
+        "pandas.api.typing.JsonReader",
+        "pandas.api.typing.StataReader",
+        "pandas.api.typing.TextFileReader",
+        "pandas.api.interchange",
+        "pandas._libs.parsers",
+        "pandas._libs.json",
+        "pandas._libs.testing",
+        "pandas.core.interchange",
         "pandas.io",
         "pandas.util",
         "pandas.testing",
@@ -602,7 +626,52 @@ STDLIB = Profile(
     ),
 )
 
-PROFILES = (TORCH, NUMPY, SKLEARN, PANDAS, STDLIB)
+_SM_STATESPACE = {
+    "_initialization": "Initialization",
+    "_representation": "Statespace",
+    "_kalman_filter": "KalmanFilter",
+    "_kalman_smoother": "KalmanSmoother",
+    "_simulation_smoother": "SimulationSmoother",
+    "_tools": "Tools",
+}
+
+STATSMODELS = Profile(
+    "statsmodels",
+    # the state-space Cython classes are named by BLAS type prefix (dStatespace, zKalmanFilter)
+    calls=frozenset(
+        f"statsmodels.tsa.statespace.{module}.{prefix}{name}"
+        for module, name in _SM_STATESPACE.items()
+        for prefix in "sdcz"
+    ),
+    # results.save() pickles the model, its data wrapper and the results classes
+    classes=("statsmodels.",),
+    excluded=(
+        "statsmodels.iolib",
+        "statsmodels.datasets",
+        "statsmodels.tools.web",
+        "statsmodels.api",
+        "statsmodels.formula",
+        "statsmodels.sandbox",
+        "statsmodels.conftest",
+        "statsmodels.tests",
+    ),
+)
+
+CONFIGS = Profile(
+    "configs",
+    # OmegaConf/Hydra configs in Lightning hyper_parameters; interpolations resolve on
+    # access, never at load, and resolvers must be registered by code
+    classes=(
+        "omegaconf.dictconfig.",
+        "omegaconf.listconfig.",
+        "omegaconf.nodes.",
+        "omegaconf.base.",
+        "omegaconf.basecontainer.",
+    ),
+    refs=frozenset({"typing.Any", "omegaconf.base.Node"}),
+)
+
+PROFILES = (TORCH, NUMPY, SKLEARN, PANDAS, STDLIB, STATSMODELS, CONFIGS)
 
 # callee -> {argument index: how the unpickler-side code uses that argument}
 HIGHER_ORDER: dict[str, dict[int, str]] = {
