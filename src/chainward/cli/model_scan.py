@@ -40,6 +40,15 @@ _VERDICT_TEXT = {
     "inside the cache are always followed).",
 )
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for folders (0: one per core when there are enough files; "
+    "1: scan in this process).",
+)
+@click.option(
     "--dynamic",
     is_flag=True,
     help="Also load each model inside the sandbox and report what it tried to do.",
@@ -51,13 +60,14 @@ def scan(
     fail_on: str,
     strict: bool,
     follow_symlinks: bool,
+    jobs: int,
     dynamic: bool,
 ) -> int:
     """Scan model files for code that would run when they are loaded (nothing is loaded)."""
     from chainward.models import ScanOptions
     from chainward.models import scan as scan_models
 
-    result = scan_models(list(paths), ScanOptions(follow_symlinks=follow_symlinks))
+    result = scan_models(list(paths), ScanOptions(follow_symlinks=follow_symlinks, jobs=jobs))
     if dynamic:
         result = _with_dynamic(result, paths)
     report = build_report(result)

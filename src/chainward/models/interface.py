@@ -28,6 +28,7 @@ class ScanOptions:
     max_header_bytes: int = 100 << 20  # safetensors/GGUF/protobuf headers
     max_pickle_ops: int = 10_000_000
     follow_symlinks: bool = False  # outside the scanned tree (inside is always followed)
+    jobs: int = 0  # worker processes for folders: 0 = one per core when it pays, 1 = none
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ links leading elsewhere are reported and not followed unless
 
 from __future__ import annotations
 
+import gc
 import importlib
 import lzma
 import os
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from chainward.models.context import BudgetError, ScanContext, Source
@@ -53,7 +55,7 @@ _REGISTRY: dict[str, str] = {
     "tf-graphdef": "chainward.models.tf:SavedModelScanner",
     "keras": "chainward.models.keras:KerasScanner",
     "hdf5": "chainward.models.keras:Hdf5Scanner",
-    "tflite": "chainward.models.scanner:NoCodeScanner",
+    "tflite": "chainward.models.tflite:TfliteScanner",
 }
 _CACHE: dict[str, FormatScanner] = {}
 
@@ -134,31 +136,51 @@ def scan(
     """Scan model files, directories (recursively) and archives; never loads anything.
 
     Raises :class:`ModelScanError` for a path that does not exist or cannot be
-    read; anything wrong *inside* a file becomes a finding on that file.
+    read; anything wrong *inside* a file becomes a finding on that file. Folders
+    with many files are scanned by a pool of worker processes (``options.jobs``);
+    the result is the same, in the same order, as a scan in one process.
     """
     options = options or ScanOptions()
     paths = [Path(p) for p in path] if isinstance(path, list | tuple) else [Path(path)]
-    files: list[FileResult] = []
-    skipped: list[str] = []
+    collecting = gc.isenabled()
+    gc.disable()  # scanning allocates much and frees it by reference counting
+    try:
+        return _scan_paths(paths, options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# A planned entry: a finished result, or a walked file to detect and scan
+# (path, display, key); key is the (device, inode) of what the path leads to.
+_Job = tuple[Path, str, tuple[int, int] | None]
+_Planned = FileResult | _Job
+
+# formats whose scan does not look at neighbouring files: a second path to the same
+# file (Hugging Face snapshot links to blobs/) can reuse the first path's result
+PATH_INDEPENDENT = frozenset(
+    {"pickle", "pytorch", "numpy", "npz", "joblib", "safetensors", "gguf", "tflite"}
+    | {"zip", "tar", "7z", "gzip", "bz2", "xz", "lzma", "zlib", "zstd", "lz4"}
+)
+
+
+def _scan_paths(paths: list[Path], options: ScanOptions) -> ScanResult:
+    plan: list[_Planned] = []
     for root in paths:
         if not root.exists() and not root.is_symlink():
             raise ModelScanError("no such file or directory", path=str(root))
         if root.is_dir():
             if (root / "saved_model.pb").is_file():
-                files.append(
+                plan.append(
                     _scan_file(root / "saved_model.pb", options, str(root), "tf-savedmodel")
                 )
             for file, problem in _walk(root, options):
                 if problem is not None:
-                    files.append(problem)
+                    plan.append(problem)
                     continue
                 if file.name == "saved_model.pb" and file.parent == root:
                     continue
-                fmt = detect_format(file)
-                if fmt is None:
-                    skipped.append(str(file))
-                    continue
-                files.append(_scan_file(file, options, str(file), fmt))
+                plan.append((file, str(file), _file_key(file)))
         else:
             if not root.is_file():
                 raise ModelScanError("not a regular file or directory", path=str(root))
@@ -169,8 +191,98 @@ def scan(
                         pass
                 except OSError as exc:
                     raise ModelScanError(f"cannot read: {exc.strerror}", path=str(root)) from None
-            files.append(_scan_file(root, options, str(root), fmt))
+            plan.append(_scan_file(root, options, str(root), fmt))
+    jobs = [item for item in plan if isinstance(item, tuple)]
+    results = _run_jobs(jobs, options)
+    files: list[FileResult] = []
+    skipped: list[str] = []
+    for item in plan:
+        if isinstance(item, FileResult):
+            files.append(item)
+            continue
+        result = results[id(item)]
+        if result is None:
+            skipped.append(item[1])
+        else:
+            files.append(result)
     return ScanResult(tuple(files), tuple(skipped))
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def scan_walked(path: Path, display: str, options: ScanOptions) -> FileResult | None:
+    """Detect and scan one file found in a folder; None if it is not a model file."""
+    fmt = detect_format(path)
+    if fmt is None:
+        return None
+    return _scan_file(path, options, display, fmt)
+
+
+def _run_jobs(jobs: list[_Job], options: ScanOptions) -> dict[int, FileResult | None]:
+    """Scan every job once per file (links to a file already scanned reuse its result)."""
+    first: dict[tuple[int, int], _Job] = {}
+    unique: list[_Job] = []
+    aliases: list[_Job] = []
+    for job in jobs:
+        key = job[2]
+        if key is not None and key in first:
+            aliases.append(job)
+            continue
+        if key is not None:
+            first[key] = job
+        unique.append(job)
+    results: dict[int, FileResult | None] = {}
+    for job, result in zip(unique, _scan_many(unique, options), strict=True):
+        results[id(job)] = result
+    rescan: list[_Job] = []
+    for job in aliases:
+        assert job[2] is not None
+        seen = results[id(first[job[2]])]
+        if seen is None:
+            results[id(job)] = None
+        elif seen.format in PATH_INDEPENDENT:
+            results[id(job)] = _repath(seen, first[job[2]][1], job[1])
+        else:
+            rescan.append(job)
+    for job, result in zip(rescan, _scan_many(rescan, options), strict=True):
+        results[id(job)] = result
+    return results
+
+
+def _scan_many(jobs: list[_Job], options: ScanOptions) -> list[FileResult | None]:
+    from chainward.models import parallel
+
+    workers = parallel.workers_for(len(jobs), options.jobs)
+    if workers <= 1:
+        return [scan_walked(path, display, options) for path, display, _key in jobs]
+    return parallel.scan_in_pool([(p, d) for p, d, _k in jobs], options, workers)
+
+
+def _repath(result: FileResult, old: str, new: str) -> FileResult:
+    """``result`` as if the file had been scanned under the name ``new``."""
+
+    def moved(text: str) -> str:
+        if text == old or text.startswith(old + "!"):
+            return new + text[len(old) :]
+        return text
+
+    findings = tuple(
+        replace(
+            f,
+            subject=moved(f.subject),
+            location=None
+            if f.location is None
+            else replace(f.location, path=moved(f.location.path)),
+        )
+        for f in result.findings
+    )
+    return replace(result, path=new, findings=findings)
 
 
 def _scan_file(path: Path, options: ScanOptions, display: str, fmt: str | None) -> FileResult:
@@ -248,4 +360,4 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
         stack.extend(reversed(subdirs))
 
 
-__all__ = ["dispatch", "scan", "scan_bytes", "scan_source", "scanner_for"]
+__all__ = ["dispatch", "scan", "scan_bytes", "scan_source", "scan_walked", "scanner_for"]
