@@ -974,7 +974,9 @@ def _both(name: str, obj: object, source: str, expect: str = "safe") -> None:
     """pickle.dumps and joblib.dump of one object."""
     import joblib
 
-    put("benign", f"{name}.pkl", pickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL), expect, source)
+    put(
+        "benign", f"{name}.pkl", pickle.dumps(obj, protocol=pickle.DEFAULT_PROTOCOL), expect, source
+    )
     buf = io.BytesIO()
     joblib.dump(obj, buf)
     put("benign", f"{name}.joblib", buf.getvalue(), expect, f"joblib.dump: {source}")
@@ -1119,7 +1121,11 @@ def _breadth_pandas_scipy_numpy() -> None:
         "pandas/multiindex.pkl": multi,
         "pandas/series.pkl": series,
         "pandas/sparse_frame.pkl": sparse_frame,
-        "pandas/offsets.pkl": [pd.offsets.BDay(2), pd.offsets.MonthEnd(), pd.Timestamp("2024-01-01")],
+        "pandas/offsets.pkl": [
+            pd.offsets.BDay(2),
+            pd.offsets.MonthEnd(),
+            pd.Timestamp("2024-01-01"),
+        ],
     }
     for name, obj in objs.items():
         put("benign", name, pickle.dumps(obj, protocol=5), "safe", "pandas object, pickle.dumps")
@@ -1213,11 +1219,13 @@ def _breadth_statsmodels() -> None:
     for name, res in (("ols", ols), ("formula_ols", formula), ("logit", logit), ("arima", arima)):
         buf = io.BytesIO()
         res.save(buf)
-        put("benign", f"statsmodels/{name}.pickle", buf.getvalue(), "safe", "statsmodels results.save")
-
-
-class _TinyNet:  # replaced by a torch.nn.Module subclass at run time (torch is optional)
-    pass
+        put(
+            "benign",
+            f"statsmodels/{name}.pickle",
+            buf.getvalue(),
+            "safe",
+            "statsmodels results.save",
+        )
 
 
 def _breadth_torch() -> None:
@@ -1282,7 +1290,9 @@ def _breadth_torch() -> None:
     sys.modules["tinynet"].TinyNet = TinyNet  # type: ignore[attr-defined]
     net = TinyNet()
     torch.save(net.state_dict(), out / "tinynet_state.pt")
-    label(out / "tinynet_state.pt", "benign", "safe", "state_dict: conv/bn/lstm/attention/weight_norm")
+    label(
+        out / "tinynet_state.pt", "benign", "safe", "state_dict: conv/bn/lstm/attention/weight_norm"
+    )
     torch.save(net, out / "tinynet_whole.pt")
     label(
         out / "tinynet_whole.pt",
@@ -1350,7 +1360,7 @@ def _breadth_torch() -> None:
         dcp.save({"model": net.state_dict()}, checkpoint_id=str(out / "dcp"))
         for item in sorted((out / "dcp").iterdir()):
             label(item, "benign", "safe", "torch.distributed.checkpoint.save")
-    except Exception as exc:  # noqa: BLE001 - needs a working gloo backend
+    except Exception as exc:  # needs a working gloo backend
         print(f"dcp: {exc}", file=sys.stderr)
     quant = torch.ao.quantization.quantize_dynamic(
         torch.nn.Sequential(torch.nn.Linear(4, 4)), {torch.nn.Linear}, dtype=torch.qint8
@@ -1383,17 +1393,31 @@ def _breadth_transformers() -> None:
     fast = transformers.PreTrainedTokenizerFast(
         tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]"
     )
-    put("benign", "transformers/tokenizer_fast.pkl", pickle.dumps(fast), "safe", "pickled tokenizer")
-    config = transformers.BertConfig(
-        vocab_size=8, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=8, max_position_embeddings=8,
+    put(
+        "benign", "transformers/tokenizer_fast.pkl", pickle.dumps(fast), "safe", "pickled tokenizer"
     )
-    put("benign", "transformers/bert_config.pkl", pickle.dumps(config), "safe", "pickled BertConfig")
+    config = transformers.BertConfig(
+        vocab_size=8,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=8,
+        max_position_embeddings=8,
+    )
+    put(
+        "benign", "transformers/bert_config.pkl", pickle.dumps(config), "safe", "pickled BertConfig"
+    )
     model = transformers.BertModel(config)
     torch.save(model.state_dict(), out / "pytorch_model.bin")
     label(out / "pytorch_model.bin", "benign", "safe", "tiny BertModel state_dict")
     gen = transformers.GenerationConfig(max_new_tokens=4, do_sample=True, top_p=0.9)
-    put("benign", "transformers/generation_config.pkl", pickle.dumps(gen), "safe", "GenerationConfig")
+    put(
+        "benign",
+        "transformers/generation_config.pkl",
+        pickle.dumps(gen),
+        "safe",
+        "GenerationConfig",
+    )
 
 
 def _breadth_keras() -> None:
@@ -1413,8 +1437,11 @@ def _breadth_keras() -> None:
     h = keras.layers.Add()([keras.layers.Dense(8)(h), h])
     out_layer = keras.layers.Dense(3, activation="softmax")(h)
     cnn = keras.Model(inp, out_layer)
-    cnn.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                metrics=["accuracy"])
+    cnn.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     seq_in = keras.Input((5,), dtype="int32")
     s = keras.layers.Embedding(20, 4)(seq_in)
     s = keras.layers.LSTM(4, return_sequences=True)(s)
@@ -1445,8 +1472,12 @@ def _breadth_onnx() -> None:
         helper.make_node("BatchNormalization", ["c", "s", "b2", "m", "v"], ["bn"]),
         helper.make_node("Relu", ["bn"], ["r"]),
         helper.make_node("GlobalAveragePool", ["r"], ["p"]),
-        helper.make_node("Constant", [], ["shape"], value=numpy_helper.from_array(
-            np.array([1, 2], dtype=np.int64), "shape_c")),
+        helper.make_node(
+            "Constant",
+            [],
+            ["shape"],
+            value=numpy_helper.from_array(np.array([1, 2], dtype=np.int64), "shape_c"),
+        ),
         helper.make_node("Reshape", ["p", "shape"], ["f"]),
         helper.make_node("Gemm", ["f", "G", "gb"], ["g"], transB=1),
         helper.make_node("LayerNormalization", ["g", "ln_s", "ln_b"], ["ln"], axis=-1),
@@ -1458,9 +1489,16 @@ def _breadth_onnx() -> None:
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])],
         [
-            init("W", (2, 1, 3, 3)), init("B", (2,)), init("s", (2,)), init("b2", (2,)),
-            init("m", (2,)), init("v", (2,)), init("G", (2, 2)), init("gb", (2,)),
-            init("ln_s", (2,)), init("ln_b", (2,)),
+            init("W", (2, 1, 3, 3)),
+            init("B", (2,)),
+            init("s", (2,)),
+            init("b2", (2,)),
+            init("m", (2,)),
+            init("v", (2,)),
+            init("G", (2, 2)),
+            init("gb", (2,)),
+            init("ln_s", (2,)),
+            init("ln_b", (2,)),
         ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -1471,13 +1509,24 @@ def _breadth_onnx() -> None:
     label(out / "cnn.onnx", "benign", "safe", "onnx standard ops (Conv/BN/Gemm/LayerNorm/Softmax)")
     sub = out / "external_subfolder"
     (sub / "data").mkdir(parents=True, exist_ok=True)
-    onnx.save(model, sub / "model.onnx", save_as_external_data=True,
-              all_tensors_to_one_file=True, location="data/weights.bin", size_threshold=0)
+    onnx.save(
+        model,
+        sub / "model.onnx",
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="data/weights.bin",
+        size_threshold=0,
+    )
     label(sub / "model.onnx", "benign", "safe", "onnx external data in a sub-folder")
     per = out / "external_per_tensor"
     per.mkdir(exist_ok=True)
-    onnx.save(model, per / "model.onnx", save_as_external_data=True,
-              all_tensors_to_one_file=False, size_threshold=0)
+    onnx.save(
+        model,
+        per / "model.onnx",
+        save_as_external_data=True,
+        all_tensors_to_one_file=False,
+        size_threshold=0,
+    )
     label(per / "model.onnx", "benign", "safe", "onnx external data, one file per tensor")
     ms = helper.make_model(
         helper.make_graph(
@@ -1489,8 +1538,12 @@ def _breadth_onnx() -> None:
         opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
     )
     onnx.save(ms, out / "ort_contrib_gelu.onnx")
-    label(out / "ort_contrib_gelu.onnx", "benign", "safe",
-          "onnxruntime contrib op (com.microsoft), written by ORT's transformer optimizer")
+    label(
+        out / "ort_contrib_gelu.onnx",
+        "benign",
+        "safe",
+        "onnxruntime contrib op (com.microsoft), written by ORT's transformer optimizer",
+    )
 
 
 def malicious_bypasses() -> None:

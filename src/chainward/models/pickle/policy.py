@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ _ALL_CALLS = frozenset().union(*(p.calls for p in PROFILES))
 _ALL_REFS = frozenset().union(*(p.refs for p in PROFILES))
 _CLASS_PREFIXES = tuple(prefix for p in PROFILES for prefix in p.classes)
 _EXCLUDED = tuple(prefix for p in PROFILES for prefix in p.excluded)
+_NEW_ONLY = frozenset().union(*(p.new_only for p in PROFILES))
+_CLASS_MODULES = re.compile("|".join(f"(?:{m})" for p in PROFILES for m in p.class_modules))
 _SAFE_BASES = frozenset(
     {
         "builtins.object",
@@ -100,6 +103,8 @@ def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
     """
     dotted = glob.dotted
     allowed = max((len(p) for p in _CLASS_PREFIXES if dotted.startswith(p)), default=0)
+    if not allowed and _CLASS_MODULES.pattern and _CLASS_MODULES.fullmatch(glob.module):
+        allowed = len(glob.module) + 1
     excluded = max((len(e) for e in _EXCLUDED if dotted.startswith(e)), default=0)
     if not allowed or excluded >= allowed:  # the more specific rule wins
         return False
@@ -229,6 +234,8 @@ def _grade_global_callee(
     danger = danger_of(glob.dotted)
     if kind == "new" or kind == "ref":
         if is_allowed_ref(glob) or is_profile_class(glob, known_class=kind == "new"):
+            return
+        if kind == "new" and glob.dotted in _NEW_ONLY:
             return
         if danger is not None:
             add(

@@ -28,6 +28,8 @@ class Profile:
     classes: tuple[str, ...] = ()
     refs: frozenset[str] = frozenset()
     excluded: tuple[str, ...] = ()
+    class_modules: tuple[str, ...] = ()  # regular expressions a class's module must match
+    new_only: frozenset[str] = frozenset()  # classes allowed through cls.__new__ only, never called
 
 
 _TORCH_DTYPES = [
@@ -654,6 +656,8 @@ STATSMODELS = Profile(
         "statsmodels.sandbox",
         "statsmodels.conftest",
         "statsmodels.tests",
+        "statsmodels.tools._test_runner",
+        "statsmodels.graphics",  # statsmodels.graphics.functional.Pool (multiprocessing)
     ),
 )
 
@@ -671,7 +675,45 @@ CONFIGS = Profile(
     refs=frozenset({"typing.Any", "omegaconf.base.Node"}),
 )
 
-PROFILES = (TORCH, NUMPY, SKLEARN, PANDAS, STDLIB, STATSMODELS, CONFIGS)
+HF = Profile(
+    "huggingface",
+    # Trainer writes training_args.bin = torch.save(TrainingArguments): a dataclass with
+    # ExplicitEnum members (IntervalStrategy, SchedulerType, OptimizerNames...) and
+    # accelerate's config dataclasses; configs and fast tokenizers pickle the same way
+    # (the Rust tokenizer's state is its JSON). Modeling, pipeline, agent and
+    # hub modules are not included: only configuration and argument modules.
+    classes=(
+        "transformers.training_args.",
+        "transformers.training_args_seq2seq.",
+        "transformers.trainer_utils.",
+        "transformers.utils.generic.",
+        "transformers.utils.quantization_config.",
+        "transformers.debug_utils.",
+        "transformers.configuration_utils.",
+        "transformers.generation.configuration_utils.",
+        "transformers.tokenization_utils_base.",
+        "transformers.tokenization_utils_fast.",
+        "transformers.tokenization_utils_tokenizers.",
+        "transformers.tokenization_python.",
+        "transformers.tokenization_utils.",
+        "transformers.trainer_pt_utils.AcceleratorConfig",
+        "accelerate.utils.dataclasses.",
+        "tokenizers.",
+    ),
+    class_modules=(r"transformers\.models\.[a-z0-9_]+\.configuration_[a-z0-9_]+",),
+    # TrainingArguments keeps its accelerate state; pickle rebuilds it with __new__ and
+    # its __dict__ (its __init__, which would set up torch.distributed, never runs)
+    new_only=frozenset({"accelerate.state.PartialState", "accelerate.state.AcceleratorState"}),
+    excluded=(
+        "tokenizers.implementations",
+        "tokenizers.tools",
+        # constructing these sets up torch.distributed (process groups, rendezvous)
+        "transformers.training_args.PartialState",
+        "transformers.training_args.AcceleratorState",
+    ),
+)
+
+PROFILES = (TORCH, NUMPY, SKLEARN, PANDAS, STDLIB, STATSMODELS, CONFIGS, HF)
 
 # callee -> {argument index: how the unpickler-side code uses that argument}
 HIGHER_ORDER: dict[str, dict[int, str]] = {

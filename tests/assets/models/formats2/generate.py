@@ -371,7 +371,203 @@ def hdf5() -> None:
         tmp.rmdir()
 
 
-SECTIONS = {"torchscript": torchscript, "hdf5": hdf5}
+# ------------------------------------------------------------------ TFLite
+
+
+def _flex_options(op: str, nodedef_op: str, inputs: list[str]) -> bytes:
+    """custom_options of a Flex op as the TFLite converter writes them
+    (tensorflow/compiler/mlir/lite: FlexBuffer vector [op name, serialized NodeDef])."""
+    from flatbuffers import flexbuffers
+    from tensorboard.compat.proto import node_def_pb2
+
+    node = node_def_pb2.NodeDef(name=op.lower(), op=nodedef_op, input=inputs)
+    raw = node.SerializeToString()
+    assert max(raw) < 0x80  # FlexBuffer strings are written from str in Python
+    builder = flexbuffers.Builder()
+    with builder.Vector():
+        builder.String(op)
+        builder.String(raw.decode("ascii"))
+    return bytes(builder.Finish())
+
+
+def _tflite(ops: list[tuple[int, str | None, bytes | None]], strings: bool = False) -> bytes:
+    """A one-subgraph model: input -> FULLY_CONNECTED (weights, bias) -> output, then each
+    extra operator of ``ops`` (builtin code, custom code, custom options) on string tensors.
+
+    Written with the flatbuffers builder and the tflite package's generated schema classes.
+    """
+    import flatbuffers
+    import numpy as np
+    import tflite
+    from tflite.BuiltinOperator import BuiltinOperator
+    from tflite.TensorType import TensorType
+
+    b = flatbuffers.Builder(1024)
+
+    def ivec(start, values):  # type: ignore[no-untyped-def]
+        start(b, len(values))
+        for v in reversed(values):
+            b.PrependInt32(v)
+        return b.EndVector()
+
+    def bvec(data: bytes) -> int:
+        return b.CreateByteVector(data)
+
+    weights = np.arange(8, dtype=np.float32).reshape(2, 4) / 10
+    bias = np.zeros(2, dtype=np.float32)
+    path = b"/etc/passwd"
+    string_tensor = (
+        np.array([1], "<i4").tobytes() + np.array([12, 12 + len(path)], "<i4").tobytes() + path
+    )
+    buffer_data = [b"", weights.tobytes(), bias.tobytes(), b"", string_tensor, b""]
+    buffers = []
+    for data in buffer_data:
+        d = bvec(data) if data else None
+        tflite.BufferStart(b)
+        if d is not None:
+            tflite.BufferAddData(b, d)
+        buffers.append(tflite.BufferEnd(b))
+    # tensors: 0 input, 1 weights, 2 bias, 3 output, 4 path (string const), 5 string out
+    specs = [
+        ("input", [1, 4], TensorType.FLOAT32, 0),
+        ("dense/kernel", [2, 4], TensorType.FLOAT32, 1),
+        ("dense/bias", [2], TensorType.FLOAT32, 2),
+        ("output", [1, 2], TensorType.FLOAT32, 3),
+        ("path", [], TensorType.STRING, 4),
+        ("contents", [], TensorType.STRING, 5),
+    ]
+    tensors = []
+    for name, shape, dtype, buf in specs:
+        n = b.CreateString(name)
+        sh = ivec(tflite.TensorStartShapeVector, shape)
+        tflite.TensorStart(b)
+        tflite.TensorAddShape(b, sh)
+        tflite.TensorAddType(b, dtype)
+        tflite.TensorAddBuffer(b, buf)
+        tflite.TensorAddName(b, n)
+        tensors.append(tflite.TensorEnd(b))
+    all_ops = [(BuiltinOperator.FULLY_CONNECTED, None, None), *ops]
+    codes = []
+    for builtin, custom, _ in all_ops:
+        c = b.CreateString(custom) if custom else None
+        tflite.OperatorCodeStart(b)
+        tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(builtin, 127))
+        tflite.OperatorCodeAddBuiltinCode(b, builtin)
+        tflite.OperatorCodeAddVersion(b, 1)
+        if c is not None:
+            tflite.OperatorCodeAddCustomCode(b, c)
+        codes.append(tflite.OperatorCodeEnd(b))
+    operators = []
+    for index, (_, _, options) in enumerate(all_ops):
+        ins = ivec(tflite.OperatorStartInputsVector, [0, 1, 2] if index == 0 else [4])
+        outs = ivec(tflite.OperatorStartOutputsVector, [3] if index == 0 else [5])
+        opts = bvec(options) if options else None
+        tflite.OperatorStart(b)
+        tflite.OperatorAddOpcodeIndex(b, index)
+        tflite.OperatorAddInputs(b, ins)
+        tflite.OperatorAddOutputs(b, outs)
+        if opts is not None:
+            tflite.OperatorAddCustomOptions(b, opts)
+        operators.append(tflite.OperatorEnd(b))
+
+    def tvec(start, items):  # type: ignore[no-untyped-def]
+        start(b, len(items))
+        for item in reversed(items):
+            b.PrependUOffsetTRelative(item)
+        return b.EndVector()
+
+    t = tvec(tflite.SubGraphStartTensorsVector, tensors)
+    o = tvec(tflite.SubGraphStartOperatorsVector, operators)
+    outputs = [3, 5] if ops else [3]
+    gi = ivec(tflite.SubGraphStartInputsVector, [0])
+    go = ivec(tflite.SubGraphStartOutputsVector, outputs)
+    name = b.CreateString("main")
+    tflite.SubGraphStart(b)
+    tflite.SubGraphAddTensors(b, t)
+    tflite.SubGraphAddInputs(b, gi)
+    tflite.SubGraphAddOutputs(b, go)
+    tflite.SubGraphAddOperators(b, o)
+    tflite.SubGraphAddName(b, name)
+    subgraph = tflite.SubGraphEnd(b)
+    sg = tvec(tflite.ModelStartSubgraphsVector, [subgraph])
+    oc = tvec(tflite.ModelStartOperatorCodesVector, codes)
+    bf = tvec(tflite.ModelStartBuffersVector, buffers)
+    desc = b.CreateString("MLIR Converted.")
+    tflite.ModelStart(b)
+    tflite.ModelAddVersion(b, 3)
+    tflite.ModelAddOperatorCodes(b, oc)
+    tflite.ModelAddSubgraphs(b, sg)
+    tflite.ModelAddDescription(b, desc)
+    tflite.ModelAddBuffers(b, bf)
+    b.Finish(tflite.ModelEnd(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+def tflite_models() -> None:
+    from ai_edge_litert.interpreter import Interpreter
+    from tflite.BuiltinOperator import BuiltinOperator
+
+    benign = out_dir("benign", "tflite")
+    malicious = out_dir("malicious", "tflite")
+    custom = BuiltinOperator.CUSTOM
+
+    dense = _tflite([])
+    # the real TFLite runtime (ai-edge-litert) loads and runs the benign model
+    interpreter = Interpreter(model_content=dense)
+    interpreter.allocate_tensors()
+    interpreter.invoke()
+    (benign / "dense.tflite").write_bytes(dense)
+    label(
+        benign / "dense.tflite",
+        "benign",
+        "safe",
+        "FULLY_CONNECTED model built with flatbuffers + tflite schema classes; runs in "
+        "ai-edge-litert",
+    )
+    detection = _tflite([(custom, "TFLite_Detection_PostProcess", b"")])
+    (benign / "detection_postprocess.tflite").write_bytes(detection)
+    label(
+        benign / "detection_postprocess.tflite",
+        "benign",
+        "safe",
+        "TFLite's own registered custom op TFLite_Detection_PostProcess (SSD detectors)",
+    )
+    flex_ok = _tflite([(custom, "FlexStringUpper", _flex_options("StringUpper", "StringUpper",
+                       ["path"]))])  # fmt: skip
+    (benign / "flex_string_upper.tflite").write_bytes(flex_ok)
+    label(
+        benign / "flex_string_upper.tflite",
+        "benign",
+        "safe",
+        "select-TF (Flex) op StringUpper, pure computation",
+    )
+    for name, code, nodedef_op, source in (
+        (
+            "flex_read_file.tflite",
+            "FlexReadFile",
+            "ReadFile",
+            "tf.io.read_file converted with SELECT_TF_OPS: FlexReadFile reads /etc/passwd",
+        ),
+        (
+            "flex_write_file.tflite",
+            "FlexWriteFile",
+            "WriteFile",
+            "tf.io.write_file converted with SELECT_TF_OPS: FlexWriteFile",
+        ),
+        (
+            "flex_disguised_write_file.tflite",
+            "FlexStringUpper",
+            "WriteFile",
+            "Flex op named StringUpper whose NodeDef runs WriteFile (the delegate runs the "
+            "NodeDef op)",
+        ),
+    ):
+        data = _tflite([(custom, code, _flex_options(code[4:], nodedef_op, ["path"]))])
+        (malicious / name).write_bytes(data)
+        label(malicious / name, "malicious", "unsafe", source)
+
+
+SECTIONS = {"torchscript": torchscript, "hdf5": hdf5, "tflite": tflite_models}
 
 
 def main() -> None:
