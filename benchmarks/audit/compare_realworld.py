@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from packaging.utils import canonicalize_name
 from realworld_pins import kind, pins, requirements_pins, write_requirements
 
 SKIP_SUFFIXES = (".md", ".py", ".sh")
+INCLUDE = re.compile(r"^\s*(-r|--requirement)[\s=]", re.MULTILINE)
 
 
 @dataclass
@@ -74,6 +76,28 @@ def _chainward(path: Path, db: Path) -> tuple[int, dict | None, str]:
     return proc.returncode, doc, proc.stderr.strip()
 
 
+def _pip_audit_pins(
+    pins_: list[tuple[str, str]], osv_url: str, tmp: Path
+) -> tuple[int, dict | None, str]:
+    """pip-audit on ``name==version`` lines; one run per layer, since it refuses a name
+    twice in one file (pypa/pip-audit#662) and a forked lock holds two versions of it."""
+    layers: list[list[tuple[str, str]]] = []
+    for pin in pins_:
+        for layer in layers:
+            if all(name != pin[0] for name, _ in layer):
+                layer.append(pin)
+                break
+        else:
+            layers.append([pin])
+    merged: dict = {"dependencies": []}
+    for index, layer in enumerate(layers):
+        code, doc, err = _pip_audit(write_requirements(layer, tmp / f"pins{index}.txt"), osv_url)
+        if doc is None:
+            return code, None, err
+        merged["dependencies"] += doc["dependencies"]
+    return 0, merged, ""
+
+
 def compare_one(path: Path, db: Path, osv_url: str, tmp: Path) -> Outcome:
     what = kind(path)
     out = Outcome(path, what)
@@ -82,13 +106,15 @@ def compare_one(path: Path, db: Path, osv_url: str, tmp: Path) -> Outcome:
         code, pip_doc, err = _pip_audit(path, osv_url)
         if pip_doc is None:
             out.notes.append(f"pip-audit refused the file (exit {code}): {err.splitlines()[-1]}")
-            reqs = write_requirements(expected, tmp / "pins.txt")
-            code, pip_doc, err = _pip_audit(reqs, osv_url)
+            code, pip_doc, err = _pip_audit_pins(expected, osv_url, tmp)
+        elif INCLUDE.search(path.read_text(encoding="utf-8-sig")):
+            out.notes.append(
+                "pip-audit --disable-pip does not follow -r includes (cf. pypa/pip-audit#587): "
+                "given the flattened exact pins instead"
+            )
+            code, pip_doc, err = _pip_audit_pins(expected, osv_url, tmp)
     else:
-        reqs = write_requirements(expected, tmp / "pins.txt")
-        code, pip_doc, err = (
-            (0, {"dependencies": []}, "") if not expected else _pip_audit(reqs, osv_url)
-        )
+        code, pip_doc, err = _pip_audit_pins(expected, osv_url, tmp)
     if pip_doc is None:
         out.differences.append(f"pip-audit failed on the pins (exit {code}): {err[-300:]}")
         return out

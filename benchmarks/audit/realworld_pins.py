@@ -250,8 +250,10 @@ def requirements_pins(path: Path) -> tuple[list[Pin], list[str]]:
     for req in parsed.requirements:
         if req.is_constraint:
             continue
+        if req.marker is not None and not req.marker.evaluate():
+            continue  # pip-audit, like pip, leaves out what does not apply here
         name = req.name
-        spec = list(req.specifier) if req.req else []
+        spec = list(req.specifier or []) if req.req else []
         if (
             name
             and not req.link
