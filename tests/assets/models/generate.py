@@ -963,6 +963,7 @@ def benign_breadth() -> None:
         _breadth_transformers,
         _breadth_keras,
         _breadth_onnx,
+        _breadth_gguf,
     ):
         try:
             part()
@@ -1457,6 +1458,29 @@ def _breadth_keras() -> None:
         label(out / f"{name}.h5", "benign", "safe", "keras 3 legacy HDF5 save")
         model.save_weights(out / f"{name}.weights.h5")
         label(out / f"{name}.weights.h5", "benign", "safe", "keras 3 save_weights")
+
+
+def _breadth_gguf() -> None:
+    import re
+
+    import gguf
+    import numpy as np
+    from chat_templates import CHAT_TEMPLATES
+
+    for model_id, template in CHAT_TEMPLATES.items():
+        slug = re.sub(r"[^a-z0-9]+", "_", model_id.split(" ")[0].lower()).strip("_")
+        path = BENIGN / f"gguf2/{slug}.gguf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = gguf.GGUFWriter(str(path), "llama")
+        writer.add_chat_template(template)
+        writer.add_tokenizer_model("gpt2")
+        writer.add_token_list(["<s>", "</s>", "a"])
+        writer.add_tensor("w", np.ones((2, 2), dtype=np.float32))
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        label(path, "benign", "safe", f"GGUF with the chat template of {model_id}")
 
 
 def _breadth_onnx() -> None:
