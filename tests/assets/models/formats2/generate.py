@@ -29,6 +29,7 @@ chainward must give and the source imitated. Nothing here is loaded by tests.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import sys
@@ -567,7 +568,125 @@ def tflite_models() -> None:
         label(malicious / name, "malicious", "unsafe", source)
 
 
-SECTIONS = {"torchscript": torchscript, "hdf5": hdf5, "tflite": tflite_models}
+# ------------------------------------------------------------------ lz4 / zstd wrappers
+
+
+class SystemTrue:
+    """The classic pickle payload (inert: runs ``true``)."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("true",))
+
+
+def compressed() -> None:
+    import joblib
+    import lz4.block
+    import lz4.frame
+    import numpy as np
+    import torch
+    from backports import zstd
+
+    benign = out_dir("benign", "compressed")
+    malicious = out_dir("malicious", "compressed")
+    rng = np.random.default_rng(0)
+    estimator = {
+        "coef_": rng.normal(size=(64, 32)),
+        "intercept_": np.zeros(32),
+        "classes_": np.array(["cat", "dog"], dtype=object),
+        "n_features_in_": 64,
+    }
+    joblib.dump(estimator, benign / "estimator.joblib.lz4", compress="lz4")
+    label(benign / "estimator.joblib.lz4", "benign", "safe", "joblib.dump(compress='lz4')")
+    joblib.dump(
+        {**estimator, "postprocess": SystemTrue()},
+        malicious / "estimator_payload.joblib.lz4",
+        compress="lz4",
+    )
+    label(
+        malicious / "estimator_payload.joblib.lz4",
+        "malicious",
+        "unsafe",
+        "joblib.dump(compress='lz4') of an estimator carrying an os.system reduce after its "
+        "arrays (scanners without lz4 support skip it)",
+    )
+    state = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.Linear(64, 8)).state_dict()
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    plain = buf.getvalue()
+    (benign / "state_dict.pt.zst").write_bytes(zstd.compress(plain))
+    label(benign / "state_dict.pt.zst", "benign", "safe", "torch.save piped through zstd")
+    linked = lz4.frame.compress(plain, block_linked=True, block_size=lz4.frame.BLOCKSIZE_MAX64KB)
+    (benign / "state_dict.pt.lz4").write_bytes(linked)
+    label(
+        benign / "state_dict.pt.lz4",
+        "benign",
+        "safe",
+        "torch.save piped through lz4 (linked 64 KB blocks)",
+    )
+    # the legacy frame `lz4 -l` writes: magic, then (size, block) pairs of independent blocks
+    legacy = (0x184C2102).to_bytes(4, "little")
+    for start in range(0, len(plain), 8 << 20):
+        block = lz4.block.compress(plain[start : start + (8 << 20)], store_size=False)
+        legacy += len(block).to_bytes(4, "little") + block
+    (benign / "state_dict.pt.legacy.lz4").write_bytes(legacy)
+    label(
+        benign / "state_dict.pt.legacy.lz4",
+        "benign",
+        "safe",
+        "torch.save in the LZ4 legacy frame (`lz4 -l`), blocks from lz4.block.compress",
+    )
+    buf = io.BytesIO()
+    torch.save({"model": state, "hook": SystemTrue()}, buf)
+    evil = buf.getvalue()
+    (malicious / "checkpoint.pt.zst").write_bytes(zstd.compress(evil, level=19))
+    label(
+        malicious / "checkpoint.pt.zst",
+        "malicious",
+        "unsafe",
+        "torch checkpoint with an os.system reduce, piped through zstd",
+    )
+    # a zstd skippable frame first, then the payload frame: decoders skip the first
+    skippable = (0x184D2A50).to_bytes(4, "little") + (16).to_bytes(4, "little") + bytes(16)
+    (malicious / "pickle_after_skippable.zst").write_bytes(
+        skippable + zstd.compress(pickle_payload())
+    )
+    label(
+        malicious / "pickle_after_skippable.zst",
+        "malicious",
+        "unsafe",
+        "os.system pickle in a zstd frame behind a skippable frame",
+    )
+    data = lz4.frame.compress(
+        bytes(200_000) + pickle_payload(),
+        block_linked=True,
+        block_checksum=True,
+        content_checksum=True,
+        store_size=True,
+    )
+    (malicious / "padded_pickle.lz4").write_bytes(
+        lz4.frame.compress(pickle_payload(), block_linked=False) + data
+    )
+    label(
+        malicious / "padded_pickle.lz4",
+        "malicious",
+        "unsafe",
+        "two lz4 frames: an os.system pickle, then 200 KB of zeros and another one "
+        "(checksummed, linked blocks)",
+    )
+
+
+def pickle_payload() -> bytes:
+    import pickle
+
+    return pickle.dumps({"weights": [0.0] * 4, "hook": SystemTrue()}, protocol=4)
+
+
+SECTIONS = {
+    "torchscript": torchscript,
+    "hdf5": hdf5,
+    "tflite": tflite_models,
+    "compressed": compressed,
+}
 
 
 def main() -> None:
