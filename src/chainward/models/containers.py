@@ -2,8 +2,9 @@
 
 ZIP (PKWARE APPNOTE; read by :mod:`chainward.models.zipread` the way torch's
 miniz reads it), tar (POSIX ustar/pax/GNU via :mod:`tarfile`, members streamed,
-never extracted), gzip/bz2/xz/lzma/zlib, and 7z/zstd/lz4 when their optional
-libraries are installed. Members are sniffed from their first bytes; only
+never extracted), gzip/bz2/xz/lzma/zlib, LZ4 frames (pure Python, :mod:`chainward.models.lz4`),
+zstd with the standard library's ``compression.zstd`` (Python 3.14) or its
+``backports.zstd`` (the ``zstd`` extra), and 7z with py7zr (the ``sevenzip`` extra). Members are sniffed from their first bytes; only
 members that are a model format are read whole. Traversal names, links,
 duplicate names, local/central name mismatches, CRC errors and encryption are
 reported; over-budget expansion is reported as a bomb, not followed.
@@ -17,7 +18,7 @@ import lzma
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
@@ -352,13 +353,25 @@ def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
     elif kind == "lzma":
         obj = lzma.LZMADecompressor(lzma.FORMAT_ALONE)
     elif kind == "zstd":
-        import zstandard
-
-        return bytes(zstandard.ZstdDecompressor().stream_reader(fh).read(limit + 1))
+        return _zstd(fh, limit)
     elif kind == "lz4":
-        import lz4.frame
+        from chainward.models.lz4 import Lz4Limit, decompress_stream
 
-        return bytes(lz4.frame.open(fh, "rb").read(limit + 1))
+        try:
+            import lz4.frame as fast  # the C library, when installed, is ~100x faster
+        except ImportError:
+            fast = None
+        magic = fh.read(4)
+        fh.seek(0)
+        try:
+            if fast is not None and magic == b"\x04\x22\x4d\x18":
+                try:
+                    return bytes(fast.open(fh, "rb").read(limit + 1))
+                except RuntimeError as exc:  # what the C library raises for bad frames
+                    raise ValueError(str(exc)) from None
+            return decompress_stream(fh, limit)
+        except Lz4Limit:
+            raise _OverLimit from None
     else:
         raise ValueError(kind)
     out = bytearray()
@@ -382,6 +395,57 @@ def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
     return bytes(out)
 
 
+class _OverLimit(Exception):
+    """Decompressed data went past the budget."""
+
+
+def zstd_module() -> Any:
+    """The standard library's ``compression.zstd`` (3.14+), its backport, or None.
+
+    Both have lzma's decompressor interface (eof, needs_input, unused_data)."""
+    try:
+        from compression import zstd  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        try:
+            from backports import zstd  # type: ignore[no-redef, unused-ignore]
+        except ImportError:
+            return None
+    return zstd
+
+
+def _zstd(fh: BinaryIO, limit: int) -> bytes:
+    """Every zstd frame of ``fh`` (skippable frames skipped), at most ``limit + 1`` bytes."""
+    zstd: Any = zstd_module()
+    if zstd is None:
+        raise ImportError("zstd")
+    out = bytearray()
+    decoder = zstd.ZstdDecompressor()
+    pending = b""
+    frames = 0
+    while len(out) <= limit:
+        if decoder.eof:
+            frames += 1
+            pending = decoder.unused_data or fh.read(1 << 20)
+            if not pending:
+                break
+            decoder = zstd.ZstdDecompressor()
+        if decoder.needs_input:
+            if not pending:
+                pending = fh.read(1 << 20)
+                if not pending:
+                    raise EOFError("truncated zstd data")
+            chunk, pending = pending, b""
+        else:
+            chunk = b""
+        try:
+            out += decoder.decompress(chunk, limit + 1 - len(out))
+        except zstd.ZstdError as exc:
+            if frames:
+                break  # data after the last frame: zstd stops there too
+            raise ValueError(f"invalid zstd data: {exc}") from None
+    return bytes(out)
+
+
 class CompressedScanner(FormatScanner):
     formats = ("gzip", "bz2", "xz", "lzma", "zlib", "zstd", "lz4")
 
@@ -392,7 +456,19 @@ class CompressedScanner(FormatScanner):
             with source.open() as fh:
                 data = _decompress_stream(kind, fh, limit)
         except ImportError:
-            ctx.error(source.display, f"{kind} data not scanned: its library is not installed")
+            ctx.error(
+                source.display,
+                f"{kind} data not scanned: install a zstd decoder "
+                "(pip install 'chainward[zstd]'; Python 3.14 has one built in)",
+            )
+            return
+        except _OverLimit:
+            ctx.add(
+                "decompression-bomb",
+                Severity.MEDIUM,
+                f"{kind} data expands past {limit} bytes; not scanned further",
+                source.display,
+            )
             return
         except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
             ctx.error(source.display, f"cannot decompress {kind} data: {exc}")

@@ -49,6 +49,7 @@ BZ2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
+LZ4_LEGACY_MAGIC = b"\x02\x21\x4c\x18"
 # torch's legacy serialisation starts with this number pickled as a LONG1
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
@@ -130,8 +131,10 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
         return _compressed_kind("bz2", head) or "bz2"
     if head.startswith(ZSTD_MAGIC):
         return "zstd"
-    if head.startswith(LZ4_MAGIC):
+    if head.startswith(LZ4_MAGIC) or head.startswith(LZ4_LEGACY_MAGIC):
         return "lz4"
+    if len(head) >= 8 and head[1:4] == b"\x2a\x4d\x18" and head[0] & 0xF0 == 0x50:
+        return _after_skippable(head)
     if len(head) >= 263 and head[257:262] == b"ustar":
         return _tar_kind(head)
     if len(head) >= 8 and head[4:8] == b"TFL3":
@@ -231,6 +234,23 @@ def _compressed_kind(kind: str, head: bytes) -> str | None:
     if kind in ("zlib", "lzma") and not inner:
         return None
     return kind
+
+
+def _after_skippable(head: bytes) -> str | None:
+    """zstd and LZ4 share skippable frames (magic 0x184D2A5?); the next frame names the format."""
+    pos = 0
+    for _ in range(16):
+        if pos + 8 > len(head):
+            return None
+        if head[pos + 1 : pos + 4] == b"\x2a\x4d\x18" and head[pos] & 0xF0 == 0x50:
+            pos += 8 + int.from_bytes(head[pos + 4 : pos + 8], "little")
+            continue
+        if head[pos : pos + 4] == ZSTD_MAGIC:
+            return "zstd"
+        if head[pos : pos + 4] in (LZ4_MAGIC, LZ4_LEGACY_MAGIC):
+            return "lz4"
+        return None
+    return None
 
 
 def _is_hdf5(fh: BinaryIO, head: bytes, size: int) -> bool:
