@@ -1,7 +1,8 @@
 """Accuracy: chainward audit vs pip-audit on the same advisory data (alias-aware).
 
     python benchmarks/audit/compare_pip_audit.py [--update]
-    python benchmarks/audit/compare_pip_audit.py --realworld [DIR]   # default tests/assets/realworld
+    python benchmarks/audit/compare_pip_audit.py --realworld [DIR] [--record FILE]
+        # DIR defaults to tests/assets/realworld; --record writes pip-audit's findings
 
 pip-audit queries ../shared/tools/osv_api_server.py on loopback (``--osv-url``); chainward
 reads its database. With ``--update``, both also get PyPI-update.zip (server overlay /
@@ -80,12 +81,19 @@ def main() -> int:
         help="compare on the real-world manifests under this directory",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every difference")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="with --realworld: write pip-audit's pins and findings per file to this JSON file",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     if args.realworld is not None:
         from compare_realworld import run_realworld
 
-        return run_realworld(args.realworld, update=args.update, verbose=args.verbose)
+        return run_realworld(
+            args.realworld, update=args.update, verbose=args.verbose, record=args.record
+        )
     from chainward.vulndb import import_path, open_store
 
     update = OSV_ALL.with_name("PyPI-update.zip")

@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 from realworld_pins import kind, pins, requirements_pins, write_requirements
 
 SKIP_SUFFIXES = (".md", ".py", ".sh")
+RECORD_NAME = "pip-audit-findings.json"
 INCLUDE = re.compile(r"^\s*(-r|--requirement)[\s=]", re.MULTILINE)
 
 
@@ -33,6 +34,7 @@ class Outcome:
     invisible: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
+    recorded: dict = field(default_factory=dict)
 
 
 def _pip_audit(requirements: Path, osv_url: str) -> tuple[int, dict | None, str]:
@@ -118,12 +120,6 @@ def compare_one(path: Path, db: Path, osv_url: str, tmp: Path) -> Outcome:
     if pip_doc is None:
         out.differences.append(f"pip-audit failed on the pins (exit {code}): {err[-300:]}")
         return out
-    code, cw_doc, cw_err = _chainward(path, db)
-    if cw_doc is None:
-        out.differences.append(f"chainward exit {code}: {cw_err[-300:]}")
-        return out
-    out.notes += [line for line in cw_err.splitlines() if line.strip()][:40]
-
     theirs: dict[tuple[str, str], list[frozenset[str]]] = {}
     for dep in pip_doc["dependencies"]:
         key = (canonicalize_name(dep["name"]), dep.get("version", ""))
@@ -131,6 +127,21 @@ def compare_one(path: Path, db: Path, osv_url: str, tmp: Path) -> Outcome:
             out.notes.append(f"pip-audit skipped {key}: {dep['skip_reason']}")
             continue
         theirs[key] = _id_sets(dep["vulns"])
+    out.recorded = {
+        "pins": sorted(f"{name}=={version}" for name, version in theirs),
+        "findings": {
+            f"{name}=={version}": sorted(sorted(ids) for ids in sets)
+            for (name, version), sets in sorted(theirs.items())
+            if sets
+        },
+        "not_seen_by_pip_audit": out.invisible,
+    }
+    code, cw_doc, cw_err = _chainward(path, db)
+    if cw_doc is None:
+        out.differences.append(f"chainward exit {code}: {cw_err[-300:]}")
+        return out
+    out.notes += [line for line in cw_err.splitlines() if line.strip()][:40]
+
     ours: dict[tuple[str, str], list[frozenset[str]]] = defaultdict(list)
     for dep in cw_doc["dependencies"]:
         ours[(canonicalize_name(dep["name"]), dep["version"])] += _id_sets(dep["vulns"])
@@ -162,11 +173,14 @@ def manifests(root: Path) -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and not p.name.endswith(SKIP_SUFFIXES) and not p.name.startswith(".")
+        if p.is_file()
+        and not p.name.endswith(SKIP_SUFFIXES)
+        and not p.name.startswith(".")
+        and p.name != RECORD_NAME
     )
 
 
-def run_realworld(root: Path, *, update: bool, verbose: bool) -> int:
+def run_realworld(root: Path, *, update: bool, verbose: bool, record: Path | None = None) -> int:
     from bench_audit import OSV_ALL
 
     from chainward.vulndb import import_path, open_store
@@ -201,6 +215,14 @@ def run_realworld(root: Path, *, update: bool, verbose: bool) -> int:
                         print(f"    pip-audit cannot see: {', '.join(outcome.invisible)}")
         finally:
             server.close()
+    if record is not None:
+        recorded = {
+            str(o.path.relative_to(root)): {"format": o.kind, **o.recorded}
+            for o in outcomes
+            if o.recorded
+        }
+        record.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+        print(f"pip-audit's findings recorded in {record}")
     print()
     print(
         "| format | files | pins chainward / pip-audit | findings chainward / pip-audit | agreed | differences |"
