@@ -9,18 +9,10 @@ from typing import Any
 
 import click
 
-from chainward.cli.options import emit, fail_on_option, is_quiet, reached, report_options
+from chainward.cli.options import emit, fail_on_option, is_quiet, report_options
 from chainward.errors import ChainwardError
-from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
-from chainward.records import Finding, Severity, Verdict
-from chainward.report.interface import Report, Section
-
-_VERDICT_TEXT = {
-    Verdict.SAFE: "no known-unsafe constructs found",
-    Verdict.SUSPICIOUS: "review needed",
-    Verdict.UNSAFE: "UNSAFE: runs code when loaded",
-    Verdict.ERROR: "not fully analysed",
-}
+from chainward.records import Finding
+from chainward.report.interface import Report
 
 
 @click.command("scan")
@@ -66,17 +58,14 @@ def scan(
     """Scan model files for code that would run when they are loaded (nothing is loaded)."""
     from chainward.models import ScanOptions
     from chainward.models import scan as scan_models
+    from chainward.models.command import exit_code
 
     result = scan_models(list(paths), ScanOptions(follow_symlinks=follow_symlinks, jobs=jobs))
     if dynamic:
         result = _with_dynamic(result, paths)
     report = build_report(result)
     emit(report, output_format, output, quiet=is_quiet())
-    threshold = Severity.MEDIUM if strict else Severity.parse(fail_on)
-    failed = reached(report.findings, threshold)
-    if strict and any(f.verdict in (Verdict.ERROR, Verdict.SUSPICIOUS) for f in result.files):
-        failed = True
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return exit_code(result, report.findings, fail_on, strict)
 
 
 def _with_dynamic(result: Any, paths: tuple[Path, ...]) -> Any:
@@ -104,35 +93,10 @@ def _with_dynamic(result: Any, paths: tuple[Path, ...]) -> Any:
 
 def build_report(result: Any) -> Report:
     """The contract document plus tables for people."""
-    counts = result.counts()
-    document = result.to_document()
-    file_rows = [
-        (f.path, f.format or "-", f.verdict.value, str(len(f.findings))) for f in result.files
-    ]
-    finding_rows = [
-        (f.severity.label, f.rule, f.message, str(f.location) if f.location else f.subject)
-        for f in sorted(result.findings, key=lambda x: -int(x.severity))
-    ]
-    sections = (
-        Section(
-            "Model files",
-            ("path", "format", "verdict", "findings"),
-            file_rows,
-            empty="no model files found",
-        ),
-        Section(
-            "Findings",
-            ("severity", "rule", "message", "location"),
-            finding_rows,
-            empty="no findings",
-        ),
-    )
-    summary = (
-        f"{len(result.files)} file(s): {counts['unsafe']} unsafe, {counts['suspicious']} "
-        f"suspicious, {counts['error']} not fully analysed, {counts['safe']} with "
-        f"{_VERDICT_TEXT[Verdict.SAFE]}; {len(result.skipped)} non-model file(s) skipped.",
-    )
-    return Report("model-scan", document, tuple(result.findings), sections, summary)
+    from chainward.models.command import build_report as build
+
+    report: Report = build(result)
+    return report
 
 
 __all__ = ["build_report", "scan"]

@@ -10,16 +10,16 @@ worker dies, the files it had not finished are scanned in this process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from chainward.models.interface import FileResult, ScanOptions
+if TYPE_CHECKING:
+    from chainward.models.interface import FileResult, ScanOptions
 
 MIN_FILES = 24  # below this a pool costs more than it saves
 MAX_WORKERS = 32
@@ -35,7 +35,7 @@ def cpu_count() -> int:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
 def workers_for(count: int, requested: int) -> int:
@@ -53,6 +53,10 @@ def scan_in_pool(
     jobs: list[tuple[Path, str]], options: ScanOptions, workers: int
 ) -> list[FileResult | None]:
     """``scan_walked`` on every (path, display) in ``workers`` processes, in input order."""
+    import multiprocessing  # only here: the pool machinery costs ~20 ms to import
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     from chainward.models.scanner import scan_walked
 
     order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i][0]))

@@ -256,11 +256,15 @@ def _run_jobs(jobs: list[_Job], options: ScanOptions) -> dict[int, FileResult | 
 
 
 def _scan_many(jobs: list[_Job], options: ScanOptions) -> list[FileResult | None]:
-    from chainward.models import parallel
+    workers = 1
+    if len(jobs) > 1 and options.jobs != 1:
+        from chainward.models import parallel
 
-    workers = parallel.workers_for(len(jobs), options.jobs)
+        workers = parallel.workers_for(len(jobs), options.jobs)
     if workers <= 1:
         return [scan_walked(path, display, options) for path, display, _key in jobs]
+    from chainward.models import parallel
+
     return parallel.scan_in_pool([(p, d) for p, d, _k in jobs], options, workers)
 
 
