@@ -22,7 +22,12 @@ from chainward.models.detect import _has_trailing_zip, _pickle_kind
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.vm import run_all
 from chainward.models.pickles import buffered, report_trace
-from chainward.models.torchscript import MAX_CODE_BYTES, analyze_code, is_code_member
+from chainward.models.torchscript import (
+    MAX_CODE_BYTES,
+    analyze_bytecode,
+    analyze_code,
+    is_code_member,
+)
 from chainward.records import Severity
 
 LEGACY_STREAMS = 5
@@ -87,6 +92,9 @@ class TorchScanner(FormatScanner):
                 )
                 continue
             report_trace(trace, ctx, member.display)
+            if entry.name.rsplit("/", 1)[-1] == "bytecode.pkl":
+                for issue in analyze_bytecode(data):
+                    ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
         if pickles == 0:
             ctx.add(
                 "torch-no-pickle",

@@ -26,6 +26,7 @@ textually and reported for review.
 from __future__ import annotations
 
 import ast
+import pickletools
 import re
 from dataclasses import dataclass
 
@@ -174,6 +175,8 @@ def analyze_code(text: str) -> list[CodeIssue]:
 def _check_name(name: str, scope: tuple[str, ...], issues: list[CodeIssue], seen: set[str]) -> None:
     where = ".".join(scope) or "<module>"
     when = "when the archive is loaded" if "__setstate__" in scope else "when the model runs"
+    if scope == ("bytecode",):
+        where, when = "mobile bytecode", "when the lite interpreter runs the model"
     op = _operator(name)
     if op is not None:
         namespace = op.split("::")[0]
@@ -246,10 +249,44 @@ def _text_issues(text: str, seen: set[str]) -> list[CodeIssue]:
     return out
 
 
+_OPERATOR_NAME = re.compile(r"([A-Za-z_]\w{0,63})::([A-Za-z_]\w{0,127})")
+
+
+def analyze_bytecode(data: bytes) -> list[CodeIssue]:
+    """Operators named in a mobile (lite interpreter) ``bytecode.pkl``.
+
+    ``_load_for_lite_interpreter`` runs the instructions of this pickle and needs no
+    ``code/`` folder, so its operator tables (``("aten::from_file", "", 4)``...) are
+    read here: every ``NS::name`` string the pickle holds (``pickletools.genops`` only
+    parses opcodes; nothing is unpickled).
+    """
+    issues: list[CodeIssue] = []
+    seen: set[str] = set()
+    strings: list[str] = []
+    try:
+        for _opcode, arg, _pos in pickletools.genops(data):
+            if isinstance(arg, str) and "::" in arg:
+                strings.append(arg)
+    except Exception:  # genops raises many types on bad data; keep the strings already seen
+        pass
+    for text in strings:
+        match = _OPERATOR_NAME.fullmatch(text)
+        if match is not None:
+            _check_name(f"ops.{match.group(1)}.{match.group(2)}", ("bytecode",), issues, seen)
+    return issues
+
+
 def is_code_member(name: str) -> bool:
     """``prefix/code/...py`` members (also at the archive root, which torch accepts)."""
     parts = name.split("/")
     return name.endswith(".py") and "code" in parts[:-1]
 
 
-__all__ = ["DANGEROUS_OPS", "MAX_CODE_BYTES", "CodeIssue", "analyze_code", "is_code_member"]
+__all__ = [
+    "DANGEROUS_OPS",
+    "MAX_CODE_BYTES",
+    "CodeIssue",
+    "analyze_bytecode",
+    "analyze_code",
+    "is_code_member",
+]

@@ -6,7 +6,7 @@ import io
 import zipfile
 
 from chainward.models import scan_bytes
-from chainward.models.torchscript import analyze_code, is_code_member
+from chainward.models.torchscript import analyze_bytecode, analyze_code, is_code_member
 from chainward.records import Severity, Verdict
 from tests.conftest import asset
 
@@ -117,3 +117,18 @@ def test_scanner_reads_code_members_within_budget() -> None:
     huge = scan_bytes(_archive(b"pass", size_pad=17 << 20), "huge.pt")
     assert [f.rule for f in huge.findings] == ["torchscript-too-large"]
     assert huge.verdict is Verdict.SUSPICIOUS
+
+
+def test_mobile_bytecode_operator_table() -> None:
+    root = asset("models") / "formats2"
+    with zipfile.ZipFile(root / "malicious/torchscript/lite_bytecode_from_file.ptl") as z:
+        assert not any(is_code_member(n) for n in z.namelist())  # code/ stripped
+        (name,) = [n for n in z.namelist() if n.endswith("bytecode.pkl")]
+        issues = analyze_bytecode(z.read(name))
+    assert [(i.rule, i.severity) for i in issues] == [("torchscript-dangerous-op", Severity.HIGH)]
+    assert "lite interpreter" in issues[0].message
+    with zipfile.ZipFile(BENIGN / "lite_interpreter.ptl") as z:
+        (name,) = [n for n in z.namelist() if n.endswith("bytecode.pkl")]
+        data = z.read(name)
+    assert analyze_bytecode(data) == []
+    assert analyze_bytecode(data[: len(data) // 2]) == []  # truncated: what was read, no crash

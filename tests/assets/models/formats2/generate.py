@@ -72,6 +72,13 @@ def edit_zip(src: Path, dst: Path, member_suffix: str, edits: list[tuple[bytes, 
 # ------------------------------------------------------------------ TorchScript
 
 
+def strip_code(src: Path, dst: Path) -> None:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            if "/code/" not in info.filename:
+                zout.writestr(info, zin.read(info.filename))
+
+
 def torchscript() -> None:
     import torch
     from torch import Tensor
@@ -141,6 +148,10 @@ def torchscript() -> None:
         "torch.jit.script module holding a scripted class with __setstate__",
     )
 
+    lite = benign / "lite_interpreter.ptl"
+    torch.jit.script(Net())._save_for_lite_interpreter(str(lite))
+    label(lite, "benign", "safe", "torch.jit.script(...)._save_for_lite_interpreter (mobile)")
+
     class ReadFile(torch.nn.Module):
         def forward(self, x: Tensor) -> Tensor:
             # exfiltration: the file's bytes come back as the model's output
@@ -155,6 +166,27 @@ def torchscript() -> None:
         "TorchScript forward reads any file with torch.from_file (aten::from_file) and returns "
         "it as output",
     )
+
+    # mobile: the lite interpreter runs bytecode.pkl and needs no code/ folder, so an
+    # attacker strips it (a stripped benign copy loads and runs: checked below)
+    full = HERE / "_lite.ptl"
+    torch.jit.script(ReadFile())._save_for_lite_interpreter(str(full))
+    stripped = malicious / "lite_bytecode_from_file.ptl"
+    strip_code(full, stripped)
+    full.unlink()
+    label(
+        stripped,
+        "malicious",
+        "unsafe",
+        "lite-interpreter archive without code/: bytecode.pkl's operator table calls "
+        "aten::from_file",
+    )
+    probe = HERE / "_probe.ptl"
+    strip_code(lite, probe)
+    from torch.jit.mobile import _load_for_lite_interpreter
+
+    assert _load_for_lite_interpreter(str(probe))(torch.randn(1, 1, 5, 5)).shape == (1, 2)
+    probe.unlink()
 
     @torch.jit.script
     class Dropper:
