@@ -206,6 +206,8 @@ def _check_object(node: dict[str, object], ctx: ScanContext, where: str, path: s
                 where,
                 detail,
             )
+    if class_name in _EXTERNAL_LOADERS and isinstance(config, dict):
+        _check_external_files(class_name, config, ctx, where, detail, label)
     if class_name == "TFOpLambda" and isinstance(config, dict):
         function = config.get("function")
         if isinstance(function, str) and function.startswith(TF_IO_FUNCTIONS):
@@ -216,6 +218,47 @@ def _check_object(node: dict[str, object], ctx: ScanContext, where: str, path: s
                 where,
                 detail,
             )
+
+
+# layers that read a path from their config while the model loads: TFSMLayer loads a
+# whole SavedModel (keras PR #22035); lookup layers and keras-hub tokenizers read a
+# vocabulary file, local or remote via tf.io.gfile (keras PRs #21751 and #23050,
+# keras-hub PRs #2517 and #2771)
+_EXTERNAL_LOADERS: dict[str, tuple[str, ...]] = {
+    "TFSMLayer": ("filepath",),
+    "StringLookup": ("vocabulary",),
+    "IntegerLookup": ("vocabulary",),
+    "IndexLookup": ("vocabulary",),
+    "TextVectorization": ("vocabulary",),
+    "BytePairTokenizer": ("vocabulary", "merges"),
+    "WordPieceTokenizer": ("vocabulary",),
+    "SentencePieceTokenizer": ("proto",),
+    "PARSeqTokenizer": ("vocabulary",),
+}
+
+
+def _check_external_files(
+    class_name: str,
+    config: dict[str, object],
+    ctx: ScanContext,
+    where: str,
+    detail: str,
+    label: str,
+) -> None:
+    for key in _EXTERNAL_LOADERS[class_name]:
+        value = config.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        escapes = value.startswith(("/", "\\", "~")) or "://" in value or ".." in value
+        what = "a SavedModel" if class_name == "TFSMLayer" else "a file"
+        ctx.add(
+            "keras-external-file",
+            Severity.HIGH if escapes or class_name == "TFSMLayer" else Severity.MEDIUM,
+            f"{class_name} {label} loads {what} from {value!r} ({key}) while the model "
+            "loads, from outside the archive",
+            where,
+            detail,
+        )
 
 
 def _check_json(text: str, ctx: ScanContext, where: str, what: str) -> None:

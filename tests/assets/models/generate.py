@@ -1411,6 +1411,7 @@ def _breadth_transformers() -> None:
     model = transformers.BertModel(config)
     torch.save(model.state_dict(), out / "pytorch_model.bin")
     label(out / "pytorch_model.bin", "benign", "safe", "tiny BertModel state_dict")
+    _trainer_checkpoint(out)
     gen = transformers.GenerationConfig(max_new_tokens=4, do_sample=True, top_p=0.9)
     put(
         "benign",
@@ -1419,6 +1420,48 @@ def _breadth_transformers() -> None:
         "safe",
         "GenerationConfig",
     )
+
+
+def _trainer_checkpoint(out: Path) -> None:
+    """One real Trainer step: the checkpoint folder's optimizer/scheduler/rng/args files."""
+    import tempfile
+
+    import torch
+    import transformers
+
+    cfg = transformers.BertConfig(
+        vocab_size=16,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=8,
+        max_position_embeddings=16,
+        num_labels=2,
+    )
+
+    class Data(torch.utils.data.Dataset):  # type: ignore[type-arg]
+        def __len__(self) -> int:
+            return 4
+
+        def __getitem__(self, i: int) -> dict[str, object]:
+            return {"input_ids": torch.tensor([1, 2, 3]), "labels": torch.tensor(i % 2)}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        args = transformers.TrainingArguments(
+            output_dir=tmp,
+            max_steps=1,
+            save_steps=1,
+            report_to=[],
+            per_device_train_batch_size=2,
+            use_cpu=True,
+        )
+        model = transformers.BertForSequenceClassification(cfg)
+        transformers.Trainer(model=model, args=args, train_dataset=Data()).train()
+        dest = out / "checkpoint-1"
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in ("optimizer.pt", "scheduler.pt", "rng_state.pth", "training_args.bin"):
+            shutil.copy(Path(tmp) / "checkpoint-1" / name, dest / name)
+            label(dest / name, "benign", "safe", "transformers Trainer checkpoint file")
 
 
 def _breadth_keras() -> None:
@@ -1833,6 +1876,58 @@ def malicious_bypasses() -> None:
     for name, (data, source) in cases.items():
         put("malicious", f"bypass/{name}", data, "unsafe", source)
     _malicious_container_tricks()
+    _malicious_keras_loaders()
+
+
+def _malicious_keras_loaders() -> None:
+    benign = (BENIGN / "keras/dense.keras").read_bytes()
+    for name, layer, source in (
+        (
+            "tfsmlayer.keras",
+            {
+                "module": "keras.layers",
+                "class_name": "TFSMLayer",
+                "config": {"name": "sm", "filepath": "/nonexistent/saved_model"},
+                "registered_name": None,
+            },
+            "keras-team/keras PR #22035: TFSMLayer loads an external SavedModel",
+        ),
+        (
+            "string_lookup_file.keras",
+            {
+                "module": "keras.layers",
+                "class_name": "StringLookup",
+                "config": {"name": "lk", "vocabulary": "/nonexistent/.ssh/id_rsa"},
+                "registered_name": None,
+            },
+            "keras-team/keras PR #21751/#23050: lookup vocabulary read from any path",
+        ),
+        (
+            "integer_lookup_remote.keras",
+            {
+                "module": "keras.layers",
+                "class_name": "IntegerLookup",
+                "config": {"name": "lk", "vocabulary": "http://127.0.0.1:9/vocab.txt"},
+                "registered_name": None,
+            },
+            "keras-team/keras PR #23050: vocabulary fetched through tf.io.gfile (SSRF)",
+        ),
+    ):
+        put("malicious", f"keras2/{name}", _add_keras_layer(benign, layer), "unsafe", source)
+
+
+def _add_keras_layer(data: bytes, layer: dict[str, object]) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(content)
+                config["config"]["layers"].append(layer)
+                content = json.dumps(config).encode()
+            dst.writestr(item, content)
+    return out.getvalue()
 
 
 def _malicious_container_tricks() -> None:
