@@ -17,8 +17,8 @@ from typing import Any
 from chainward.audit.ignore import IgnoreRule
 from chainward.audit.vex import VexStatement
 from chainward.records import Component, Finding, Inventory, Location, Severity, Skipped
-from chainward.vulndb.interface import Advisory, AdvisoryStore, StoreMetadata
-from chainward.vulndb.match import advisory_affects, fix_versions, parse_pep440
+from chainward.vulndb.interface import Advisory, AdvisoryStore, PackageMatcher, StoreMetadata
+from chainward.vulndb.match import parse_pep440
 
 # Unrated advisories count as medium for --fail-on: most PYSEC records carry no score,
 # and treating them as harmless would let real vulnerabilities pass a gate.
@@ -172,8 +172,14 @@ def data_age_days(meta: StoreMetadata, now: datetime | None = None) -> int | Non
 _RANKS = {prefix.rstrip("-"): rank for rank, prefix in enumerate(_ID_ORDER)}
 
 
+_RANK_CACHE: dict[str, tuple[int, str]] = {}
+
+
 def _id_rank(ident: str) -> tuple[int, str]:
-    return (_RANKS.get(ident.partition("-")[0], len(_ID_ORDER)), ident)
+    rank = _RANK_CACHE.get(ident)
+    if rank is None:
+        rank = _RANK_CACHE[ident] = (_RANKS.get(ident.partition("-")[0], len(_ID_ORDER)), ident)
+    return rank
 
 
 def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
@@ -206,9 +212,7 @@ def _record_primary(advisory: Advisory) -> tuple[tuple[int, int, str], str]:
     return best, best[2]
 
 
-def _vulnerability(
-    group: list[Advisory], ecosystem: str, version: str, memo: dict[tuple[str, str], bool]
-) -> Vulnerability:
+def _vulnerability(group: list[Advisory], matcher: PackageMatcher, version: str) -> Vulnerability:
     primary_record = min(group, key=lambda a: _record_primary(a)[0])
     primary = _record_primary(primary_record)[1]
     ids: set[str] = set()
@@ -219,7 +223,7 @@ def _vulnerability(
     return Vulnerability(
         id=primary,
         aliases=tuple(sorted(ids, key=_id_rank)),
-        fix_versions=tuple(fix_versions(group, ecosystem, version, memo)),
+        fix_versions=tuple(matcher.fix_versions(group, version)),
         severity=max(rated) if rated else None,
         summary=primary_record.summary or next((a.summary for a in group if a.summary), ""),
         malicious=any(a.malicious for a in group),
@@ -303,10 +307,10 @@ def audit(
     by_ecosystem: dict[str, set[str]] = {}
     for component in auditable:
         by_ecosystem.setdefault(component.ecosystem, set()).add(component.name)
-    advisories: dict[tuple[str, str], list[Advisory]] = {}
+    matchers: dict[tuple[str, str], PackageMatcher] = {}
     for ecosystem, names in by_ecosystem.items():
-        for name, found in store.advisories_for_many(names, ecosystem).items():
-            advisories[(ecosystem, name)] = found
+        for name, matcher in store.matchers_for_many(names, ecosystem).items():
+            matchers[(ecosystem, name)] = matcher
 
     results: list[DependencyResult] = []
     suppressed: list[Suppressed] = []
@@ -314,17 +318,19 @@ def audit(
     for component in auditable:
         version = component.version
         assert version is not None
-        candidates = advisories.get((component.ecosystem, component.name), [])
         if component.ecosystem == "PyPI" and parse_pep440(version) is None:
             warnings.append(
                 f"{component.name} {version}: not a PEP 440 version; matched by exact string only"
             )
-        matched = [a for a in candidates if advisory_affects(a, version)]
+        package = matchers.get((component.ecosystem, component.name))
+        if package is None:
+            results.append(DependencyResult(component))
+            continue
+        matched = package.matching(version)
         kept: list[Vulnerability] = []
         kept_groups: list[Advisory] = []
-        memo: dict[tuple[str, str], bool] = {}
         for group in fold(matched):
-            vuln = _vulnerability(group, component.ecosystem, version, memo)
+            vuln = _vulnerability(group, package, version)
             rule = next((r for r in active if r.applies(vuln.ids, component.name)), None)
             if rule is not None:
                 suppressed.append(Suppressed(vuln, component, "ignore", rule.describe()))
@@ -341,8 +347,10 @@ def audit(
         kept.sort(key=lambda v: (-v.effective_severity, _id_rank(v.id)))
         fix = None
         if kept and not any(v.malicious for v in kept):
-            options = fix_versions(kept_groups, component.ecosystem, version, memo)
-            fix = options[0] if options else None
+            if len(kept) == 1:  # the same question its finding already answered
+                fix = kept[0].fix_versions[0] if kept[0].fix_versions else None
+            else:
+                fix = package.first_fix(kept_groups, version)
         results.append(DependencyResult(component, tuple(kept), fix))
         findings.extend(_finding(component, v, fix) for v in kept)
 

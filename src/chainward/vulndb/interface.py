@@ -158,6 +158,29 @@ class StoreMetadata:
         }
 
 
+class PackageMatcher(ABC):
+    """The non-withdrawn advisories of one package, ready to match versions of it.
+
+    The advisories returned carry the record metadata (id, aliases, summary, severity);
+    their ``affected`` entries may be left out: use :meth:`AdvisoryStore.advisories_for`
+    for those.
+    """
+
+    @abstractmethod
+    def matching(self, version: str) -> list[Advisory]:
+        """The advisories that affect ``version``, ordered by id."""
+
+    @abstractmethod
+    def fix_versions(self, advisories: list[Advisory], version: str) -> list[str]:
+        """Versions above ``version`` named by these advisories' ``fixed`` events that none
+        of them affects, ascending (see :func:`chainward.vulndb.match.fix_versions`)."""
+
+    def first_fix(self, advisories: list[Advisory], version: str) -> str | None:
+        """The first of :meth:`fix_versions` (backends may stop searching there)."""
+        options = self.fix_versions(advisories, version)
+        return options[0] if options else None
+
+
 class AdvisoryStore(ABC):
     """A queryable collection of OSV advisories, indexed by PEP 503 package name."""
 
@@ -170,6 +193,15 @@ class AdvisoryStore(ABC):
     ) -> dict[str, list[Advisory]]:
         """Batch form of :meth:`advisories_for`; backends may override it with one query."""
         return {name: self.advisories_for(name, ecosystem) for name in names}
+
+    def matchers_for_many(
+        self, names: Iterable[str], ecosystem: str = "PyPI"
+    ) -> dict[str, PackageMatcher]:
+        """A matcher per PEP 503 name; backends may override it with precomputed data."""
+        from chainward.vulndb.match import ReferenceMatcher
+
+        found = self.advisories_for_many(names, ecosystem)
+        return {name: ReferenceMatcher(advisories, ecosystem) for name, advisories in found.items()}
 
     @abstractmethod
     def record(self, advisory_id: str) -> dict[str, Any] | None:
@@ -194,6 +226,7 @@ __all__ = [
     "AdvisoryStore",
     "Affected",
     "ImportStats",
+    "PackageMatcher",
     "Range",
     "StoreMetadata",
     "VulnDBError",

@@ -19,7 +19,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from chainward.vulndb.interface import Advisory, Affected, Range
+from chainward.vulndb.interface import Advisory, Affected, PackageMatcher, Range
 from chainward.vulndb.semver import parse_semver
 
 _Parser = Callable[[str], Any]
@@ -329,7 +329,23 @@ def fix_versions(
     return out
 
 
+class ReferenceMatcher(PackageMatcher):
+    """A :class:`PackageMatcher` over decoded records (any store, any ecosystem)."""
+
+    def __init__(self, advisories: list[Advisory], ecosystem: str) -> None:
+        self._advisories = [a for a in advisories if not a.withdrawn]
+        self._ecosystem = ecosystem
+        self._memo: dict[tuple[str, str], bool] = {}
+
+    def matching(self, version: str) -> list[Advisory]:
+        return [a for a in self._advisories if advisory_affects(a, version)]
+
+    def fix_versions(self, advisories: list[Advisory], version: str) -> list[str]:
+        return fix_versions(advisories, self._ecosystem, version, self._memo)
+
+
 __all__ = [
+    "ReferenceMatcher",
     "advisory_affects",
     "affected_by",
     "fix_versions",

@@ -14,6 +14,7 @@ from typing import Any
 
 from chainward.records import Severity, canonical_name
 from chainward.vulndb.interface import Affected, Range
+from chainward.vulndb.match import odd_versions
 from chainward.vulndb.severity import record_severity
 
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
@@ -94,11 +95,13 @@ def _affected(raw: Any) -> Affected | None:
     ranges = raw.get("ranges") or ()
     if not isinstance(ranges, list | tuple):
         raise MalformedRecord("affected ranges is not a list")
+    listed = _strings(versions)
     return Affected(
         ecosystem=base,
         name=normalize_package(base, name),
-        versions=_strings(versions),
+        versions=listed,
         ranges=tuple(_range(r) for r in ranges),
+        odd=odd_versions(listed) if base == "PyPI" else (),
     )
 
 
@@ -139,14 +142,16 @@ def parse_record(raw: bytes) -> ParsedRecord:
     )
 
 
+def _odd(entry: Affected) -> tuple[str, ...]:
+    return entry.odd if entry.odd is not None else odd_versions(entry.versions)
+
+
 def affected_to_json(entries: list[Affected]) -> str:
     """Compact form of one package's ``affected`` entries, as the store keeps it for matching.
 
     Each entry is [ecosystem, name, versions, ranges, odd]: ``odd`` lists the versions not
     spelled plainly, found once at import so that queries never scan the whole list.
     """
-    from chainward.vulndb.match import odd_versions
-
     return json.dumps(
         [
             [
@@ -154,7 +159,7 @@ def affected_to_json(entries: list[Affected]) -> str:
                 e.name,
                 list(e.versions),
                 [[r.type, r.events] for r in e.ranges],
-                list(odd_versions(e.versions)) if e.ecosystem == "PyPI" else [],
+                [] if e.ecosystem != "PyPI" else list(_odd(e)),
             ]
             for e in entries
         ],

@@ -28,18 +28,26 @@ from chainward.vulndb.interface import (
     AdvisoryStore,
     Affected,
     ImportStats,
+    PackageMatcher,
     StoreMetadata,
     VulnDBError,
 )
 from chainward.vulndb.loader import Entry, Oversized
 from chainward.vulndb.osv import (
     MalformedRecord,
+    ParsedRecord,
     affected_from_json,
     affected_to_json,
     normalize_package,
     parse_record,
 )
-from chainward.vulndb.schema import DDL, SCHEMA_VERSION
+from chainward.vulndb.schema import (
+    DDL,
+    DERIVED_DDL,
+    DERIVED_TABLES,
+    MIGRATABLE,
+    SCHEMA_VERSION,
+)
 
 LOCK_TIMEOUT = 600.0
 _SEVERITIES = {int(s): s for s in Severity}
@@ -107,6 +115,89 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+_AffectedRow = tuple[str, str, str, str]
+_MatchingRow = tuple[str, str, str, int | None, str, str, str, str | None]
+
+
+def _derived_rows(parsed: ParsedRecord) -> tuple[list[_AffectedRow], list[_MatchingRow]]:
+    """The ``affected`` rows of one record (one per package) and its ``matching`` rows
+    (one per PyPI package, none when the record is withdrawn)."""
+    from chainward.vulndb.compiled import compile_entries
+
+    by_package: dict[tuple[str, str], list[Affected]] = {}
+    for entry in parsed.affected:
+        by_package.setdefault((entry.ecosystem, entry.name), []).append(entry)
+    affected: list[_AffectedRow] = []
+    matching: list[_MatchingRow] = []
+    aliases = json.dumps(list(parsed.aliases))
+    severity = None if parsed.severity is None else int(parsed.severity)
+    for (ecosystem, name), group in by_package.items():
+        affected.append((ecosystem, name, parsed.id, affected_to_json(group)))
+        if ecosystem == "PyPI" and not parsed.withdrawn:
+            vnorm, m = compile_entries(group)
+            matching.append(
+                (name, parsed.id, parsed.modified, severity, aliases, parsed.summary, m, vnorm)
+            )
+    return affected, matching
+
+
+def _schema_version(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return None if row is None else str(row[0])
+
+
+def migrate(path: Path) -> None:
+    """Bring a database of an older schema (:data:`MIGRATABLE`) up to date, in place.
+
+    The full records, the import log and the change log are kept; the derived
+    tables (``affected``, ``matching``) are rebuilt from the records in one transaction, so a killed
+    migration leaves the old database as it was.
+    """
+    with writer_lock(path):
+        try:
+            _migrate(path)
+        except sqlite3.Error as exc:
+            raise VulnDBError(
+                f"cannot upgrade the advisory database {path} to schema {SCHEMA_VERSION} "
+                f"({exc}); delete the file to rebuild it from the bundled snapshot"
+            ) from None
+
+
+def _migrate(path: Path) -> None:
+    conn = _connect(path)
+    try:
+        if _schema_version(conn) == str(SCHEMA_VERSION):
+            return  # another process migrated it while we waited for the lock
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in DERIVED_TABLES:
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in DERIVED_DDL:
+                conn.execute(statement)
+            affected: list[_AffectedRow] = []
+            matching: list[_MatchingRow] = []
+            with _gc_paused():
+                for (raw,) in conn.execute("SELECT record FROM advisories"):
+                    try:
+                        more_affected, more_matching = _derived_rows(parse_record(raw))
+                    except MalformedRecord:
+                        continue  # it was imported, so it parsed once; never fatal
+                    affected.extend(more_affected)
+                    matching.extend(more_matching)
+            conn.executemany("INSERT OR REPLACE INTO affected VALUES (?,?,?,?)", affected)
+            conn.executemany("INSERT OR REPLACE INTO matching VALUES (?,?,?,?,?,?,?,?)", matching)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+
+
 def initialise(path: Path) -> None:
     """Create an empty database with the current schema at ``path``."""
     conn = _connect(path)
@@ -120,6 +211,18 @@ def initialise(path: Path) -> None:
         conn.close()
 
 
+def _advisory_from_row(row: tuple[Any, ...]) -> Advisory:
+    """An advisory's metadata from (id, modified, aliases JSON, summary, severity, _)."""
+    ident, modified, aliases, summary, severity, _ = row
+    return Advisory(
+        id=ident,
+        modified=modified,
+        aliases=tuple(json.loads(aliases)) if aliases != "[]" else (),
+        summary=summary,
+        severity=None if severity is None else _SEVERITIES[severity],
+    )
+
+
 class SqliteAdvisoryStore(AdvisoryStore):
     """An :class:`AdvisoryStore` in one SQLite file."""
 
@@ -128,19 +231,21 @@ class SqliteAdvisoryStore(AdvisoryStore):
         self._lock = threading.RLock()
         try:
             self._conn = _connect(path)
-            row = self._conn.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'"
-            ).fetchone()
+            found = _schema_version(self._conn)
+            if found is not None and found.isdigit() and int(found) in MIGRATABLE:
+                self._conn.close()
+                migrate(path)
+                self._conn = _connect(path)
+                found = _schema_version(self._conn)
         except sqlite3.DatabaseError as exc:
             raise VulnDBError(
                 f"{path} is not a chainward advisory database ({exc}); "
                 "delete it or run 'chainward db import' with --db pointing elsewhere"
             ) from None
-        if row is None or row[0] != str(SCHEMA_VERSION):
-            found = row[0] if row else "none"
+        if found != str(SCHEMA_VERSION):
             self._conn.close()
             raise VulnDBError(
-                f"{path} has advisory database schema {found}, this chainward needs "
+                f"{path} has advisory database schema {found or 'none'}, this chainward needs "
                 f"{SCHEMA_VERSION}: delete the file to rebuild it from the bundled snapshot"
             )
         self._cache: dict[tuple[str, str], list[Advisory]] = {}
@@ -215,6 +320,31 @@ class SqliteAdvisoryStore(AdvisoryStore):
                     self._cache[(ecosystem, name)] = advisories
                     result[name] = advisories
         return result
+
+    def matchers_for_many(
+        self, names: Iterable[str], ecosystem: str = "PyPI"
+    ) -> dict[str, PackageMatcher]:
+        """Matchers over the precomputed columns: only withdrawn-free rows are read, and
+        records are decoded no further than their metadata."""
+        if ecosystem != "PyPI":
+            return super().matchers_for_many(names, ecosystem)
+        from chainward.vulndb.compiled import CompiledMatcher
+
+        wanted = sorted({normalize_package(ecosystem, n) for n in names})
+        found: dict[str, list[tuple[tuple[Any, ...], str | None, str]]] = {n: [] for n in wanted}
+        with self._lock:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    "SELECT name, id, modified, aliases, summary, severity, vnorm, m "
+                    f"FROM matching WHERE name IN ({marks}) ORDER BY name, id",
+                    chunk,
+                )
+                for name, ident, modified, aliases, summary, severity, vnorm, m in rows:
+                    meta = (ident, modified, aliases, summary, severity, _advisory_from_row)
+                    found[name].append((meta, vnorm, m))
+        return {name: CompiledMatcher(rows) for name, rows in found.items()}
 
     def record(self, advisory_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -334,7 +464,8 @@ class SqliteAdvisoryStore(AdvisoryStore):
             counts = {"seen": 0, "added": 0, "modified": 0, "unchanged": 0, "skipped": 0}
             problems: list[str] = []
             written: dict[str, tuple[Any, ...]] = {}
-            affected_rows: list[tuple[str, str, str, str]] = []
+            affected_rows: list[_AffectedRow] = []
+            matching_rows: list[_MatchingRow] = []
             change_rows: set[tuple[int, str, str]] = set()
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -363,17 +494,19 @@ class SqliteAdvisoryStore(AdvisoryStore):
                         counts["unchanged"] += 1
                         continue
                     touched: set[tuple[str, str]] = set()
-                    if previous is not None:
+                    if parsed.id in written:
+                        # The same id twice in one export: the later, newer copy wins.
+                        affected_rows = [r for r in affected_rows if r[2] != parsed.id]
+                        matching_rows = [r for r in matching_rows if r[1] != parsed.id]
+                    elif previous is not None:
                         touched.update(
                             conn.execute(
                                 "SELECT ecosystem, name FROM affected WHERE id = ?", (parsed.id,)
                             ).fetchall()
                         )
                         conn.execute("DELETE FROM affected WHERE id = ?", (parsed.id,))
+                        conn.execute("DELETE FROM matching WHERE id = ?", (parsed.id,))
                         counts["modified"] += 1
-                    elif parsed.id in written:
-                        # The same id twice in one export: the later, newer copy wins.
-                        affected_rows = [r for r in affected_rows if r[2] != parsed.id]
                     else:
                         counts["added"] += 1
                     stored[parsed.id] = parsed.modified
@@ -387,14 +520,10 @@ class SqliteAdvisoryStore(AdvisoryStore):
                         import_id,
                         parsed.raw,
                     )
-                    by_package: dict[tuple[str, str], list[Affected]] = {}
-                    for entry in parsed.affected:
-                        by_package.setdefault((entry.ecosystem, entry.name), []).append(entry)
-                    affected_rows.extend(
-                        (eco, name, parsed.id, affected_to_json(group))
-                        for (eco, name), group in by_package.items()
-                    )
-                    touched.update(by_package)
+                    more_affected, more_matching = _derived_rows(parsed)
+                    affected_rows.extend(more_affected)
+                    matching_rows.extend(more_matching)
+                    touched.update((row[0], row[1]) for row in more_affected)
                     change_rows.update((import_id, eco, name) for eco, name in touched)
                 if counts["seen"] == counts["skipped"]:
                     # Nothing usable: the wrong file, not a partial success.
@@ -412,6 +541,7 @@ class SqliteAdvisoryStore(AdvisoryStore):
                     "INSERT INTO affected(ecosystem, name, id, spec) VALUES (?,?,?,?)",
                     affected_rows,
                 )
+                conn.executemany("INSERT INTO matching VALUES (?,?,?,?,?,?,?,?)", matching_rows)
                 conn.executemany(
                     "INSERT OR IGNORE INTO changes(import_id, ecosystem, name) VALUES (?,?,?)",
                     change_rows,
@@ -470,6 +600,7 @@ __all__ = [
     "build_database",
     "initialise",
     "lock_path",
+    "migrate",
     "now_iso",
     "parse_timestamp",
     "writer_lock",

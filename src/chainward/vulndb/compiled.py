@@ -1,0 +1,285 @@
+"""Matching data precomputed at import, so that an audit decodes and parses almost nothing.
+
+For every (PyPI package, non-withdrawn record) the store keeps, in its ``matching`` table:
+
+``vnorm``
+    the plainly spelled listed versions, normalised (trailing zero release segments
+    dropped: ``1.2.0`` -> ``1.2``, ``1.0rc1`` -> ``1rc1``), one per line between
+    newlines. Two plain spellings are PEP 440-equal exactly when their normal forms are
+    equal, so "is this version listed?" is one substring search, done in C.
+``m``
+    compact JSON ``[odd, ranges, fixed]``: the listed versions not spelled plainly
+    (usually none; compared by a real PEP 440 parse), the ECOSYSTEM/SEMVER ranges with
+    their events already sorted and unparseable ones dropped, and the ``fixed`` events
+    (fix-version candidates) sorted, each with a flag saying whether the record itself
+    affects it (1), or whether an earlier candidate equal to it already fixes it (2).
+
+:class:`CompiledMatcher` answers exactly what :func:`chainward.vulndb.match.advisory_affects`
+and :func:`~chainward.vulndb.match.fix_versions` answer on the decoded records (the unit
+tests compare both on every package and version named in the data).
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from chainward.vulndb.interface import Advisory, Affected, PackageMatcher
+from chainward.vulndb.match import _AFTER, PepKey, odd_versions, parse_pep440
+from chainward.vulndb.semver import SemVer, parse_semver
+
+_PEP440, _SEMVER = 0, 1
+_KINDS = {"introduced": 0, "fixed": 1, "last_affected": 2}
+_PRE = ("a", "b", "rc")
+# Where a plain release can end: a pre-release, a post or dev release, or the line's end.
+_RELEASE_ENDS = ("\n", "a", "b", "r", ".p", ".d")
+# fix candidate flags
+_CLEAN, _SELF_AFFECTED, _REPEATED = 0, 1, 2
+
+
+def normal_form(key: PepKey | None) -> str | None:
+    """The normalised plain spelling of a PEP 440 key (None with an epoch or local label)."""
+    if key is None or key[0] or key[5]:
+        return None
+    _epoch, release, (phase, number), post, dev, _local = key
+    text = ".".join(map(str, release))
+    if 0 <= phase <= 2:
+        text += f"{_PRE[phase]}{number}"
+    if post != -1:
+        text += f".post{post}"
+    if dev != _AFTER:
+        text += f".dev{dev}"
+    return text
+
+
+def normalise_plain(versions: Iterable[str]) -> str:
+    """Plain spellings, trailing zero release segments dropped, newline-separated and
+    newline-framed: ``["1.0", "2.0.1"]`` -> ``"\\n1\\n2.0.1\\n"``.
+
+    In a plain spelling ``.0`` directly before a pre-release letter, ``.post``, ``.dev``
+    or the end is a trailing zero of the release, so C-speed replacements do it all.
+    """
+    text = "\n" + "\n".join(versions) + "\n"
+    for end in _RELEASE_ENDS:
+        pattern = ".0" + end
+        while pattern in text:
+            text = text.replace(pattern, end)
+    return text
+
+
+@lru_cache(maxsize=65536)
+def _needle(version: str) -> str | None:
+    form = normal_form(parse_pep440(version))
+    return None if form is None else f"\n{form}\n"
+
+
+@lru_cache(maxsize=4096)
+def _semver(text: str) -> SemVer | None:
+    return parse_semver(text)
+
+
+def _candidate_key(candidate: list[Any]) -> PepKey:
+    key = parse_pep440(candidate[0])
+    assert key is not None  # unparseable candidates are dropped at import
+    return key
+
+
+def _compile_range(kind: str, events: Iterable[tuple[str, str]]) -> list[Any] | None:
+    if kind == "ECOSYSTEM":
+        parser: Any = parse_pep440
+        code = _PEP440
+    elif kind == "SEMVER":
+        parser, code = parse_semver, _SEMVER
+    else:
+        return None  # GIT and unknown types never match a version
+    keyed: list[tuple[tuple[int, Any], int, int, str | None]] = []
+    limits: list[str] = []
+    unlimited = False
+    for index, (event, value) in enumerate(events):
+        if event == "limit":
+            if value == "*":
+                unlimited = True
+            elif parser(value) is not None:
+                limits.append(value)
+            continue
+        if event == "introduced" and value == "0":
+            keyed.append(((0, 0), index, 0, None))
+            continue
+        parsed = parser(value)
+        if parsed is not None:
+            keyed.append(((1, parsed), index, _KINDS[event], value))
+    if len(keyed) > 1:
+        keyed.sort(key=lambda item: (item[0], item[1]))
+    return [code, [[k[2], k[3]] for k in keyed], [] if unlimited else limits]
+
+
+def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
+    """The ``vnorm`` and ``m`` columns for one package's PyPI entries of one record."""
+    plain: list[str] = []
+    odd: list[str] = []
+    ranges: list[Any] = []
+    fixed: dict[str, None] = {}
+    for entry in entries:
+        if entry.versions:
+            strange = entry.odd if entry.odd is not None else odd_versions(entry.versions)
+            if strange:
+                odd.extend(strange)
+                skip = set(strange)
+                plain.extend(v for v in entry.versions if v not in skip)
+            else:
+                plain.extend(entry.versions)
+        for rng in entry.ranges:
+            if rng.type == "GIT":
+                continue
+            fixed.update((value, None) for kind, value in rng.events if kind == "fixed")
+            compiled = _compile_range(rng.type, rng.events)
+            if compiled is not None and compiled[1]:
+                ranges.append(compiled)
+    vnorm = normalise_plain(plain) if plain else None
+    row = _Row(("", None), vnorm, [odd, ranges, []])
+    keyed = sorted((k, c) for k, c in ((parse_pep440(c), c) for c in fixed) if k is not None)
+    candidates: list[list[Any]] = []
+    clean_keys: set[Any] = set()
+    for key, candidate in keyed:
+        if row.affects(candidate):
+            flag = _SELF_AFFECTED
+        elif key in clean_keys:
+            flag = _REPEATED
+        else:
+            flag = _CLEAN
+            clean_keys.add(key)
+        candidates.append([candidate, flag])
+    return vnorm, json.dumps([odd, ranges, candidates], separators=(",", ":"))
+
+
+class _Row:
+    """One record's precomputed matching data for one package."""
+
+    __slots__ = ("_advisory", "_flags", "fixed", "id", "meta", "odd", "odd_keys", "ranges", "vnorm")
+
+    def __init__(self, meta: tuple[Any, ...], vnorm: str | None, m: str | list[Any]) -> None:
+        self.id: str = meta[0]
+        self.meta = meta
+        self.vnorm = vnorm
+        odd, self.ranges, self.fixed = json.loads(m) if isinstance(m, str) else m
+        self.odd: frozenset[str] | None = frozenset(odd) if odd else None
+        self.odd_keys: frozenset[Any] | None = None
+        self._advisory: Advisory | None = None
+        self._flags: dict[str, bool] | None = None
+
+    @property
+    def advisory(self) -> Advisory:
+        """The record's metadata, built only for records that match something."""
+        if self._advisory is None:
+            self._advisory = self.meta[-1](self.meta)
+        return self._advisory
+
+    def affects(self, version: str) -> bool:
+        if self.vnorm is not None or self.odd is not None:
+            needle = _needle(version)
+            if needle is not None and self.vnorm is not None and needle in self.vnorm:
+                return True
+            if self.odd is not None and self._odd_hit(version):
+                return True
+        for code, events, limits in self.ranges:
+            if code == _PEP440:
+                if _range_hit(parse_pep440(version), events, limits, parse_pep440):
+                    return True
+            elif _range_hit(_semver(version), events, limits, _semver):
+                return True
+        return False
+
+    def affects_candidate(self, candidate: str, memo: dict[tuple[str, str], bool]) -> bool:
+        """:meth:`affects` for a fix candidate: this record's own ones are flagged already."""
+        if self._flags is None:
+            self._flags = {c: flag == _SELF_AFFECTED for c, flag in self.fixed}
+        found = self._flags.get(candidate)
+        if found is None:
+            found = memo.get((self.id, candidate))
+            if found is None:
+                found = memo[(self.id, candidate)] = self.affects(candidate)
+        return found
+
+    def _odd_hit(self, version: str) -> bool:
+        assert self.odd is not None
+        if version in self.odd:
+            return True
+        key = parse_pep440(version)
+        if key is None:
+            return False
+        if self.odd_keys is None:
+            keys = (parse_pep440(v) for v in self.odd)
+            self.odd_keys = frozenset(k for k in keys if k is not None)
+        return key in self.odd_keys
+
+
+def _range_hit(version: Any, events: list[list[Any]], limits: list[str], parse: Any) -> bool:
+    if version is None:
+        return False
+    if limits and not any(version < parse(limit) for limit in limits):
+        return False
+    # Events are sorted: the version's state is set by the last event it reaches.
+    kind: int
+    for kind, value in reversed(events):
+        if value is None:  # introduced: 0
+            return True
+        bound = parse(value)
+        reached: bool = version > bound if kind == 2 else version >= bound
+        if reached:
+            return kind == 0
+    return False
+
+
+class CompiledMatcher(PackageMatcher):
+    """The non-withdrawn records of one PyPI package, matched from precomputed columns.
+
+    ``rows`` are (metadata, vnorm, m) with metadata a tuple whose first item is the record
+    id and whose last item builds the :class:`Advisory` from the tuple.
+    """
+
+    def __init__(self, rows: list[tuple[tuple[Any, ...], str | None, str]]) -> None:
+        self._rows = [_Row(meta, vnorm, m) for meta, vnorm, m in rows]
+        self._by_id = {row.id: row for row in self._rows}
+        self._memo: dict[tuple[str, str], bool] = {}
+
+    def matching(self, version: str) -> list[Advisory]:
+        return [row.advisory for row in self._rows if row.affects(version)]
+
+    def fix_versions(self, advisories: list[Advisory], version: str) -> list[str]:
+        return self._fixes(advisories, version, first=False)
+
+    def first_fix(self, advisories: list[Advisory], version: str) -> str | None:
+        found = self._fixes(advisories, version, first=True)
+        return found[0] if found else None
+
+    def _fixes(self, advisories: list[Advisory], version: str, *, first: bool) -> list[str]:
+        rows = [self._by_id[a.id] for a in advisories]
+        current = parse_pep440(version)
+        if len(rows) == 1:  # everything was decided at import but where to start
+            fixed = rows[0].fixed
+            start = 0 if current is None else bisect_right(fixed, current, key=_candidate_key)
+            return [candidate for candidate, flag in fixed[start:] if flag == _CLEAN]
+        keyed: list[tuple[Any, str]] = sorted(
+            {(parse_pep440(c), c) for row in rows for c, _ in row.fixed}
+        )
+        memo = self._memo
+        out: list[str] = []
+        taken: set[Any] = set()
+        for key, candidate in keyed:
+            if current is not None and not key > current:
+                continue
+            if key in taken:
+                continue
+            if any(row.affects_candidate(candidate, memo) for row in rows):
+                continue
+            taken.add(key)
+            out.append(candidate)
+            if first:
+                break
+        return out
+
+
+__all__ = ["CompiledMatcher", "compile_entries", "normal_form", "normalise_plain"]
