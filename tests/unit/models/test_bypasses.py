@@ -267,3 +267,81 @@ def test_extension_does_not_matter() -> None:
 # research: modelscan reads only the first legacy-torch stream
 def test_payload_in_a_later_stream() -> None:
     unsafe(pickle.dumps(0x1950A86A20F9469CFC6C, 2) + pickle.dumps(1001, 2) + EVIL)
+
+
+def stack(module: str, name: str) -> bytes:
+    return b"\x80\x04" + s(module) + s(name) + b"\x93"
+
+
+# torch.storage._load_from_bytes runs torch.load(BytesIO(b), weights_only=False) on its
+# argument: the bytes are a second pickle, graded as such (torch writes this call for
+# every tensor pickled with plain pickle, so the call itself is allowed)
+def test_torch_load_from_bytes_is_graded_inside() -> None:
+    inner = call("os", "system", "true") + b"."
+    outer = glob("torch.storage", "_load_from_bytes") + b"(C" + bytes([len(inner)]) + inner
+    rules = unsafe(outer + b"tR.")
+    assert "pickle-dangerous-call" in rules
+    computed = glob("torch.storage", "_load_from_bytes") + b"(" + call("os", "getcwd") + b"tR."
+    unsafe(computed)
+    clean = pickle.dumps({"w": 1}, 2)
+    ok = glob("torch.storage", "_load_from_bytes") + b"(C" + bytes([len(clean)]) + clean + b"tR."
+    assert scan_bytes(ok, "x").verdict is Verdict.SAFE
+
+
+# research: a dotted qualname under an allowed prefix walks module attributes
+# (torch.nn.modules.module.sys.modules reaches sys; STACK_GLOBAL resolves it with getattr)
+def test_qualname_hops_through_module_attributes() -> None:
+    unsafe(stack("torch.nn.modules.module", "sys.modules") + b".")
+    unsafe(stack("sklearn.base", "os.system") + s("true") + b"\x85R.")
+    unsafe(
+        stack("torch.nn.modules.module", "Module")
+        + stack("torch.nn.modules.module", "os")[2:]
+        + b"."
+    )
+
+
+# research: pandas re-exports readers and writers at the top level; constructing them
+# opens files or URLs (pandas 3 pickles real objects under top-level names too)
+def test_pandas_io_classes_are_not_callable() -> None:
+    unsafe(call("pandas", "ExcelWriter", "/nonexistent/x.xlsx") + b".")
+    unsafe(call("pandas", "HDFStore", "/nonexistent/x.h5") + b".")
+    unsafe(call("pandas.api.typing", "JsonReader", "http://127.0.0.1:9/x") + b".")
+    unsafe(call("pandas._libs.parsers", "TextReader", "/etc/passwd") + b".")
+
+
+# sklearn 1.9 callbacks import multiprocessing.connection.Client/Listener (network)
+def test_sklearn_callback_transport_is_not_callable() -> None:
+    unsafe(call("sklearn.callback._transport", "Client", "127.0.0.1") + b".")
+
+
+# zoneinfo pickles as getattr(ZoneInfo, '_unpickle')(key, 1): only that exact bound
+# classmethod of an allowed class passes; any other getattr stays a computed callee
+def test_getattr_bound_method_only_when_allowlisted() -> None:
+    ok = glob("builtins", "getattr") + b"(" + glob("zoneinfo", "ZoneInfo") + b"S'_unpickle'\ntR"
+    assert scan_bytes(ok + b"(S'UTC'\nI1\ntR.", "x").verdict is Verdict.SAFE
+    bad = glob("builtins", "getattr") + b"(" + glob("zoneinfo", "ZoneInfo") + b"S'__init__'\ntR"
+    unsafe(bad + b"(S'UTC'\ntR.")
+    bad = glob("builtins", "getattr") + b"(" + glob("pathlib", "Path") + b"S'touch'\ntR"
+    unsafe(bad + b"(S'/nonexistent'\ntR.")
+
+
+# accelerate's PartialState is rebuilt by TrainingArguments pickles through __new__ only;
+# calling it (its __init__ sets up torch.distributed) stays unsafe
+def test_new_only_classes() -> None:
+    new = stack("accelerate.state", "PartialState") + b")\x81."
+    assert scan_bytes(new, "x").verdict is Verdict.SAFE
+    unsafe(stack("accelerate.state", "PartialState") + b")R.")
+
+
+# statsmodels results keep __doc__ strings in their __dict__; other dunder keys still count
+def test_doc_string_state_is_data() -> None:
+    obj = stack("statsmodels.regression.linear_model", "OLSResults") + b")\x81"
+    assert scan_bytes(obj + b"}" + s("__doc__") + s("text") + b"sb.", "x").verdict is Verdict.SAFE
+    unsafe(obj + b"}" + s("__setstate__") + stack("os", "system")[2:] + b"sb.")
+
+
+# promptfoo/modelaudit PR #1375: builtins.type builds a class with a __del__ hook
+def test_dynamic_type_is_unsafe() -> None:
+    body = s("builtins") + s("type") + b"\x93(" + s("P") + b"(" + s("pathlib")
+    body += s("PurePosixPath") + b"\x93t}" + s("__del__") + s("pathlib") + s("Path.touch")
+    unsafe(b"\x80\x04" + body + b"\x93stR)R.")
