@@ -67,7 +67,11 @@ def _pickles() -> list[tuple[str, bytes]]:
             continue
         data = path.read_bytes()
         joblib_arrays = b"joblib.numpy_pickle" in data  # raw array bytes are not opcodes
-        if LABELS[rel]["label"] == "benign" and detect_format(path) == "pickle" and not joblib_arrays:
+        if (
+            LABELS[rel]["label"] == "benign"
+            and detect_format(path) == "pickle"
+            and not joblib_arrays
+        ):
             out.append((rel, data))
         elif data.startswith(b"PK") and rel.startswith("benign/torch"):
             with zipfile.ZipFile(path) as z:
