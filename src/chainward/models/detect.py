@@ -184,6 +184,8 @@ def classify_zip_names(names: list[str]) -> str:
         n.endswith(".pkl") for n in files
     ):
         return "pytorch"
+    if any(n.endswith(".data/extern_modules") for n in files):
+        return "pytorch"  # torch.package
     root = {n for n in files if "/" not in n}
     if "config.json" in root and ("metadata.json" in root or "model.weights.h5" in root):
         return "keras"

@@ -1,5 +1,8 @@
 """PyTorch checkpoints, found by content (never by extension).
 
+* ``torch.package`` archives (``.data/extern_modules``): their ``.py`` modules run
+  when ``PackageImporter`` unpickles a class they define; checked by
+  :mod:`chainward.models.pysource`;
 * zip checkpoints (``torch.save`` since 1.6, and TorchScript archives): a ZIP
   whose ``<prefix>/data.pkl`` (and ``constants.pkl`` for TorchScript) are
   pickles, with tensor bytes in ``<prefix>/data/N``; every member that is a
@@ -22,6 +25,7 @@ from chainward.models.detect import _has_trailing_zip, _pickle_kind
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.vm import run_all
 from chainward.models.pickles import buffered, report_trace
+from chainward.models.pysource import analyze_python
 from chainward.models.torchscript import (
     MAX_CODE_BYTES,
     analyze_bytecode,
@@ -60,9 +64,13 @@ class TorchScanner(FormatScanner):
 
     def _scan_zip(self, source: Source, ctx: ScanContext) -> None:
         pickles = 0
+        sources: list[tuple[str, Source]] = []  # .py members, read once the archive kind is known
+        package = False  # torch.package: .py members are real Python modules
         for entry, member, member_head in iter_zip_members(source, ctx):
-            if is_code_member(entry.name):
-                _scan_code(member, ctx)
+            if entry.name.endswith(".data/extern_modules"):
+                package = True
+            if entry.name.endswith(".py"):
+                sources.append((entry.name, member))
                 continue
             is_pickle = entry.name.endswith(".pkl") or (
                 member_head[:1] == b"\x80" and _pickle_kind(member_head) is not None
@@ -95,6 +103,13 @@ class TorchScanner(FormatScanner):
             if entry.name.rsplit("/", 1)[-1] == "bytecode.pkl":
                 for issue in analyze_bytecode(data):
                     ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
+        for name, member in sources:
+            if package:
+                _scan_code(member, ctx, python=True)
+            elif is_code_member(name):
+                _scan_code(member, ctx)
+            else:
+                scan_member(member, member.head(), ctx)
         if pickles == 0:
             ctx.add(
                 "torch-no-pickle",
@@ -104,8 +119,9 @@ class TorchScanner(FormatScanner):
             )
 
 
-def _scan_code(member: Source, ctx: ScanContext) -> None:
-    """A TorchScript source file: compiled and run by ``torch.jit.load``."""
+def _scan_code(member: Source, ctx: ScanContext, *, python: bool = False) -> None:
+    """A TorchScript source file (compiled and run by ``torch.jit.load``) or, with
+    ``python``, a ``torch.package`` module (imported by ``PackageImporter``)."""
     if member.size > MAX_CODE_BYTES:
         ctx.add(
             "torchscript-too-large",
@@ -118,7 +134,7 @@ def _scan_code(member: Source, ctx: ScanContext) -> None:
     with member.open() as fh:
         data = fh.read(MAX_CODE_BYTES + 1)
     text = data.decode("utf-8", errors="replace")
-    for issue in analyze_code(text):
+    for issue in analyze_python(text) if python else analyze_code(text):
         ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
 
 

@@ -252,6 +252,70 @@ def torchscript() -> None:
     )
 
 
+# ------------------------------------------------------------------ torch.package
+
+NET_SOURCE = """import torch
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+"""
+
+
+def torch_package() -> None:
+    import torch
+    from torch.package import PackageExporter, PackageImporter
+
+    benign = out_dir("benign", "torch_package")
+    malicious = out_dir("malicious", "torch_package")
+    src = HERE / "_pkgsrc"
+    (src / "tinynet").mkdir(parents=True, exist_ok=True)
+    (src / "tinynet" / "__init__.py").write_text("")
+    (src / "tinynet" / "net.py").write_text(NET_SOURCE)
+    sys.path.insert(0, str(src))
+    try:
+        from tinynet.net import Net
+
+        path = benign / "net.package.pt"
+        with PackageExporter(str(path)) as exporter:
+            exporter.extern("torch.**")
+            exporter.intern("tinynet.**")
+            exporter.save_pickle("model", "model.pkl", Net())
+        model = PackageImporter(str(path)).load_pickle("model", "model.pkl")
+        assert model(torch.ones(1, 4)).shape == (1, 2)
+        label(
+            path,
+            "benign",
+            "suspicious",
+            "torch.package.PackageExporter of a model class (its packaged class is not on any "
+            "allowlist profile, so review)",
+        )
+        evil = malicious / "net_import_payload.package.pt"
+        edit_zip(
+            path,
+            evil,
+            "tinynet/net.py",
+            [(b"import torch\n", b"import os\nimport torch\n\nos.system('true')\n")],
+        )
+        label(
+            evil,
+            "malicious",
+            "unsafe",
+            "torch.package whose packaged module runs os.system at import "
+            "(PackageImporter.load_pickle imports it)",
+        )
+    finally:
+        sys.path.remove(str(src))
+        for leftover in sorted(src.rglob("*"), reverse=True):
+            leftover.unlink() if leftover.is_file() else leftover.rmdir()
+        src.rmdir()
+
+
 # ------------------------------------------------------------------ HDF5 dense attributes
 
 
@@ -715,6 +779,7 @@ def pickle_payload() -> bytes:
 
 SECTIONS = {
     "torchscript": torchscript,
+    "torch_package": torch_package,
     "hdf5": hdf5,
     "tflite": tflite_models,
     "compressed": compressed,
