@@ -102,6 +102,13 @@ def kind_of(path: Path) -> Kind:
     if head in (b"{", b"["):
         try:
             doc = json.loads(data.decode("utf-8-sig"))
+        except json.JSONDecodeError as exc:
+            # "[" may open a TOML table; "{" or a .json name is JSON that does not parse
+            if head == b"{" or path.suffix.lower() == ".json":
+                raise InventoryError(
+                    f"malformed JSON: {exc.msg}", path=display(path), line=exc.lineno
+                ) from None
+            doc = None
         except (ValueError, RecursionError):
             doc = None
         if isinstance(doc, dict) and "_meta" in doc and ("default" in doc or "develop" in doc):

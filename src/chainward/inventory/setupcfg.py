@@ -24,6 +24,22 @@ def _lines(value: str) -> list[str]:
     return out
 
 
+def _error_line(exc: configparser.Error) -> int | None:
+    errors = getattr(exc, "errors", None)
+    if errors:
+        return int(errors[0][0])
+    line = getattr(exc, "lineno", None)
+    return line if isinstance(line, int) else None
+
+
+def _parse_error(exc: configparser.Error) -> tuple[str]:
+    """What is wrong, without configparser's "Source contains parsing errors: <path>"."""
+    errors = getattr(exc, "errors", None)
+    if errors and not isinstance(exc, configparser.MissingSectionHeaderError):
+        return (f"malformed setup.cfg: cannot parse line {errors[0][1]}",)
+    return (f"malformed setup.cfg: {str(exc).splitlines()[0]}",)
+
+
 def setupcfg_declared(path: Path) -> list[Declared]:
     text = read_text(path)
     shown = display(path)
@@ -31,8 +47,7 @@ def setupcfg_declared(path: Path) -> list[Declared]:
     try:
         parser.read_string(text, source=shown)
     except configparser.Error as exc:
-        first = str(exc).splitlines()[0]
-        raise InventoryError(f"malformed setup.cfg: {first}", path=shown) from None
+        raise InventoryError(*_parse_error(exc), path=shown, line=_error_line(exc)) from None
     from packaging.requirements import InvalidRequirement
 
     sections: list[tuple[str, str, Scope, str | None]] = []

@@ -144,3 +144,26 @@ def test_each_skipped_requirement_line_is_warned_once() -> None:
     assert result.code == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "wxPython_Phoenix" in line]
     assert len(warned) == 1, warned
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("sbom/cyclonedx-python/with-comments.cdx.json", "malformed JSON"),
+        ("pipfile-lock/pipenv-2018/Pipfile.lock", "malformed JSON"),
+        ("setup-cfg/spectree/setup.cfg", "malformed setup.cfg: cannot parse line"),
+        ("poetry-lock/pydantic-sqlalchemy-2020/poetry.lock", "malformed TOML"),
+        ("uv-lock/uv-conflicting-extras/uv.lock", "malformed TOML"),
+    ],
+)
+def test_a_truncated_real_file_is_one_clear_error(name: str, message: str, tmp_path: Path) -> None:
+    # cut mid-file, as an interrupted download or copy leaves it: one line on stderr,
+    # naming what is wrong and where (a truncated .cdx.json used to be read as a
+    # requirements file and reported as "invalid requirement line '{'")
+    data = (ROOT / name).read_bytes()
+    cut = tmp_path / Path(name).name
+    cut.write_bytes(data[: int(len(data) * 0.37)])
+    result = run_cli("audit", str(cut))
+    assert result.code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert message in line and f"{cut}:" in line, line
