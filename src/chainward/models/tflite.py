@@ -45,6 +45,19 @@ KNOWN_CUSTOM_OPS = frozenset(
 )  # fmt: skip
 
 
+# checkpoint ops every SavedModel has (so tf.py does not report them) but no TFLite model
+# needs: as Flex ops they read, write or move files at paths the model chooses
+FLEX_ONLY_DANGEROUS: dict[str, tuple[Severity, str]] = {
+    "SaveV2": (Severity.HIGH, "writes checkpoint files at any path"),
+    "Save": (Severity.HIGH, "writes checkpoint files at any path"),
+    "SaveSlices": (Severity.HIGH, "writes checkpoint files at any path"),
+    "RestoreV2": (Severity.HIGH, "reads checkpoint files from any path"),
+    "Restore": (Severity.HIGH, "reads checkpoint files from any path"),
+    "RestoreSlice": (Severity.HIGH, "reads checkpoint files from any path"),
+    "MergeV2Checkpoints": (Severity.HIGH, "moves and deletes files"),
+}
+
+
 class FlatbufferError(ValueError):
     """The bytes are not a well-formed TFLite flatbuffer."""
 
@@ -267,9 +280,10 @@ def report(facts: TfliteFacts, ctx: ScanContext, where: str) -> None:
                 where,
             )
         for op in sorted(ops):
-            if op in DANGEROUS_OPS and op not in reported:
+            danger = FLEX_ONLY_DANGEROUS.get(op) or DANGEROUS_OPS.get(op)
+            if danger is not None and op not in reported:
                 reported.add(op)
-                severity, what = DANGEROUS_OPS[op]
+                severity, what = danger
                 ctx.add(
                     "tflite-dangerous-op",
                     severity,

@@ -77,3 +77,14 @@ def test_fuzzed_flatbuffers_never_crash() -> None:
                 mutated[rng.randrange(8, len(data))] = rng.randrange(256)
             result = scan_bytes(bytes(mutated), "fuzz.tflite")
             assert not any(f.rule == "internal-error" for f in result.findings)
+
+
+def test_checkpoint_ops_are_dangerous_as_flex_ops() -> None:
+    # "WriteFile" and "RestoreV2" have the same length: rename code and NodeDef in place
+    data = _read("malicious/tflite/flex_write_file.tflite")
+    renamed = data.replace(b"FlexWriteFile", b"FlexRestoreV2").replace(b"WriteFile", b"RestoreV2")
+    facts = parse_model(renamed)
+    assert facts.codes[1].custom == "FlexRestoreV2"
+    result = scan_bytes(renamed, "m.tflite")
+    assert result.verdict is Verdict.UNSAFE
+    assert any("RestoreV2" in f.message for f in result.findings)
