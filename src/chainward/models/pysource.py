@@ -13,8 +13,9 @@ that. Ordinary model code (``torch``, ``numpy``, ``os.path``...) is quiet.
 from __future__ import annotations
 
 import ast
+import re
 
-from chainward.models.torchscript import MAX_NODES, CodeIssue
+from chainward.models.torchscript import MAX_NODES, MAX_PARSE_BYTES, CodeIssue
 from chainward.records import Severity
 
 # dotted prefix -> what it does (calls or references)
@@ -79,8 +80,37 @@ def _danger(name: str) -> str | None:
     return None
 
 
+_LARGE_NAMES = re.compile(
+    r"\b(os|posix|subprocess|pty|socket|ctypes|importlib|runpy|builtins)\s*\.\s*(\w+)"
+    r"|\b(eval|exec|compile|__import__)\s*\("
+)
+
+
+def _large_text_issues(text: str) -> list[CodeIssue]:
+    issues: list[CodeIssue] = []
+    seen: set[str] = set()
+    for match in _LARGE_NAMES.finditer(text):
+        full = (
+            f"{match.group(1)}.{match.group(2)}" if match.group(1) else f"builtins.{match.group(3)}"
+        )
+        what = _danger(full)
+        if what is not None and full not in seen:
+            seen.add(full)
+            issues.append(
+                CodeIssue(
+                    "python-source-dangerous-call",
+                    Severity.HIGH,
+                    f"packaged Python source mentions {full} (file too large to parse; found by "
+                    f"text search), which {what}",
+                )
+            )
+    return issues
+
+
 def analyze_python(text: str) -> list[CodeIssue]:
     """Issues in one Python module's source (never executes it)."""
+    if len(text) > MAX_PARSE_BYTES:
+        return _large_text_issues(text)
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:

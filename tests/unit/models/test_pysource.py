@@ -62,3 +62,10 @@ urllib.request.urlopen("http://127.0.0.1/")
 def test_unparsable_source_is_review() -> None:
     (issue,) = analyze_python("def broken(:\n")
     assert issue.rule == "python-source-unparsed" and issue.severity is Severity.MEDIUM
+
+
+def test_large_sources_are_searched_as_text() -> None:
+    filler = "x = 1\n" * 120_000
+    assert analyze_python(filler + "import os\nos.path.join('a')\n") == []
+    (issue,) = analyze_python(filler + "import subprocess\nsubprocess.run(['true'])\n")
+    assert issue.severity is Severity.HIGH and "subprocess.run" in issue.message

@@ -132,3 +132,14 @@ def test_mobile_bytecode_operator_table() -> None:
         data = z.read(name)
     assert analyze_bytecode(data) == []
     assert analyze_bytecode(data[: len(data) // 2]) == []  # truncated: what was read, no crash
+
+
+def test_large_files_are_searched_as_text() -> None:
+    filler = "    _0 = torch.add(x, 1)\n" * 30_000  # ~750 KB: over the parse budget
+    text = _code(filler + 'torch.save(x, "/tmp/chainward-inert/big")\n_1 = ops.my_ext.run(x)')
+    rules = _rules(text)
+    assert rules == {
+        "torchscript-dangerous-op": Severity.HIGH,
+        "torchscript-custom-op": Severity.MEDIUM,
+    }
+    assert _rules(_code(filler)) == {}
