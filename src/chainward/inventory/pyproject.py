@@ -232,7 +232,7 @@ def _poetry_dep(
             constraint = one
         elif isinstance(one, dict):
             constraint = str(one.get("version", "*"))
-            marker = str(one.get("markers", ""))
+            marker = _poetry_marker(one, reader, where)
             extras = tuple(str(e) for e in one.get("extras", []))
             for key in ("git", "url", "path", "file"):
                 if key in one:
@@ -258,6 +258,35 @@ def _poetry_dep(
             url,
             spec_text(name, one),
         )
+
+
+def _poetry_marker(spec: dict[str, Any], reader: _Reader, where: Provenance) -> str:
+    """A dependency table's ``markers`` together with Poetry's ``python`` and ``platform``
+    keys (``{version = "2.3.5", python = "<3.7", platform = "linux"}``), as one marker."""
+    parts = []
+    if spec.get("markers"):
+        parts.append(str(spec["markers"]))
+    python = spec.get("python")
+    if isinstance(python, str) and python.strip() not in ("", "*"):
+        alternatives = []
+        for alternative in python.split("||"):
+            specifier = poetry_specifier(alternative.strip(), reader, where)
+            clauses = [
+                f'python_full_version {item.operator} "{item.version}"'
+                for item in SpecifierSet(specifier)
+            ]
+            alternatives.append(" and ".join(clauses) or 'python_full_version >= "0"')
+        parts.append(
+            " or ".join(f"({a})" for a in alternatives)
+            if len(alternatives) > 1
+            else alternatives[0]
+        )
+    platform = spec.get("platform")
+    if isinstance(platform, str) and platform.strip():
+        parts.append(f'sys_platform == "{platform.strip()}"')
+    if len(parts) > 1:
+        parts = [f"({p})" if " or " in p else p for p in parts]
+    return " and ".join(parts)
 
 
 def _poetry_line(text: str, name: str, start: int = 0) -> int | None:
@@ -342,6 +371,25 @@ def _applies(item: Declared, env: dict[str, str]) -> bool:
         ) from None
 
 
+def _exact(item: Declared) -> str | None:
+    """The one version ``item`` pins, if any. Poetry's ``A || B`` pins one only when every
+    alternative pins that same version; otherwise it is a range like any other."""
+    alternatives = item.specifier.split("||") if "||" in item.specifier else [item.specifier]
+    versions = set()
+    for text in alternatives:
+        text = text.strip()
+        try:
+            spec = SpecifierSet(poetry_specifier(text) if "||" in item.specifier else text)
+        except InvalidSpecifier:
+            raise InventoryError(
+                f"invalid version specifier {item.specifier!r} for {item.name}",
+                path=item.source.file,
+                line=item.source.line,
+            ) from None
+        versions.add(exact_version(spec))
+    return versions.pop() if len(versions) == 1 else None
+
+
 def components_from(
     items: list[Declared], env: dict[str, str]
 ) -> tuple[list[Component], list[Skipped]]:
@@ -351,15 +399,7 @@ def components_from(
     for item in items:
         if item.marker and not _applies(item, env):
             continue
-        try:
-            spec = SpecifierSet(item.specifier)
-        except InvalidSpecifier:
-            raise InventoryError(
-                f"invalid version specifier {item.specifier!r} for {item.name}",
-                path=item.source.file,
-                line=item.source.line,
-            ) from None
-        version = None if item.url else exact_version(spec)
+        version = None if item.url else _exact(item)
         components.append(
             make_component(
                 item.name,

@@ -167,3 +167,51 @@ def test_a_truncated_real_file_is_one_clear_error(name: str, message: str, tmp_p
     assert result.code == 2
     [line] = result.stderr.strip().splitlines()
     assert message in line and f"{cut}:" in line, line
+
+
+POETRY_PYPROJECT = """\
+[tool.poetry]
+name = "worker"
+version = "0.1.0"
+description = ""
+authors = []
+
+[tool.poetry.dependencies]
+python = "^3.7"
+pathlib2 = [
+  { version = "2.3.7.post1", python = ">=3.7" },
+  { version = "2.3.5", python = "<3.7", platform = "linux" },
+  { git = "https://github.com/jazzband/pathlib2.git", tag = "2.3.5", python = "<3.7" },
+]
+werkzeug = "0.14.1 || 0.15.0"
+urllib3 = "1.24.1 || 1.24.1"
+Zope_interface = "6.3"
+requests = { version = "2.19.1", python = "^2.7 || ^3.6", markers = "os_name == 'posix' or os_name == 'nt'" }
+"""
+
+
+def test_poetry_alternatives_and_python_keys(tmp_path: Path) -> None:
+    # "A || B" used to abort the whole audit ("invalid version specifier"); the table keys
+    # python/platform were ignored, so a pin meant for Python < 3.7 was audited on 3.11
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(POETRY_PYPROJECT)
+    here = {
+        (c.name, c.version)
+        for c in collect([pyproject], python_version="3.11", platform="linux").components
+    }
+    assert ("pathlib2", "2.3.7.post1") in here and ("pathlib2", "2.3.5") not in here
+    assert ("werkzeug", None) in here  # two versions: a range, skipped with a warning
+    assert ("urllib3", "1.24.1") in here  # both alternatives pin the same version
+    assert ("zope-interface", "6.3") in here and ("requests", "2.19.1") in here
+    old = {
+        (c.name, c.version)
+        for c in collect([pyproject], python_version="3.6", platform="linux").components
+    }
+    assert ("pathlib2", "2.3.5") in old and ("pathlib2", "2.3.7.post1") not in old
+    skipped = {
+        s.entry: s.reason
+        for s in collect([pyproject], python_version="3.11", platform="linux").skipped
+    }
+    assert "not pinned" in skipped["werkzeug = '0.14.1 || 0.15.0'"]
+    result = run_cli("audit", str(pyproject), "-f", "json")
+    assert result.code == 1, result.stderr
