@@ -1097,6 +1097,7 @@ def _breadth_pandas_scipy_numpy() -> None:
     import numpy as np
     import pandas as pd
     import scipy.sparse as sp
+    from dateutil.tz import gettz as dateutil_tz
 
     idx = pd.date_range("2024-01-01", periods=4, freq="D", tz="Europe/Paris")
     frame = pd.DataFrame(
@@ -1122,6 +1123,20 @@ def _breadth_pandas_scipy_numpy() -> None:
         "pandas/multiindex.pkl": multi,
         "pandas/series.pkl": series,
         "pandas/sparse_frame.pkl": sparse_frame,
+        "pandas/time_series.pkl": pd.DataFrame(
+            {"v": [1.0, 2.0, 3.0]},
+            index=pd.date_range("2024-01-01", periods=3, freq="D", tz=dateutil_tz("Europe/Paris")),
+        )
+        .resample("12h")
+        .mean(),
+        "pandas/indexes.pkl": [
+            pd.Series([1, 2], index=pd.period_range("2024-01", periods=2, freq="M")),
+            pd.Series([1, 2], index=pd.timedelta_range("1D", periods=2)),
+            pd.Series([1, 2], index=pd.interval_range(0, 2)),
+            pd.Series([1, 2], index=pd.CategoricalIndex(["a", "b"])),
+            pd.DataFrame({"k": ["a", "b", "a"], "v": [1, 2, 3]}).groupby("k").agg(["sum", "mean"]),
+            pd.DateOffset(months=1, days=2),
+        ],
         "pandas/offsets.pkl": [
             pd.offsets.BDay(2),
             pd.offsets.MonthEnd(),

@@ -287,6 +287,8 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
             consumed.add(id(callee))
         else:
             _grade_callee(callee, kind, inv.offset, add, consumed)
+            if kind == "new" and isinstance(callee, Global):
+                _grade_wrapped_callables(callee, inv, add)
         if isinstance(callee, Global) and callee.dotted in HIGHER_ORDER:
             _grade_higher_order(callee, inv, add, consumed)
         return
@@ -367,6 +369,45 @@ def _nested_streams(data: bytes) -> Iterator[bytes]:
                     yield archive.read(info)
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
         yield data
+
+
+def _grade_wrapped_callables(callee: Global, inv: Invocation, add: _Add) -> None:
+    """``cls.__new__(cls, func, ...)`` of a class outside the profiles, handed a function.
+
+    Lazy wrappers (``itertools.starmap``, a library's own ``LazyMap``) store the
+    function and call it when a later allowed step iterates them (``list(...)``);
+    ordinary classes rebuilt with ``__new__`` get literal arguments, not functions.
+    """
+    if is_allowed_ref(callee) or is_profile_class(callee, known_class=True):
+        return
+    if callee.dotted in _NEW_ONLY:
+        return
+    for item in _walk(inv.args, 64):
+        if not isinstance(item, Global) or is_allowed_ref(item):
+            continue
+        if is_profile_class(item, known_class=False):
+            continue  # a class (an Enum, a dtype) passed as data
+        add(
+            "pickle-wrapped-callable",
+            Severity.HIGH,
+            f"builds {callee.dotted} around {_name(item)} without calling its __init__ "
+            "(a lazy wrapper calls what it holds when it is iterated or used)",
+            inv.offset,
+        )
+        return
+
+
+def _walk(value: Value, budget: int) -> Iterator[Value]:
+    stack = [value]
+    while stack and budget > 0:
+        budget -= 1
+        item = stack.pop()
+        yield item
+        if isinstance(item, Seq):
+            stack.extend(item.items)
+        elif isinstance(item, Map):
+            for key, val in item.items:
+                stack.extend((key, val))
 
 
 def _grade_higher_order(callee: Global, inv: Invocation, add: _Add, consumed: set[int]) -> None:

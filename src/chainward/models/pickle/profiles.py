@@ -509,12 +509,32 @@ PANDAS = Profile(
             "pandas.core.internals.blocks.new_block",
             "pandas._libs.internals.BlockPlacement",
             "pandas._libs.interval.__pyx_unpickle_IntervalMixin",
+            # DatetimeIndex/PeriodIndex/TimedeltaIndex/IntervalIndex.__reduce__ helpers
+            "pandas.core.indexes.datetimes._new_DatetimeIndex",
+            "pandas.core.indexes.period._new_PeriodIndex",
+            "pandas.core.indexes.timedeltas._new_TimedeltaIndex",
+            "pandas.core.indexes.interval._new_IntervalIndex",
+            # time zones of tz-aware indexes and timestamps: pytz (pytz/__init__.py
+            # _p/_UTC/FixedOffset, zone names resolved inside pytz's own data only)
+            "pytz._p",
+            "pytz._UTC",
+            "pytz.FixedOffset",
+            *(f"dateutil.tz.tz.{name}" for name in ("tzfile", "tzutc", "tzoffset", "tzlocal")),
+            *(f"dateutil.tz.tz.{name}" for name in ("tzstr", "tzrange")),
         }
     ),
     # pandas pickles name the defining module (pandas.core..., pandas._libs...); the
     # top-level re-exports also hold readers and writers (pandas.ExcelWriter,
     # pandas.HDFStore, pandas.api.typing.JsonReader) that open files when constructed
-    classes=("pandas.",),
+    # dateutil time zones (tzfile pickles as tzfile(None, filename), which opens nothing;
+    # tzical parses an iCalendar file) and relativedelta, which pandas offsets hold
+    classes=(
+        "pandas.",
+        "dateutil.tz.tz.",
+        "dateutil.relativedelta.",
+        "dateutil._common.weekday",
+        "pytz.",
+    ),
     excluded=(
         # pandas 3 pickles public classes under their top-level names (pandas.DataFrame);
         # the readers and writers among those names open files or URLs when constructed
@@ -526,6 +546,7 @@ PANDAS = Profile(
         "pandas.api.typing.TextFileReader",
         "pandas.api.interchange",
         "pandas._libs.parsers",
+        "dateutil.tz.tz.tzical",
         "pandas._libs.json",
         "pandas._libs.testing",
         "pandas.core.interchange",
@@ -736,6 +757,10 @@ HIGHER_ORDER: dict[str, dict[int, str]] = {
     "numpy.random._pickle.__randomstate_ctor": {1: "call"},
     "collections.defaultdict": {0: "ref"},
     "pandas.core.indexes.base._new_Index": {0: "new"},
+    "pandas.core.indexes.datetimes._new_DatetimeIndex": {0: "new"},
+    "pandas.core.indexes.period._new_PeriodIndex": {0: "new"},
+    "pandas.core.indexes.timedeltas._new_TimedeltaIndex": {0: "new"},
+    "pandas.core.indexes.interval._new_IntervalIndex": {0: "new"},
     "pandas._libs.arrays.__pyx_unpickle_NDArrayBacked": {0: "new"},
 }
 
