@@ -48,10 +48,10 @@ def flagged(tool: str, proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def run_modelaudit(
-    bin_dir: Path, labels: dict[str, dict[str, str]], env: dict[str, str]
+    bin_dir: Path, labels: dict[str, dict[str, str]], env: dict[str, str], folder: Path = CORPUS
 ) -> dict[str, str]:
     proc = subprocess.run(
-        [str(bin_dir / "modelaudit"), "scan", "--format", "json", "--no-cache", str(CORPUS)],
+        [str(bin_dir / "modelaudit"), "scan", "--format", "json", "--no-cache", str(folder)],
         capture_output=True,
         text=True,
         env=env,
@@ -76,10 +76,17 @@ def main() -> None:
     parser.add_argument("--anchors", type=Path, default=Path("/tmp/mscan-anchors/bin"))
     parser.add_argument("--tools", default="chainward,picklescan,modelscan,fickling,modelaudit")
     parser.add_argument("--report", action="store_true", help="only print cached results")
+    parser.add_argument("--subset", default="", help="only labels under this folder, e.g. formats2")
     args = parser.parse_args()
     labels = json.loads((CORPUS / "labels.json").read_text())
+    extra = CORPUS / "formats2" / "labels.json"  # the second corpus has its own generator
+    if extra.exists():
+        labels.update(json.loads(extra.read_text()))
+    if args.subset:
+        labels = {k: v for k, v in labels.items() if k.startswith(args.subset.rstrip("/") + "/")}
     env = dict(os.environ, PROMPTFOO_DISABLE_TELEMETRY="1", NO_COLOR="1")
-    cache = Path(__file__).with_name("results.json")
+    suffix = f"-{args.subset.strip('/').replace('/', '-')}" if args.subset else ""
+    cache = Path(__file__).with_name(f"results{suffix}.json")
     saved = json.loads(cache.read_text()) if cache.exists() else {"results": {}, "timing": {}}
     results: dict[str, dict[str, str]] = saved["results"]
     timing: dict[str, float] = saved["timing"]
@@ -89,7 +96,7 @@ def main() -> None:
             continue
         start = time.monotonic()
         if tool == "modelaudit":
-            results[tool] = run_modelaudit(args.anchors, labels, env)
+            results[tool] = run_modelaudit(args.anchors, labels, env, CORPUS / args.subset)
         else:
             results[tool] = {}
             for rel in labels:
