@@ -215,3 +215,22 @@ def test_poetry_alternatives_and_python_keys(tmp_path: Path) -> None:
     assert "not pinned" in skipped["werkzeug = '0.14.1 || 0.15.0'"]
     result = run_cli("audit", str(pyproject), "-f", "json")
     assert result.code == 1, result.stderr
+
+
+def test_poetry_1_0_lock_markers_apply_to_a_target_python() -> None:
+    # Poetry 1.0 writes "marker" (not "markers"): dataclasses is for Python < 3.7 only,
+    # pywin32 for Windows only; every package is kept when no target is named
+    lock = ROOT / "poetry-lock" / "pydantic-sqlalchemy-2020" / "poetry.lock"
+    every = {c.name for c in collect([lock]).components}
+    linux38 = {c.name for c in collect([lock], python_version="3.8", platform="linux").components}
+    assert {"dataclasses", "pywin32", "importlib-metadata"} <= every
+    assert every - linux38 == {
+        "appnope",
+        "atomicwrites",
+        "colorama",
+        "dataclasses",
+        "importlib-metadata",
+        "pywin32",
+        "pywinpty",
+        "zipp",
+    }

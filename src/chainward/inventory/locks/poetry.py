@@ -75,9 +75,14 @@ def read_poetry_lock(
         elif isinstance(entry.get("category"), str):
             pkg.groups = (str(entry["category"]),)
         pkg.optional = bool(entry.get("optional", False))
-        markers = entry.get("markers")
+        # lock 1.x: "marker"; 2.0: "markers"; 2.1: "markers" per group ({main = "..."})
+        markers = entry.get("markers", entry.get("marker"))
         if isinstance(markers, str):
             pkg.marker = markers
+        elif isinstance(markers, dict) and markers and len(markers) == len(pkg.groups or [0]):
+            values = [str(m) for m in markers.values() if isinstance(m, str) and m]
+            if len(values) == len(markers):  # every group conditional: any may pull it in
+                pkg.marker = " or ".join(f"({m})" for m in dict.fromkeys(values))
         for file in array(entry.get("files", []), f"package {name}: files", path, line):
             add_hash(pkg, table(file, f"package {name}: files", path, line).get("hash"))
         for file in legacy_files.get(entry.get("name", ""), []) or []:
