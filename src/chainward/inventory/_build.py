@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-
-from packageurl import PackageURL
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
+from typing import TYPE_CHECKING
 
 from chainward.records import Component, Provenance, Scope, canonical_name
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
+
+# Names and versions made only of these need no escaping in a purl (imports are lazy so
+# that reading a lock file does not pay for packageurl and packaging.requirements).
+_PLAIN_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PLAIN_VERSION = re.compile(r"[0-9a-z.]+")
 
 
 def purl_for(name: str, version: str | None) -> str:
     """The package URL of a PyPI project (name normalised as the purl spec asks)."""
-    return str(PackageURL(type="pypi", name=canonical_name(name), version=version).to_string())
+    norm = canonical_name(name)
+    if _PLAIN_NAME.fullmatch(norm) and (version is None or _PLAIN_VERSION.fullmatch(version)):
+        return f"pkg:pypi/{norm}" if version is None else f"pkg:pypi/{norm}@{version}"
+    from packageurl import PackageURL
+
+    return str(PackageURL(type="pypi", name=norm, version=version).to_string())
 
 
 def make_component(
@@ -54,6 +66,8 @@ def make_component(
 def parse_requirement(text: str) -> Requirement:
     """``packaging.requirements.Requirement``, but NUL bytes (which make packaging's marker
     string parser raise SyntaxError) are refused as InvalidRequirement like any other error."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     if "\x00" in text:
         raise InvalidRequirement("NUL byte in requirement")
     try:
@@ -64,6 +78,8 @@ def parse_requirement(text: str) -> Requirement:
 
 def parse_marker(text: str) -> Marker:
     """``packaging.markers.Marker`` with the same NUL-byte guard."""
+    from packaging.markers import InvalidMarker, Marker
+
     if "\x00" in text:
         raise InvalidMarker("NUL byte in marker")
     try:

@@ -15,18 +15,22 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import pip_requirements_parser as rp
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any
 
 from chainward.inventory._build import make_component, split_hash
 from chainward.inventory._graph import Root, place
 from chainward.inventory._io import display, read_bytes
-from chainward.inventory._pipreq import parse_file
+from chainward.inventory._plainreq import PlainPin, plain_requirements
 from chainward.inventory.interface import InventoryError, Source
 from chainward.inventory.markers import evaluate, marker_environment
 from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
+
+if TYPE_CHECKING:
+    import pip_requirements_parser as rp
+    from packaging.specifiers import SpecifierSet
+
+# Plain-pin files skip pip-requirements-parser (same results; tests switch it off to compare).
+FAST_PATH = True
 
 UNPINNED = "not pinned to one exact version: cannot audit exactly (use --resolve)"
 DIRECT_REFERENCE = "URL, VCS or local-path requirement: cannot audit exactly (use --resolve)"
@@ -57,12 +61,50 @@ _DEV_WORDS = frozenset(
 _MAX_INCLUDE_DEPTH = 64
 
 
+@dataclass(frozen=True)
+class _Req:
+    """What the inventory uses of one requirement line, from either reader."""
+
+    name: str | None
+    specifier: str
+    extras: tuple[str, ...]
+    marker: Any  # packaging.markers.Marker or None
+    direct_url: str | None  # URL, VCS, local path or editable requirement
+    hashes: tuple[str, ...]
+    line: str
+
+    @classmethod
+    def from_library(cls, req: rp.InstallRequirement) -> _Req:
+        direct = req.link is not None or req.is_editable
+        return cls(
+            name=req.name,
+            specifier=str(req.specifier or ""),
+            extras=tuple(req.extras or ()),
+            marker=req.marker,
+            direct_url=str(req.link.url if req.link else req.line) if direct else None,
+            hashes=tuple(req.hash_options or ()),
+            line=req.requirement_line.line,
+        )
+
+    @classmethod
+    def from_pin(cls, pin: PlainPin) -> _Req:
+        return cls(
+            name=pin.name,
+            specifier=f"=={pin.version}",
+            extras=pin.extras,
+            marker=pin.marker,
+            direct_url=None,
+            hashes=pin.hashes,
+            line=pin.line,
+        )
+
+
 @dataclass
 class _Entry:
     """One requirement line after marker evaluation."""
 
     name: str | None
-    req: rp.InstallRequirement
+    req: _Req
     file: str
     line: int
     constraint: bool
@@ -201,6 +243,27 @@ class RequirementsFileSource(Source):
         self.read.add(key)
         if constraint:
             self.as_constraints.add(key)
+        pins = plain_requirements(data) if FAST_PATH else None
+        if pins is not None:
+            for pin in pins:
+                entry = self._entry(_Req.from_pin(pin), shown, pin.line_number, constraint, skipped)
+                if entry is not None:
+                    yield entry
+            return
+        yield from self._read_with_library(path, shown, (*stack, key), constraint, skipped)
+
+    def _read_with_library(
+        self,
+        path: Path,
+        shown: str,
+        stack: tuple[str, ...],
+        constraint: bool,
+        skipped: list[Skipped],
+    ) -> Iterator[_Entry]:
+        import pip_requirements_parser as rp
+
+        from chainward.inventory._pipreq import parse_file
+
         try:
             parsed = parse_file(str(path))
         except (rp.PipError, rp.InstallationError, UnicodeDecodeError, ValueError) as exc:
@@ -213,7 +276,6 @@ class RequirementsFileSource(Source):
                 path=shown,
                 line=bad.line_number,
             )
-        stack = (*stack, key)
         items: list[tuple[int, object]] = [
             (o.requirement_line.line_number, o) for o in parsed.options
         ]
@@ -223,7 +285,7 @@ class RequirementsFileSource(Source):
             if isinstance(item, rp.OptionLine):
                 yield from self._follow(path, line, item, stack, constraint, skipped)
             elif isinstance(item, rp.InstallRequirement):
-                entry = self._entry(item, shown, line, constraint, skipped)
+                entry = self._entry(_Req.from_library(item), shown, line, constraint, skipped)
                 if entry is not None:
                     yield entry
 
@@ -255,7 +317,7 @@ class RequirementsFileSource(Source):
 
     def _entry(
         self,
-        req: rp.InstallRequirement,
+        req: _Req,
         shown: str,
         line: int,
         constraint: bool,
@@ -270,9 +332,9 @@ class RequirementsFileSource(Source):
                 f"cannot evaluate marker: {first}", path=shown, line=line
             ) from None
         name = canonical_name(req.name) if req.name else None
-        if name is None or req.link is not None or req.is_editable:
+        if name is None or req.direct_url is not None:
             if not constraint:
-                text = req.requirement_line.line.strip()
+                text = req.line.strip()
                 skipped.append(Skipped(text, DIRECT_REFERENCE, Provenance(shown, line)))
             if name is None:
                 return None
@@ -283,27 +345,19 @@ class RequirementsFileSource(Source):
     def _component(self, group: _Group) -> tuple[Component, Skipped | None]:
         first = group.entries[0]
         where = Provenance(first.file, first.line)
-        spec = SpecifierSet()
         extras: set[str] = set()
         hashes: set[tuple[str, str]] = set()
         markers: list[str] = []
         url: str | None = None
-        for entry in (*group.entries, *group.constraints):
-            try:
-                spec &= SpecifierSet(str(entry.req.specifier or ""))
-            except InvalidSpecifier:
-                raise InventoryError(
-                    f"invalid version specifier {entry.req.specifier!s}",
-                    path=entry.file,
-                    line=entry.line,
-                ) from None
-            if entry.req.link is not None or entry.req.is_editable:
-                url = url or str(entry.req.link.url if entry.req.link else entry.req.line)
+        everything = (*group.entries, *group.constraints)
+        for entry in everything:
+            if entry.req.direct_url is not None:
+                url = url or entry.req.direct_url
             if not entry.constraint:
-                extras.update(entry.req.extras or ())
+                extras.update(entry.req.extras)
                 if entry.req.marker is not None:
                     markers.append(str(entry.req.marker))
-            for text in entry.req.hash_options or ():
+            for text in entry.req.hashes:
                 pair = split_hash(text)
                 if pair is None:
                     raise InventoryError(
@@ -312,13 +366,19 @@ class RequirementsFileSource(Source):
                         line=entry.line,
                     )
                 hashes.add(pair)
-        version = None if url else exact_version(spec)
-        if version is not None and not _allowed(version, spec):
-            raise InventoryError(
-                f"conflicting requirements for {group.name}: {spec} cannot all hold",
-                path=first.file,
-                line=first.line,
-            )
+        single = first.req.specifier
+        if len(everything) == 1 and _PLAIN_PIN.fullmatch(single):
+            # "==V" alone: what SpecifierSet would say, without building one
+            specifier, version = single, None if url else single[2:]
+        else:
+            spec = _combined(everything)
+            specifier, version = str(spec), None if url else exact_version(spec)
+            if version is not None and not _allowed(version, spec):
+                raise InventoryError(
+                    f"conflicting requirements for {group.name}: {spec} cannot all hold",
+                    path=first.file,
+                    line=first.line,
+                )
         component = make_component(
             group.name,
             version,
@@ -327,7 +387,7 @@ class RequirementsFileSource(Source):
             groups=self.groups,
             extras=extras,
             hashes=hashes,
-            specifier=str(spec),
+            specifier=specifier,
             marker=" or ".join(f"({m})" for m in markers) if len(markers) > 1 else "".join(markers),
             url=url,
         )
@@ -335,8 +395,30 @@ class RequirementsFileSource(Source):
             return component, None
         if url is not None:
             return component, None  # already reported as a direct reference
-        text = first.req.requirement_line.line.strip().split(" --hash")[0]
+        text = first.req.line.strip().split(" --hash")[0]
         return component, Skipped(text or group.name, UNPINNED, where)
+
+
+# "==" and a canonical public version (never a wildcard): pins exactly that version
+_PLAIN_PIN = re.compile(
+    r"==[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?"
+)
+
+
+def _combined(entries: tuple[_Entry, ...]) -> SpecifierSet:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    spec = SpecifierSet()
+    for entry in entries:
+        try:
+            spec &= SpecifierSet(entry.req.specifier)
+        except InvalidSpecifier:
+            raise InventoryError(
+                f"invalid version specifier {entry.req.specifier!s}",
+                path=entry.file,
+                line=entry.line,
+            ) from None
+    return spec
 
 
 _PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -386,6 +468,8 @@ def via_annotations(text: str) -> dict[int, set[str]]:
 
 
 def _allowed(version: str, spec: SpecifierSet) -> bool:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return spec.contains(Version(version), prereleases=True)
     except InvalidVersion:
