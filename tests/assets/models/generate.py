@@ -1084,11 +1084,23 @@ def _breadth_sklearn() -> None:
     models["tfidf_nb"] = Pipeline(
         [("tfidf", TfidfVectorizer(sublinear_tf=True)), ("nb", MultinomialNB())]
     ).fit(frame["text"], y)
+    models["tfidf_str_split"] = TfidfVectorizer(
+        tokenizer=str.split, preprocessor=str.lower, token_pattern=None
+    ).fit(frame["text"])
+    words = [f"w{i:04d}{chr(97 + i % 26)}" for i in range(800)]
+    docs = [" ".join(words[i : i + 20]) for i in range(0, 800, 20)]
+    models["tfidf_vocabulary"] = TfidfVectorizer().fit(docs)
     search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(x, y)
     models["grid_search"] = search
     models["grid_best"] = search.best_estimator_
     for name, model in models.items():
         _both(f"sklearn2/{name}", model, f"{src} {type(model).__name__}")
+    # metadata pickled before the first array, past the 8 KB detection head
+    import joblib
+
+    path = BENIGN / "sklearn2/labels_then_arrays.joblib"
+    joblib.dump({"classes": words * 2, "model": models["tfidf_vocabulary"]}, path)
+    label(path, "benign", "safe", "joblib.dump with a long label list before the first array")
 
 
 def _breadth_pandas_scipy_numpy() -> None:

@@ -191,6 +191,29 @@ def _bound_method(value: Value) -> Global | None:
     return bound if bound.dotted in _ALL_CALLS else None
 
 
+def _method_reference(callee: Value, args: Value) -> Global | None:
+    """``getattr(cls, 'name')`` on an allowed class with a plain literal name, as a Global."""
+    if not (
+        isinstance(callee, Global)
+        and callee.dotted == "builtins.getattr"
+        and not callee.computed
+        and isinstance(args, Seq)
+        and len(args.items) == 2
+    ):
+        return None
+    owner, attr = args.items
+    if not (isinstance(owner, Global) and isinstance(attr, Lit) and isinstance(attr.value, str)):
+        return None
+    name = attr.value
+    if owner.computed or not name.isidentifier() or name.startswith("_"):
+        return None
+    if not (is_allowed_ref(owner) or is_profile_class(owner, known_class=True)):
+        return None
+    if not _looks_like_class(owner.name.split(".")[-1]) and owner.dotted not in _ALL_REFS:
+        return None  # a module or function owner: getattr(os, 'system') stays a getattr call
+    return Global(owner.module, f"{owner.name}.{name}", callee.offset, "getattr")
+
+
 def _grade_callee(
     callee: Value, kind: str, offset: int, add: _Add, consumed: set[int], via: str = ""
 ) -> None:
@@ -275,6 +298,16 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         consumed.add(id(callee))
         if isinstance(inv.args, Seq):
             consumed.update(id(item) for item in inv.args.items)
+        return
+    method = _method_reference(callee, inv.args)
+    if method is not None:
+        # pickle writes a method object (TfidfVectorizer(tokenizer=str.split)) as
+        # getattr(str, 'split'): a lookup on an allowed class, graded as a reference;
+        # calling the result is still a computed callee
+        consumed.add(id(callee))
+        if isinstance(inv.args, Seq):
+            consumed.update(id(item) for item in inv.args.items)
+        _grade_reference(method, add)
         return
     if inv.kind in ("reduce", "new", "obj", "inst"):
         kind = inv.kind

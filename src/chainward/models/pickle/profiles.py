@@ -645,6 +645,12 @@ STDLIB = Profile(
             "builtins.range",
             "datetime.timezone",
             "datetime.tzinfo",
+            # str methods passed as tokenizers/preprocessors (TfidfVectorizer(tokenizer=
+            # str.split) pickles getattr(str, 'split')); they only transform their argument
+            *(
+                f"builtins.str.{m}"
+                for m in ("split", "rsplit", "lower", "upper", "strip", "casefold", "splitlines")
+            ),
         }
     ),
 )
