@@ -367,8 +367,10 @@ def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
             if fast is not None and magic == b"\x04\x22\x4d\x18":
                 try:
                     return bytes(fast.open(fh, "rb").read(limit + 1))
-                except RuntimeError as exc:  # what the C library raises for bad frames
-                    raise ValueError(str(exc)) from None
+                except RuntimeError:
+                    # the C library refuses legacy frames and trailing data after a frame;
+                    # the pure decoder reads those the way the lz4 tool does
+                    fh.seek(0)
             return decompress_stream(fh, limit)
         except Lz4Limit:
             raise _OverLimit from None

@@ -117,3 +117,15 @@ def test_zstd_bomb_and_truncation() -> None:
     result = scan_bytes(data[: len(data) // 2], "cut.zst")
     assert result.verdict is Verdict.ERROR
     assert not any(f.rule == "internal-error" for f in result.findings)
+
+
+def test_frame_then_legacy_frame_reads_both() -> None:
+    # a frame followed by a legacy frame: the C library stops with an error, the pure
+    # decoder (and the lz4 tool) read both; the scanner must see the second payload
+    first = (ROOT / "malicious/compressed/padded_pickle.lz4").read_bytes()
+    legacy = (ROOT / "benign/compressed/state_dict.pt.legacy.lz4").read_bytes()
+    with io.BytesIO(first + legacy) as fh:
+        data = decompress_stream(fh, 1 << 30)
+    assert data.endswith(_decode("benign/compressed/state_dict.pt.legacy.lz4"))
+    (file,) = [scan_bytes(first + legacy, "two.lz4")]
+    assert file.verdict is Verdict.UNSAFE
