@@ -35,6 +35,8 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
     recorded: dict = field(default_factory=dict)
+    fix_same: int = 0
+    fix_diff: list[str] = field(default_factory=list)
 
 
 def _pip_audit(requirements: Path, osv_url: str) -> tuple[int, dict | None, str]:
@@ -121,12 +123,16 @@ def compare_one(path: Path, db: Path, osv_url: str, tmp: Path) -> Outcome:
         out.differences.append(f"pip-audit failed on the pins (exit {code}): {err[-300:]}")
         return out
     theirs: dict[tuple[str, str], list[frozenset[str]]] = {}
+    their_fixes: dict[tuple[str, str], list[tuple[frozenset[str], list[str]]]] = {}
     for dep in pip_doc["dependencies"]:
         key = (canonicalize_name(dep["name"]), dep.get("version", ""))
         if "skip_reason" in dep:
             out.notes.append(f"pip-audit skipped {key}: {dep['skip_reason']}")
             continue
         theirs[key] = _id_sets(dep["vulns"])
+        their_fixes[key] = [
+            (frozenset([v["id"], *v.get("aliases", [])]), v["fix_versions"]) for v in dep["vulns"]
+        ]
     out.recorded = {
         "pins": sorted(f"{name}=={version}" for name, version in theirs),
         "findings": {
@@ -143,8 +149,24 @@ def compare_one(path: Path, db: Path, osv_url: str, tmp: Path) -> Outcome:
     out.notes += [line for line in cw_err.splitlines() if line.strip()][:40]
 
     ours: dict[tuple[str, str], list[frozenset[str]]] = defaultdict(list)
+    our_fixes: dict[tuple[str, str], list[tuple[frozenset[str], list[str]]]] = defaultdict(list)
     for dep in cw_doc["dependencies"]:
-        ours[(canonicalize_name(dep["name"]), dep["version"])] += _id_sets(dep["vulns"])
+        key = (canonicalize_name(dep["name"]), dep["version"])
+        ours[key] += _id_sets(dep["vulns"])
+        our_fixes[key] += [
+            (frozenset([v["id"], *v.get("aliases", [])]), v["fix_versions"]) for v in dep["vulns"]
+        ]
+    for key, pairs in their_fixes.items():
+        for ids, fixes in pairs:
+            mine = [f for i, f in our_fixes.get(key, []) if i & ids]
+            if not mine:
+                continue
+            if mine[0] == fixes:
+                out.fix_same += 1
+            else:
+                out.fix_diff.append(
+                    f"{key} {sorted(ids)[0]}: pip-audit {fixes}, chainward {mine[0]}"
+                )
     out.pins_pip, out.pins_cw = len(theirs), len(ours)
     for key in sorted(set(theirs) - set(ours)):
         out.differences.append(f"{key}: audited by pip-audit only ({len(theirs[key])} findings)")
@@ -213,6 +235,8 @@ def run_realworld(root: Path, *, update: bool, verbose: bool, record: Path | Non
                         print(f"    note {line}")
                     if outcome.invisible:
                         print(f"    pip-audit cannot see: {', '.join(outcome.invisible)}")
+                    for line in outcome.fix_diff:
+                        print(f"    fix versions differ: {line}")
         finally:
             server.close()
     if record is not None:
@@ -225,9 +249,10 @@ def run_realworld(root: Path, *, update: bool, verbose: bool, record: Path | Non
         print(f"pip-audit's findings recorded in {record}")
     print()
     print(
-        "| format | files | pins chainward / pip-audit | findings chainward / pip-audit | agreed | differences |"
+        "| format | files | pins chainward / pip-audit | findings chainward / pip-audit "
+        "| agreed | differences | same fix versions |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_kind[outcome.kind].append(outcome)
@@ -236,7 +261,8 @@ def run_realworld(root: Path, *, update: bool, verbose: bool, record: Path | Non
             f"| {what} | {len(group)} | {sum(o.pins_cw for o in group)} / "
             f"{sum(o.pins_pip for o in group)} | {sum(o.findings_cw for o in group)} / "
             f"{sum(o.findings_pip for o in group)} | {sum(o.agreed for o in group)} | "
-            f"{sum(len(o.differences) for o in group)} |"
+            f"{sum(len(o.differences) for o in group)} | "
+            f"{sum(o.fix_same for o in group)} of {sum(o.fix_same + len(o.fix_diff) for o in group)} |"
         )
     return 1 if any(o.differences for o in outcomes) else 0
 
