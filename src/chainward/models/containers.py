@@ -341,60 +341,87 @@ def scan_tar(source: Source, ctx: ScanContext) -> None:
 # ------------------------------------------------------------------ compressed wrappers
 
 
-def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
-    if kind == "gzip":
-        obj: object = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    elif kind == "zlib":
-        obj = zlib.decompressobj()
-    elif kind == "bz2":
-        obj = bz2.BZ2Decompressor()
-    elif kind == "xz":
-        obj = lzma.LZMADecompressor(lzma.FORMAT_XZ)
-    elif kind == "lzma":
-        obj = lzma.LZMADecompressor(lzma.FORMAT_ALONE)
-    elif kind == "zstd":
-        return _zstd(fh, limit)
-    elif kind == "lz4":
-        from chainward.models.lz4 import Lz4Limit, decompress_stream
+# formats whose readers (gzip, bz2 and lzma modules, the command-line tools) continue
+# with the next member/stream after the first one ends: a payload may sit there
+_NEXT_MEMBER = {"gzip": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ\x00"}
 
-        try:
-            import lz4.frame as fast  # the C library, when installed, is ~100x faster
-        except ImportError:
-            fast = None
-        magic = fh.read(4)
-        fh.seek(0)
-        try:
-            if fast is not None and magic == b"\x04\x22\x4d\x18":
-                try:
-                    return bytes(fast.open(fh, "rb").read(limit + 1))
-                except RuntimeError:
-                    # the C library refuses legacy frames and trailing data after a frame;
-                    # the pure decoder reads those the way the lz4 tool does
-                    fh.seek(0)
-            return decompress_stream(fh, limit)
-        except Lz4Limit:
-            raise _OverLimit from None
-    else:
-        raise ValueError(kind)
+
+def _decompressor(kind: str) -> Any:
+    if kind == "gzip":
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if kind == "zlib":
+        return zlib.decompressobj()
+    if kind == "bz2":
+        return bz2.BZ2Decompressor()
+    if kind == "xz":
+        return lzma.LZMADecompressor(lzma.FORMAT_XZ)
+    if kind == "lzma":
+        return lzma.LZMADecompressor(lzma.FORMAT_ALONE)
+    raise ValueError(kind)
+
+
+def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
+    if kind == "zstd":
+        return _zstd(fh, limit)
+    if kind == "lz4":
+        return _lz4(fh, limit)
+    obj = _decompressor(kind)
+    zlib_like = kind in ("gzip", "zlib")
     out = bytearray()
+    pending = b""
     while len(out) <= limit:
-        block = fh.read(1 << 20)
-        if not block:
+        chunk, pending = (pending, b"") if pending else (fh.read(1 << 20), b"")
+        if not chunk:
             break
-        if isinstance(obj, zlib.decompressobj().__class__):
-            out += obj.decompress(block, limit + 1 - len(out))
-            while obj.unconsumed_tail and len(out) <= limit:
+        out += obj.decompress(chunk, limit + 1 - len(out))
+        if zlib_like:
+            while obj.unconsumed_tail and not obj.eof and len(out) <= limit:
                 out += obj.decompress(obj.unconsumed_tail, limit + 1 - len(out))
-            if obj.eof:
-                break
         else:
-            assert isinstance(obj, bz2.BZ2Decompressor | lzma.LZMADecompressor)
-            out += obj.decompress(block, limit + 1 - len(out))
             while not obj.eof and not obj.needs_input and len(out) <= limit:
                 out += obj.decompress(b"", limit + 1 - len(out))
-            if obj.eof:
+        if not obj.eof:
+            continue
+        magic = _NEXT_MEMBER.get(kind)
+        if magic is None:
+            break
+        rest = obj.unused_data
+        while True:  # gzip tolerates zero padding between members
+            if kind == "gzip":
+                rest = rest.lstrip(b"\x00")
+            if len(rest) >= len(magic):
                 break
+            more = fh.read(1 << 20)
+            if not more:
+                break
+            rest += more
+        if not rest.startswith(magic):
+            break  # trailing data that is not another member: the readers stop here too
+        obj = _decompressor(kind)
+        pending = rest
     return bytes(out)
+
+
+def _lz4(fh: BinaryIO, limit: int) -> bytes:
+    from chainward.models.lz4 import Lz4Limit, decompress_stream
+
+    try:
+        import lz4.frame as fast  # the C library, when installed, is ~100x faster
+    except ImportError:
+        fast = None
+    magic = fh.read(4)
+    fh.seek(0)
+    try:
+        if fast is not None and magic == b"\x04\x22\x4d\x18":
+            try:
+                return bytes(fast.open(fh, "rb").read(limit + 1))
+            except RuntimeError:
+                # the C library refuses legacy frames and trailing data after a frame;
+                # the pure decoder reads those the way the lz4 tool does
+                fh.seek(0)
+        return decompress_stream(fh, limit)
+    except Lz4Limit:
+        raise _OverLimit from None
 
 
 class _OverLimit(Exception):

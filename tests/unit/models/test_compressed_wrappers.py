@@ -129,3 +129,22 @@ def test_frame_then_legacy_frame_reads_both() -> None:
     assert data.endswith(_decode("benign/compressed/state_dict.pt.legacy.lz4"))
     (file,) = [scan_bytes(first + legacy, "two.lz4")]
     assert file.verdict is Verdict.UNSAFE
+
+
+def test_every_gzip_member_and_bz2_stream_is_read() -> None:
+    import bz2
+    import gzip
+
+    from chainward.models.containers import _decompress_stream
+
+    evil = ROOT / "malicious/compressed/pickle_split_members.pkl.gz"
+    data = evil.read_bytes()
+    whole = gzip.decompress(data)
+    assert _decompress_stream("gzip", io.BytesIO(data), 1 << 20) == whole
+    padded = data.replace(b"\x1f\x8b", b"\x00" * 16 + b"\x1f\x8b")[16:]  # zeros between
+    assert _decompress_stream("gzip", io.BytesIO(b"\x1f\x8b" + padded[2:]), 1 << 20) == whole
+    assert _decompress_stream("gzip", io.BytesIO(data + b"trailing junk"), 1 << 20) == whole
+    streams = (ROOT / "malicious/compressed/pickle_split_streams.pkl.bz2").read_bytes()
+    assert _decompress_stream("bz2", io.BytesIO(streams), 1 << 20) == bz2.decompress(streams)
+    # the budget holds across members
+    assert len(_decompress_stream("gzip", io.BytesIO(data), 100)) == 101

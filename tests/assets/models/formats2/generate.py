@@ -771,6 +771,48 @@ def compressed() -> None:
     )
 
 
+def multi_member() -> None:
+    """Concatenated gzip members / bz2 streams: gzip.open and bz2.open read them all."""
+    import bz2
+
+    benign = out_dir("benign", "compressed")
+    malicious = out_dir("malicious", "compressed")
+    evil = pickle_payload()
+    cut = evil.index(b"system") - 8  # the first member stops before the payload
+    data = gzip.compress(evil[:cut], mtime=0) + gzip.compress(evil[cut:], mtime=0)
+    assert gzip.decompress(data) == evil
+    (malicious / "pickle_split_members.pkl.gz").write_bytes(data)
+    label(
+        malicious / "pickle_split_members.pkl.gz",
+        "malicious",
+        "unsafe",
+        "pickle split across two gzip members: gzip.open yields both, a scanner reading only "
+        "the first member sees a harmless truncated pickle",
+    )
+    data = bz2.compress(evil[:cut]) + bz2.compress(evil[cut:])
+    assert bz2.decompress(data) == evil
+    (malicious / "pickle_split_streams.pkl.bz2").write_bytes(data)
+    label(
+        malicious / "pickle_split_streams.pkl.bz2",
+        "malicious",
+        "unsafe",
+        "pickle split across two bz2 streams (bz2.open reads both)",
+    )
+    state = (HERE / "benign/compressed/state_dict.pt.lz4").read_bytes()
+    import lz4.frame
+
+    plain = lz4.frame.decompress(state)
+    half = len(plain) // 2
+    data = gzip.compress(plain[:half], mtime=0) + gzip.compress(plain[half:], mtime=0)
+    (benign / "state_dict_two_members.pt.gz").write_bytes(data)
+    label(
+        benign / "state_dict_two_members.pt.gz",
+        "benign",
+        "safe",
+        "torch.save output written as two gzip members (as `cat a.gz b.gz` makes)",
+    )
+
+
 def pickle_payload() -> bytes:
     import pickle
 
@@ -783,6 +825,7 @@ SECTIONS = {
     "hdf5": hdf5,
     "tflite": tflite_models,
     "compressed": compressed,
+    "multi_member": multi_member,
 }
 
 
