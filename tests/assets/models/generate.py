@@ -1001,6 +1001,8 @@ def _xy() -> tuple[object, object, object]:
 
 
 def _breadth_sklearn() -> None:
+    import functools
+
     import numpy as np
     from sklearn.cluster import DBSCAN, KMeans
     from sklearn.compose import ColumnTransformer
@@ -1090,6 +1092,12 @@ def _breadth_sklearn() -> None:
     words = [f"w{i:04d}{chr(97 + i % 26)}" for i in range(800)]
     docs = [" ".join(words[i : i + 20]) for i in range(0, 800, 20)]
     models["tfidf_vocabulary"] = TfidfVectorizer().fit(docs)
+    from sklearn.metrics import fbeta_score, make_scorer
+
+    models["scorer_partial"] = {
+        "scorer": make_scorer(fbeta_score, beta=2),
+        "partial": functools.partial(fbeta_score, beta=2),
+    }
     search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(x, y)
     models["grid_search"] = search
     models["grid_best"] = search.best_estimator_
@@ -1190,6 +1198,9 @@ def _breadth_pandas_scipy_numpy() -> None:
         "datetime64": np.array(["2024-01-01"], dtype="datetime64[D]"),
         "scalars": [np.int8(1), np.float32(2), np.complex64(1j), np.bool_(True), np.str_("s")],
         "unicode": np.array(["x", "yz"]),
+        "stringdtype": np.array(["a", "bc"], dtype=np.dtypes.StringDType()),
+        "poly1d": np.poly1d([1.0, 2.0]),
+        "finfo": np.finfo(np.float32),
     }
     put("benign", "numpy/misc_p2.pkl", pickle.dumps(misc, 2), "safe", "numpy values, protocol 2")
     put("benign", "numpy/misc_p5.pkl", pickle.dumps(misc, 5), "safe", "numpy values, protocol 5")

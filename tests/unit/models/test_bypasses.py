@@ -345,3 +345,35 @@ def test_dynamic_type_is_unsafe() -> None:
     body = s("builtins") + s("type") + b"\x93(" + s("P") + b"(" + s("pathlib")
     body += s("PurePosixPath") + b"\x93t}" + s("__del__") + s("pathlib") + s("Path.touch")
     unsafe(b"\x80\x04" + body + b"\x93stR)R.")
+
+
+# TfidfVectorizer(tokenizer=str.split) pickles getattr(str, 'split'): a method reference on
+# an allowed class is not a call; calling it, or getattr on a module, still is
+def test_method_references() -> None:
+    ref = glob("builtins", "getattr") + b"(" + glob("builtins", "str") + b"S'split'\ntR"
+    assert scan_bytes(ref + b".", "x").verdict is Verdict.SAFE
+    assert "pickle-computed-callee" in unsafe(ref + b"(S'a b'\ntR.")
+    unsafe(glob("builtins", "getattr") + b"(" + glob("os", "path") + b"S'join'\ntR.")
+    unsafe(glob("builtins", "getattr") + b"(" + glob("pathlib", "Path") + b"S'write_text'\ntR.")
+    unsafe(
+        glob("builtins", "getattr") + b"(" + glob("builtins", "object") + b"S'__subclasses__'\ntR."
+    )
+
+
+# functools.partial(fbeta_score, beta=2) (make_scorer-style) only stores an allowed
+# function; a partial of anything else, or calling the partial, is unsafe (fickling #210)
+def test_partial_of_an_allowed_function() -> None:
+    fn = glob("sklearn.metrics._classification", "fbeta_score")
+    partial = glob("functools", "partial") + b"(" + fn + b"tR"
+    assert scan_bytes(partial + b".", "x").verdict is Verdict.SAFE
+    assert "pickle-computed-callee" in unsafe(partial + b"(S'a'\ntR.")
+    unsafe(glob("functools", "partial") + b"(" + glob("py_compile", "compile") + b"tR.")
+
+
+# research: itertools.starmap (or a library's lazy map) rebuilt with __new__ around a
+# function runs it when an allowed step (list(...)) iterates it
+def test_lazy_wrapper_around_a_function() -> None:
+    args = stack("py_compile", "compile")[2:] + b"]" + s("x.py") + b"\x85a\x86\x81\x85R."
+    lst = stack("builtins", "list")
+    assert "pickle-wrapped-callable" in unsafe(lst + stack("itertools", "starmap")[2:] + args)
+    assert "pickle-wrapped-callable" in unsafe(lst + stack("mylib.lazy", "LazyMap")[2:] + args)

@@ -191,6 +191,17 @@ def _bound_method(value: Value) -> Global | None:
     return bound if bound.dotted in _ALL_CALLS else None
 
 
+def _partial_of_allowed(callee: Value, args: Value) -> bool:
+    if not (isinstance(callee, Global) and callee.dotted == "functools.partial"):
+        return False
+    if callee.computed or not isinstance(args, Seq) or not args.items:
+        return False
+    func = args.items[0]
+    if not isinstance(func, Global) or func.computed or danger_of(func.dotted) is not None:
+        return False
+    return is_allowed_ref(func) or is_profile_class(func, known_class=True)
+
+
 def _method_reference(callee: Value, args: Value) -> Global | None:
     """``getattr(cls, 'name')`` on an allowed class with a plain literal name, as a Global."""
     if not (
@@ -298,6 +309,11 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         consumed.add(id(callee))
         if isinstance(inv.args, Seq):
             consumed.update(id(item) for item in inv.args.items)
+        return
+    if inv.kind == "reduce" and _partial_of_allowed(callee, inv.args):
+        # functools.partial(f1_score, beta=2) only stores its function; calling the
+        # partial later (REDUCE on it, a higher-order argument) is a computed callee
+        consumed.add(id(callee))
         return
     method = _method_reference(callee, inv.args)
     if method is not None:

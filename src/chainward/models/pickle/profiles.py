@@ -242,6 +242,13 @@ NUMPY = Profile(
             "numpy.ma.core.MaskedConstant",
             "numpy.dtypes.StringDType",
             "numpy._globals._CopyMode",
+            # StringDType arrays (numpy 2) rebuild their dtype through this helper
+            *(f"{c}._internal._convert_to_stringdtype_kwargs" for c in _NUMPY_CORE),
+            "numpy.poly1d",
+            "numpy.lib._polynomial_impl.poly1d",
+            "numpy.lib.polynomial.poly1d",
+            "numpy.finfo",
+            "numpy.iinfo",
         }
     ),
     classes=(
@@ -251,6 +258,9 @@ NUMPY = Profile(
         "numpy.core.records.",
         "numpy._core.records.",
         "numpy.rec.",
+        "numpy.char.",
+        "numpy._core.defchararray.",
+        "numpy.core.defchararray.",
     ),
     refs=frozenset(
         {
