@@ -61,12 +61,15 @@ KNOWN_NAMESPACES = frozenset(
         "inductor", "inductor_prims", "rngprims", "_native", "export", "onnx", "_test",
         "_dtensor", "xnnpack", "prepacked", "_nnapi", "fbgemm", "torchvision", "torchaudio",
         "torchtext", "image", "_caffe2", "cuda", "nvprims", "higher_order",
+        # widely used extension libraries (their ops need the library loaded to run at all)
+        "torch_scatter", "torch_sparse", "torch_cluster", "torch_spline_conv", "detectron2",
+        "torch_tensorrt", "tensorrt", "mmcv", "fbgemm_gpu", "torchrec", "torchao",
     }
 )  # fmt: skip
 KNOWN_CLASS_NAMESPACES = frozenset(
     {"quantized", "xnnpack", "_nnapi", "mkldnn", "onednn", "prepacked", "dist_rpc", "c10d",
      "rnn", "sparse", "aten", "backendutils", "profiling", "metal", "vulkan",
-     "torchvision", "torchaudio", "torchtext"}
+     "torchvision", "torchaudio", "torchtext", "tensorrt", "torch_tensorrt", "torchao"}
 )  # fmt: skip
 _BARE = {name.split("::")[1] for name in DANGEROUS_OPS}
 _TEXT_PATTERN = re.compile(
