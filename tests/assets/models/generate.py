@@ -1915,6 +1915,59 @@ def malicious_bypasses() -> None:
         put("malicious", f"bypass/{name}", data, "unsafe", source)
     _malicious_container_tricks()
     _malicious_keras_loaders()
+    _malicious_gguf_headers()
+
+
+def _malicious_gguf_headers() -> None:
+    """GGUF headers shaped to break llama.cpp's loader (published memory-safety fixes)."""
+
+    def text(value: str) -> bytes:
+        raw = value.encode()
+        return struct.pack("<Q", len(raw)) + raw
+
+    def kv_str(key: str, value: str) -> bytes:
+        return text(key) + struct.pack("<I", 8) + text(value)
+
+    def kv_u32(key: str, value: int) -> bytes:
+        return text(key) + struct.pack("<II", 4, value)
+
+    def header(n_tensors: int, kvs: list[bytes]) -> bytes:
+        return b"GGUF" + struct.pack("<IQQ", 3, n_tensors, len(kvs)) + b"".join(kvs)
+
+    def tensor(name: str, dims: list[int], ggml_type: int = 0) -> bytes:
+        shape = b"".join(struct.pack("<Q", d) for d in dims)
+        return text(name) + struct.pack("<I", len(dims)) + shape + struct.pack("<IQ", ggml_type, 0)
+
+    arch = kv_str("general.architecture", "llama")
+    scores = text("tokenizer.ggml.scores") + struct.pack("<IIQ", 9, 0, 3) + b"\x01\x02\x03"
+    cases = {
+        "tensor_dim_wraps.gguf": (
+            header(1, [arch]) + tensor("token_embd.weight", [1152, (1 << 42) + 1]) + bytes(64),
+            "ggml-org/llama.cpp PR #18674: dimension whose byte size wraps to 0",
+        ),
+        "tensor_too_many_dims.gguf": (
+            header(1, [arch]) + text("w") + struct.pack("<I", 64) + bytes(600),
+            "GGML_MAX_DIMS exceeded in the tensor-info table (heap overflow)",
+        ),
+        "n_tensors_overflow.gguf": (
+            b"GGUF" + struct.pack("<IQQ", 3, (1 << 63) // 88, 1) + arch,
+            "ggml-org/llama.cpp#15711: n_tensors sized to overflow the allocation",
+        ),
+        "string_length_overflow.gguf": (
+            b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", (1 << 64) - 1) + b"k",
+            "ggml-org/llama.cpp PR #19856: string length that wraps",
+        ),
+        "scores_wrong_type.gguf": (
+            header(0, [arch, scores]),
+            "ggml-org/llama.cpp PR #26690: tokenizer scores as UINT8 read as float (OOB read)",
+        ),
+        "block_count_oob.gguf": (
+            header(0, [arch, kv_u32("llama.block_count", 4096)]),
+            "ggml-org/llama.cpp PR #25821: block_count past LLAMA_MAX_LAYERS (OOB write)",
+        ),
+    }
+    for name, (data, source) in cases.items():
+        put("malicious", f"gguf2/{name}", data, "unsafe", source)
 
 
 def _malicious_keras_loaders() -> None:
