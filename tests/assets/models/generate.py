@@ -1909,6 +1909,14 @@ def malicious_bypasses() -> None:
             p4(_stack_call("re", "sub", s4("x"), s4("os") + s4("system") + b"\x93", s4("true"))),
             "promptfoo/modelaudit PR #1061: re.sub with a callable replacement",
         ),
+        "joblib_wrapper_abs_path.pkl": (
+            b"\x80\x02"
+            + glob0("joblib.numpy_pickle", "NDArrayWrapper")
+            + b")\x81}(U\x08filenameU\x18/nonexistent/payload.npyU\x08subclass"
+            + glob0("numpy", "ndarray")
+            + b"ub.",
+            "joblib < 0.10 array wrapper: np.load(allow_pickle=True) of a file outside the folder",
+        ),
         "modelscan85_numpy_prod_build.pkl": (
             b"\x80\x05cnumpy\nprod\nN(Va\nVos\nd\x86bN(Vb\nVsystem\nd\x86b0cnumpy\nprod.a\n"
             b"p0\ncnumpy\nprod.b\np1\n00g0\ng1\n\x93Vtrue\n\x85R.",

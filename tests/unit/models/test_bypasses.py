@@ -377,3 +377,13 @@ def test_lazy_wrapper_around_a_function() -> None:
     lst = stack("builtins", "list")
     assert "pickle-wrapped-callable" in unsafe(lst + stack("itertools", "starmap")[2:] + args)
     assert "pickle-wrapped-callable" in unsafe(lst + stack("mylib.lazy", "LazyMap")[2:] + args)
+
+
+# joblib < 0.10 wrote arrays beside the pickle and loads them with
+# np.load(os.path.join(folder, filename), allow_pickle=True): a filename outside the folder
+def test_joblib_wrapper_outside_folder() -> None:
+    wrapper = b"\x80\x02" + glob("joblib.numpy_pickle", "NDArrayWrapper") + b")\x81}(U\x08filename"
+    tail = b"U\x08subclass" + glob("numpy", "ndarray") + b"ub."
+    assert "pickle-external-file" in unsafe(wrapper + b"U\x0c/etc/x.npy.." + tail)
+    local = wrapper + b"U\x0cmodel_01.npy" + tail
+    assert scan_bytes(local, "x").verdict is Verdict.SAFE

@@ -495,6 +495,8 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
             inv.offset,
         )
         return
+    if _is_joblib_file_wrapper(target):
+        _grade_wrapper_filename(state, inv.offset, add)
     for key, value in _state_items(state):
         if key in _DATA_DUNDERS and isinstance(value, Lit):
             continue  # statsmodels results keep their __doc__ string in __dict__
@@ -516,6 +518,42 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
 
 
 _DATA_DUNDERS = frozenset({"__doc__"})
+# joblib < 0.10 stored each array in a file beside the pickle; on load the wrapper runs
+# np.load(os.path.join(folder, filename), allow_pickle=True) (numpy_pickle_compat.py)
+_JOBLIB_FILE_WRAPPERS = frozenset({"NDArrayWrapper", "ZNDArrayWrapper"})
+
+
+def _is_joblib_file_wrapper(target: Value) -> bool:
+    return (
+        isinstance(target, Call)
+        and isinstance(target.callee, Global)
+        and target.callee.name in _JOBLIB_FILE_WRAPPERS
+        and target.callee.module.startswith(("joblib.", "sklearn.externals.joblib."))
+    )
+
+
+def _grade_wrapper_filename(state: Value, offset: int, add: _Add) -> None:
+    for key, value in _state_items(state):
+        if key != "filename":
+            continue
+        name = value.value if isinstance(value, Lit) else None
+        if isinstance(name, bytes):
+            name = name.decode("latin-1")
+        if not isinstance(name, str):
+            add(
+                "pickle-external-file",
+                Severity.HIGH,
+                "a joblib array wrapper names a computed file to np.load (allow_pickle=True)",
+                offset,
+            )
+        elif name.startswith(("/", "\\", "~")) or ".." in name or ":" in name:
+            add(
+                "pickle-external-file",
+                Severity.HIGH,
+                f"a joblib array wrapper loads {name!r} with np.load(allow_pickle=True), "
+                "outside the pickle's folder",
+                offset,
+            )
 
 
 def _state_items(state: Value) -> Iterator[tuple[str, Value]]:
