@@ -38,9 +38,9 @@ class Options:
 def collect_inventory(
     targets: Sequence[Path], requirements: Sequence[Path], options: Options
 ) -> Inventory:
-    from chainward.inventory.markers import marker_environment
+    from chainward.inventory.markers import check_target
 
-    marker_environment(options.python_version, options.platform)  # validate early
+    check_target(options.python_version, options.platform)  # validate early
     parts: list[Inventory] = []
     for target in targets:
         if target.is_dir():

@@ -8,10 +8,15 @@ running interpreter, as pip does.
 from __future__ import annotations
 
 import re
-
-from packaging.markers import InvalidMarker, Marker, default_environment
+from typing import TYPE_CHECKING, Any
 
 from chainward.errors import ConfigError
+
+if TYPE_CHECKING:
+    from packaging.markers import Marker
+
+# packaging.markers is imported only when a marker environment is really needed: reading
+# a file of plain pins never evaluates a marker, and the import costs more than the read.
 
 _VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
 
@@ -45,6 +50,8 @@ def marker_environment(
     python_version: str | None = None, platform: str | None = None
 ) -> dict[str, str]:
     """PEP 508 marker variables, overridden for the requested Python version and platform."""
+    from packaging.markers import default_environment
+
     env: dict[str, str] = {k: str(v) for k, v in default_environment().items()}
     if python_version:
         match = _VERSION.match(python_version.strip())
@@ -60,6 +67,18 @@ def marker_environment(
         env.update(_platform_variables(platform))
     env["extra"] = ""
     return env
+
+
+def check_target(python_version: str | None = None, platform: str | None = None) -> None:
+    """Raise the ConfigError :func:`marker_environment` would raise for these options."""
+    if python_version:
+        match = _VERSION.match(python_version.strip())
+        if not match or match.group(2) is None:
+            raise ConfigError(
+                f"invalid --python-version {python_version!r} (expected X.Y or X.Y.Z)"
+            )
+    if platform:
+        _platform_variables(platform)
 
 
 def _platform_variables(platform: str) -> dict[str, str]:
@@ -104,4 +123,12 @@ def _parse(text: str) -> Marker:
     return parse_marker(text)
 
 
-__all__ = ["InvalidMarker", "evaluate", "marker_environment"]
+def __getattr__(name: str) -> Any:
+    if name == "InvalidMarker":  # re-exported, imported lazily
+        from packaging.markers import InvalidMarker
+
+        return InvalidMarker
+    raise AttributeError(name)
+
+
+__all__ = ["check_target", "evaluate", "marker_environment"]

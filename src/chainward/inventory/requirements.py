@@ -22,7 +22,7 @@ from chainward.inventory._graph import Root, place
 from chainward.inventory._io import display, read_bytes
 from chainward.inventory._plainreq import PlainPin, plain_requirements
 from chainward.inventory.interface import InventoryError, Source
-from chainward.inventory.markers import evaluate, marker_environment
+from chainward.inventory.markers import check_target, evaluate, marker_environment
 from chainward.records import Component, Inventory, Provenance, Scope, Skipped, canonical_name
 
 if TYPE_CHECKING:
@@ -152,7 +152,9 @@ class RequirementsFileSource(Source):
         scope: Scope | None = None,
     ) -> None:
         self.path = path
-        self.env = marker_environment(python_version, platform)
+        check_target(python_version, platform)
+        self._target = (python_version, platform)
+        self._env: dict[str, str] | None = None
         if scope is None:
             self.scope, self.groups = file_scope(path)
         else:
@@ -161,6 +163,13 @@ class RequirementsFileSource(Source):
         self.read: set[str] = set()  # absolute paths of every file read, includes too
         self.as_constraints: set[str] = set()  # those read as constraints (-c, or inside one)
         self.via: dict[tuple[str, int], set[str]] = {}  # (file, line) -> "# via" parents
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The marker environment, built on the first marker to evaluate."""
+        if self._env is None:
+            self._env = marker_environment(*self._target)
+        return self._env
 
     def collect(self) -> Inventory:
         skipped: list[Skipped] = []

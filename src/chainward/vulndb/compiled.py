@@ -7,12 +7,14 @@ For every (PyPI package, non-withdrawn record) the store keeps, in its ``matchin
     dropped: ``1.2.0`` -> ``1.2``, ``1.0rc1`` -> ``1rc1``), one per line between
     newlines. Two plain spellings are PEP 440-equal exactly when their normal forms are
     equal, so "is this version listed?" is one substring search, done in C.
+    Listed versions spelled otherwise (``1.0-beta``) join it in their normal form.
 ``m``
-    compact JSON ``[odd, ranges, fixed]``: the listed versions not spelled plainly
-    (usually none; compared by a real PEP 440 parse), the ECOSYSTEM/SEMVER ranges with
-    their events already sorted and unparseable ones dropped, and the ``fixed`` events
-    (fix-version candidates) sorted, each with a flag saying whether the record itself
-    affects it (1), or whether an earlier candidate equal to it already fixes it (2).
+    compact JSON ``[exact, keyed, ranges, fixed]``: listed versions that are not PEP 440
+    (matched by exact string) and those with an epoch or local label (compared by
+    PEP 440 key; both usually empty), the ECOSYSTEM/SEMVER ranges with their events
+    already sorted, unparseable ones dropped and PEP 440 ones in normal form, and the
+    ``fixed`` events (fix-version candidates) sorted, each with a flag saying whether
+    the record itself affects it (1), or whether an equal earlier one fixes it (2).
 
 :class:`CompiledMatcher` answers exactly what :func:`chainward.vulndb.match.advisory_affects`
 and :func:`~chainward.vulndb.match.fix_versions` answer on the decoded records (the unit
@@ -28,7 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from chainward.vulndb.interface import Advisory, Affected, PackageMatcher
-from chainward.vulndb.match import _AFTER, PepKey, odd_versions, parse_pep440
+from chainward.vulndb.match import _AFTER, _FAST, PepKey, odd_versions, parse_pep440
 from chainward.vulndb.semver import SemVer, parse_semver
 
 _PEP440, _SEMVER = 0, 1
@@ -82,7 +84,7 @@ def _semver(text: str) -> SemVer | None:
 
 
 def _candidate_key(candidate: list[Any]) -> PepKey:
-    key = parse_pep440(candidate[0])
+    key = parse_pep440(candidate[-1])
     assert key is not None  # unparseable candidates are dropped at import
     return key
 
@@ -102,14 +104,16 @@ def _compile_range(kind: str, events: Iterable[tuple[str, str]]) -> list[Any] | 
         if event == "limit":
             if value == "*":
                 unlimited = True
-            elif parser(value) is not None:
-                limits.append(value)
+            elif (parsed := parser(value)) is not None:
+                limits.append((normal_form(parsed) if code == _PEP440 else None) or value)
             continue
         if event == "introduced" and value == "0":
             keyed.append(((0, 0), index, 0, None))
             continue
         parsed = parser(value)
         if parsed is not None:
+            if code == _PEP440:  # parsed again at every query: store the fast spelling
+                value = normal_form(parsed) or value
             keyed.append(((1, parsed), index, _KINDS[event], value))
     if len(keyed) > 1:
         keyed.sort(key=lambda item: (item[0], item[1]))
@@ -138,8 +142,19 @@ def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
             compiled = _compile_range(rng.type, rng.events)
             if compiled is not None and compiled[1]:
                 ranges.append(compiled)
+    exact: list[str] = []
+    keyed_odd: list[str] = []
+    for version in odd:
+        key = parse_pep440(version)
+        form = normal_form(key)
+        if form is not None:
+            plain.append(form)
+        elif key is None:
+            exact.append(version)
+        else:
+            keyed_odd.append(version)
     vnorm = normalise_plain(plain) if plain else None
-    row = _Row(("", None), vnorm, [odd, ranges, []])
+    row = _Row(("", None), vnorm, [exact, keyed_odd, ranges, []])
     keyed = sorted((k, c) for k, c in ((parse_pep440(c), c) for c in fixed) if k is not None)
     candidates: list[list[Any]] = []
     clean_keys: set[Any] = set()
@@ -151,22 +166,36 @@ def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
         else:
             flag = _CLEAN
             clean_keys.add(key)
-        candidates.append([candidate, flag])
-    return vnorm, json.dumps([odd, ranges, candidates], separators=(",", ":"))
+        # [as written, flag, spelling to parse]: the normal form when the written one
+        # would need packaging's slow parser at every query
+        fast = _FAST.fullmatch(candidate) is not None
+        candidates.append([candidate, flag, candidate if fast else normal_form(key) or candidate])
+    return vnorm, json.dumps([exact, keyed_odd, ranges, candidates], separators=(",", ":"))
 
 
 class _Row:
     """One record's precomputed matching data for one package."""
 
-    __slots__ = ("_advisory", "_flags", "fixed", "id", "meta", "odd", "odd_keys", "ranges", "vnorm")
+    __slots__ = (
+        "_advisory",
+        "_flags",
+        "exact",
+        "fixed",
+        "id",
+        "keyed",
+        "keys",
+        "meta",
+        "ranges",
+        "vnorm",
+    )
 
     def __init__(self, meta: tuple[Any, ...], vnorm: str | None, m: str | list[Any]) -> None:
         self.id: str = meta[0]
         self.meta = meta
         self.vnorm = vnorm
-        odd, self.ranges, self.fixed = json.loads(m) if isinstance(m, str) else m
-        self.odd: frozenset[str] | None = frozenset(odd) if odd else None
-        self.odd_keys: frozenset[Any] | None = None
+        exact, self.keyed, self.ranges, self.fixed = json.loads(m) if isinstance(m, str) else m
+        self.exact: frozenset[str] | None = frozenset(exact) if exact else None
+        self.keys: frozenset[Any] | None = None
         self._advisory: Advisory | None = None
         self._flags: dict[str, bool] | None = None
 
@@ -177,43 +206,47 @@ class _Row:
             self._advisory = self.meta[-1](self.meta)
         return self._advisory
 
-    def affects(self, version: str) -> bool:
-        if self.vnorm is not None or self.odd is not None:
-            needle = _needle(version)
-            if needle is not None and self.vnorm is not None and needle in self.vnorm:
+    def affects(self, version: str, pep: str | None = None) -> bool:
+        """Does the record cover ``version``? ``pep`` is a PEP 440-equal spelling that
+        parses faster (the version itself by default)."""
+        pep = version if pep is None else pep
+        if self.vnorm is not None:
+            needle = _needle(pep)
+            if needle is not None and needle in self.vnorm:
                 return True
-            if self.odd is not None and self._odd_hit(version):
-                return True
+        if self.exact is not None and version in self.exact:
+            return True
+        if self.keyed and self._keyed_hit(pep):
+            return True
         for code, events, limits in self.ranges:
             if code == _PEP440:
-                if _range_hit(parse_pep440(version), events, limits, parse_pep440):
+                if _range_hit(parse_pep440(pep), events, limits, parse_pep440):
                     return True
             elif _range_hit(_semver(version), events, limits, _semver):
                 return True
         return False
 
-    def affects_candidate(self, candidate: str, memo: dict[tuple[str, str], bool]) -> bool:
+    def affects_candidate(
+        self, candidate: str, pep: str, memo: dict[tuple[str, str], bool]
+    ) -> bool:
         """:meth:`affects` for a fix candidate: this record's own ones are flagged already."""
         if self._flags is None:
-            self._flags = {c: flag == _SELF_AFFECTED for c, flag in self.fixed}
+            self._flags = {c[0]: c[1] == _SELF_AFFECTED for c in self.fixed}
         found = self._flags.get(candidate)
         if found is None:
             found = memo.get((self.id, candidate))
             if found is None:
-                found = memo[(self.id, candidate)] = self.affects(candidate)
+                found = memo[(self.id, candidate)] = self.affects(candidate, pep)
         return found
 
-    def _odd_hit(self, version: str) -> bool:
-        assert self.odd is not None
-        if version in self.odd:
-            return True
+    def _keyed_hit(self, version: str) -> bool:
         key = parse_pep440(version)
         if key is None:
             return False
-        if self.odd_keys is None:
-            keys = (parse_pep440(v) for v in self.odd)
-            self.odd_keys = frozenset(k for k in keys if k is not None)
-        return key in self.odd_keys
+        if self.keys is None:
+            keys = (parse_pep440(v) for v in self.keyed)
+            self.keys = frozenset(k for k in keys if k is not None)
+        return key in self.keys
 
 
 def _range_hit(version: Any, events: list[list[Any]], limits: list[str], parse: Any) -> bool:
@@ -261,19 +294,19 @@ class CompiledMatcher(PackageMatcher):
         if len(rows) == 1:  # everything was decided at import but where to start
             fixed = rows[0].fixed
             start = 0 if current is None else bisect_right(fixed, current, key=_candidate_key)
-            return [candidate for candidate, flag in fixed[start:] if flag == _CLEAN]
-        keyed: list[tuple[Any, str]] = sorted(
-            {(parse_pep440(c), c) for row in rows for c, _ in row.fixed}
+            return [c[0] for c in fixed[start:] if c[1] == _CLEAN]
+        keyed: list[tuple[Any, str, str]] = sorted(
+            {(parse_pep440(c[2]), c[0], c[2]) for row in rows for c in row.fixed}
         )
         memo = self._memo
         out: list[str] = []
         taken: set[Any] = set()
-        for key, candidate in keyed:
+        for key, candidate, pep in keyed:
             if current is not None and not key > current:
                 continue
             if key in taken:
                 continue
-            if any(row.affects_candidate(candidate, memo) for row in rows):
+            if any(row.affects_candidate(candidate, pep, memo) for row in rows):
                 continue
             taken.add(key)
             out.append(candidate)

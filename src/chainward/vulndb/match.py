@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from chainward.vulndb.interface import Advisory, Affected, PackageMatcher, Range
 from chainward.vulndb.semver import parse_semver
 
@@ -138,6 +136,8 @@ def parse_pep440(text: str) -> PepKey | None:
     match = _FAST.fullmatch(text)
     if match is not None:
         return _key(match["release"], match["pre"], match["pre_n"], match["post"], match["dev"])
+    from packaging.version import InvalidVersion, Version  # rare: imported on first use
+
     try:
         version = Version(text)
     except InvalidVersion:

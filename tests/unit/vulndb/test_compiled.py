@@ -171,9 +171,9 @@ def test_audit_reads_only_the_matching_table(
     advisory = compiled._Row.advisory.fget
     assert advisory is not None
 
-    def counting_affects(row: compiled._Row, version: str) -> bool:
+    def counting_affects(row: compiled._Row, version: str, pep: str | None = None) -> bool:
         calls["affects"] += 1
-        return affects(row, version)
+        return affects(row, version, pep)
 
     def counting_advisory(row: compiled._Row) -> object:
         if row._advisory is None:
