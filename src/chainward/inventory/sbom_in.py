@@ -464,6 +464,11 @@ def _read_spdx2(document: dict[str, Any], source: str) -> Inventory:
         spdx_id = _text(package.get("SPDXID"))
         if spdx_id:
             packages[spdx_id] = package
+    if packages and set(packages) <= described:
+        # every package is DESCRIBED: a flat list of what was found (spdx-tools and some
+        # generators write it so), not one project and its dependencies
+        described = set()
+        doc.root_refs.clear()
     for spdx_id, package in packages.items():
         purl, other = _spdx_refs(package)
         name = _text(package.get("name")) or spdx_id

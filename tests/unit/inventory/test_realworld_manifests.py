@@ -234,3 +234,14 @@ def test_poetry_1_0_lock_markers_apply_to_a_target_python() -> None:
         "pywinpty",
         "zipp",
     }
+
+
+def test_spdx_document_describing_every_package_is_not_all_root() -> None:
+    # spdx-tools (and other generators) DESCRIBE each package of a flat list; they are
+    # the content, not the project: all 49 used to be dropped as "the described root"
+    sbom = ROOT / "sbom" / "spdx-tools" / "flask-dev-2020.spdx.json"
+    components = collect([sbom]).components
+    assert len(components) == 49
+    assert {("jinja2", "2.11.2"), ("urllib3", "1.25.9")} <= {
+        (c.name, c.version) for c in components
+    }
