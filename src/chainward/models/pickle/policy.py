@@ -114,12 +114,15 @@ def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
     if any(_is_dunder(p) or p == "<locals>" for p in parts):
         return False
     qualname = glob.name.split(".")
-    # a dotted qualname may only walk through classes (Outer.Inner): a lowercase hop
-    # is a module attribute (torch.nn.modules.module.sys.modules reaches sys)
-    if not glob.module.startswith("__torch__") and not all(
-        _looks_like_class(p) for p in qualname[:-1]
-    ):
-        return False
+    # a dotted qualname can hop through module attributes
+    # (torch.nn.modules.module.sys.modules reaches sys): never through a named danger,
+    # and for a call only through classes (Outer.Inner); references and __new__ may
+    # pass lowercase classes (scipy's interp1d._call_linear_np)
+    if len(qualname) > 1 and not glob.module.startswith("__torch__"):
+        if danger_of(glob.name) is not None:
+            return False
+        if not known_class and not all(_looks_like_class(p) for p in qualname[:-1]):
+            return False
     leaf = qualname[-1]
     return known_class or _looks_like_class(leaf)
 
