@@ -1180,6 +1180,32 @@ def _breadth_pandas_scipy_numpy() -> None:
         "bsr_matrix": sp.bsr_matrix(dense),
     }
     put("benign", "scipy/sparse_matrices.pkl", pickle.dumps(sparse, 4), "safe", "scipy.sparse")
+    import scipy.interpolate as si
+    import scipy.optimize as so
+    import scipy.spatial as sps
+    import scipy.stats as st
+
+    grid = np.linspace(0, 1, 8)
+    rng = np.random.RandomState(0)
+    scipy_objects = {
+        "norm": st.norm(0, 1),
+        "gamma": st.gamma(2.0),
+        "kde": st.gaussian_kde(rng.rand(16)),
+        "interp1d": si.interp1d(grid, grid**2),
+        "cubic": si.CubicSpline(grid, grid**2),
+        "kdtree": sps.KDTree(rng.rand(8, 2)),
+        "ckdtree": sps.cKDTree(rng.rand(8, 2)),
+        "rotation": sps.transform.Rotation.from_euler("z", 30, degrees=True),
+        "optimum": so.minimize(so.rosen, np.ones(2) * 0.5),
+        "linregress": st.linregress(grid, grid * 2),
+    }
+    put(
+        "benign",
+        "scipy/stats_interpolate_spatial.pkl",
+        pickle.dumps(scipy_objects, 4),
+        "safe",
+        "scipy objects estimators hold (frozen distributions, KDE, splines, KD-trees)",
+    )
     buf = io.BytesIO()
     sp.save_npz(buf, sparse["csr_matrix"])
     put("benign", "scipy/csr.npz", buf.getvalue(), "safe", "scipy.sparse.save_npz")
