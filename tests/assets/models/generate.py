@@ -2168,7 +2168,7 @@ def _malicious_container_tricks() -> None:
         f"{out}/payload_in_npz.npz",
         _npz_with_pickle_member(payload),
         "unsafe",
-        "npz whose member is a raw pickle (np.load(allow_pickle=True) unpickles it)",
+        "npz-named archive whose member is a raw pickle (any loader that unpickles members)",
     )
 
 
