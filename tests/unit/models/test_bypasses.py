@@ -387,3 +387,13 @@ def test_joblib_wrapper_outside_folder() -> None:
     assert "pickle-external-file" in unsafe(wrapper + b"U\x0c/etc/x.npy.." + tail)
     local = wrapper + b"U\x0cmodel_01.npy" + tail
     assert scan_bytes(local, "x").verdict is Verdict.SAFE
+
+
+# torch/_utils.py _set_obj_state setattr()s every key of the state argument: a __class__
+# key swaps the rebuilt Parameter's class (whose __del__/__setstate__ then run)
+def test_torch_state_argument_smuggling() -> None:
+    helper = glob("torch._utils", "_rebuild_parameter_with_state")
+    bad = helper + b"(N\x89}}S'__class__'\n" + glob("mylib", "Evil") + b"stR."
+    assert "pickle-state-smuggling" in unsafe(bad)
+    ok = helper + b"(N\x89}}S'tag'\nS'x'\nstR."
+    assert scan_bytes(ok, "x").verdict is Verdict.SAFE

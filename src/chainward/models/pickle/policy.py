@@ -343,6 +343,10 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
                 _grade_wrapped_callables(callee, inv, add)
         if isinstance(callee, Global) and callee.dotted in HIGHER_ORDER:
             _grade_higher_order(callee, inv, add, consumed)
+        if isinstance(callee, Global) and callee.dotted in _STATE_ARGUMENTS:
+            index = _STATE_ARGUMENTS[callee.dotted]
+            if isinstance(inv.args, Seq) and index < len(inv.args.items):
+                _grade_state(inv.args.items[index], callee.dotted, inv.offset, add)
         return
     if inv.kind == "setstate":
         _grade_build(inv, add, consumed)
@@ -500,17 +504,7 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         return
     if _is_joblib_file_wrapper(target):
         _grade_wrapper_filename(state, inv.offset, add)
-    for key, value in _state_items(state):
-        if key in _DATA_DUNDERS and isinstance(value, Lit):
-            continue  # statsmodels results keep their __doc__ string in __dict__
-        if _is_dunder(key) or key in ("__setstate__", "__reduce__", "__reduce_ex__"):
-            add(
-                "pickle-state-smuggling",
-                Severity.HIGH,
-                f"BUILD sets attribute {key!r} on an object, which makes the unpickler call "
-                "what it holds (setstate smuggling)",
-                inv.offset,
-            )
+    _grade_state(state, "BUILD", inv.offset, add)
     if isinstance(target, Persistent):
         add(
             "pickle-computed-callee",
@@ -518,6 +512,28 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
             "BUILD on a persistent object calls its __setstate__",
             inv.offset,
         )
+
+
+def _grade_state(state: Value, who: str, offset: int, add: _Add) -> None:
+    for key, value in _state_items(state):
+        if key in _DATA_DUNDERS and isinstance(value, Lit):
+            continue  # statsmodels results keep their __doc__ string in __dict__
+        if _is_dunder(key) or key in ("__setstate__", "__reduce__", "__reduce_ex__"):
+            add(
+                "pickle-state-smuggling",
+                Severity.HIGH,
+                f"{who} sets attribute {key!r} on an object, which makes the unpickler call "
+                "what it holds (setstate smuggling)",
+                offset,
+            )
+
+
+# allowed torch helpers that setattr() every key of one argument on the object they
+# rebuild (torch/_utils.py _set_obj_state): {callee: argument index}
+_STATE_ARGUMENTS = {
+    "torch._utils._rebuild_parameter_with_state": 3,
+    "torch._tensor._rebuild_from_type_v2": 3,
+}
 
 
 _DATA_DUNDERS = frozenset({"__doc__"})
