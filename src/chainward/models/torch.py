@@ -30,6 +30,7 @@ from chainward.models.torchscript import (
     MAX_CODE_BYTES,
     analyze_bytecode,
     analyze_code,
+    custom_class_issues,
     is_code_member,
 )
 from chainward.records import Severity
@@ -100,6 +101,9 @@ class TorchScanner(FormatScanner):
                 )
                 continue
             report_trace(trace, ctx, member.display)
+            names = [f"{g.module}.{g.name}" for g in trace.globals]
+            for issue in custom_class_issues(names):
+                ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
             if entry.name.rsplit("/", 1)[-1] == "bytecode.pkl":
                 for issue in analyze_bytecode(data):
                     ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)

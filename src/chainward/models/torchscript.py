@@ -295,6 +295,16 @@ def analyze_bytecode(data: bytes) -> list[CodeIssue]:
     return issues
 
 
+def custom_class_issues(names: list[str]) -> list[CodeIssue]:
+    """Custom TorchScript classes from extension namespaces among a pickle's globals."""
+    issues: list[CodeIssue] = []
+    seen: set[str] = set()
+    for name in names:
+        if _custom_class(name) is not None:
+            _check_name(name, ("pickle",), issues, seen)
+    return issues
+
+
 def is_code_member(name: str) -> bool:
     """``prefix/code/...py`` members (also at the archive root, which torch accepts)."""
     parts = name.split("/")
@@ -307,5 +317,6 @@ __all__ = [
     "CodeIssue",
     "analyze_bytecode",
     "analyze_code",
+    "custom_class_issues",
     "is_code_member",
 ]

@@ -143,3 +143,20 @@ def test_large_files_are_searched_as_text() -> None:
         "torchscript-custom-op": Severity.MEDIUM,
     }
     assert _rules(_code(filler)) == {}
+
+
+def test_custom_classes_in_data_pkl() -> None:
+    # quantized packed params are torch's own custom classes; an extension namespace is review
+    src = BENIGN / "quantized_dynamic.pt"
+    assert scan_bytes(src.read_bytes(), "q.pt").verdict is Verdict.SAFE
+    buf = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith("/data.pkl"):
+                data = data.replace(b"torch.classes.quantized\n", b"torch.classes.shellexec\n")
+            zout.writestr(info, data)
+    result = scan_bytes(buf.getvalue(), "edited.pt")
+    rules = {f.rule for f in result.findings}
+    assert "torchscript-custom-class" in rules
+    assert result.verdict is Verdict.SUSPICIOUS
