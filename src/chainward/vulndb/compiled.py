@@ -38,6 +38,7 @@ _KINDS = {"introduced": 0, "fixed": 1, "last_affected": 2}
 _PRE = ("a", "b", "rc")
 # Where a plain release can end: a pre-release, a post or dev release, or the line's end.
 _RELEASE_ENDS = ("\n", "a", "b", "r", ".p", ".d")
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 # fix candidate flags
 _CLEAN, _SELF_AFFECTED, _REPEATED = 0, 1, 2
 
@@ -89,35 +90,46 @@ def _candidate_key(candidate: list[Any]) -> PepKey:
     return key
 
 
+@lru_cache(maxsize=65536)
+def _pep440_spelling(value: str) -> tuple[PepKey | None, str]:
+    """A version's PEP 440 key and the spelling to store: the normal form when the one
+    written would need packaging's slow parser at every query."""
+    key = parse_pep440(value)
+    if key is None or _FAST.fullmatch(value) is not None:
+        return key, value
+    return key, normal_form(key) or value
+
+
 def _compile_range(kind: str, events: Iterable[tuple[str, str]]) -> list[Any] | None:
-    if kind == "ECOSYSTEM":
-        parser: Any = parse_pep440
-        code = _PEP440
-    elif kind == "SEMVER":
-        parser, code = parse_semver, _SEMVER
-    else:
+    if kind != "ECOSYSTEM" and kind != "SEMVER":
         return None  # GIT and unknown types never match a version
+    pep440 = kind == "ECOSYSTEM"
     keyed: list[tuple[tuple[int, Any], int, int, str | None]] = []
     limits: list[str] = []
     unlimited = False
     for index, (event, value) in enumerate(events):
-        if event == "limit":
-            if value == "*":
-                unlimited = True
-            elif (parsed := parser(value)) is not None:
-                limits.append((normal_form(parsed) if code == _PEP440 else None) or value)
-            continue
         if event == "introduced" and value == "0":
             keyed.append(((0, 0), index, 0, None))
             continue
-        parsed = parser(value)
-        if parsed is not None:
-            if code == _PEP440:  # parsed again at every query: store the fast spelling
-                value = normal_form(parsed) or value
-            keyed.append(((1, parsed), index, _KINDS[event], value))
+        parsed: Any
+        if pep440:
+            parsed, spelling = _pep440_spelling(value)
+        else:
+            parsed, spelling = _semver(value), value
+        if event == "limit":
+            if value == "*":
+                unlimited = True
+            elif parsed is not None:
+                limits.append(spelling)
+        elif parsed is not None:
+            keyed.append(((1, parsed), index, _KINDS[event], spelling))
     if len(keyed) > 1:
-        keyed.sort(key=lambda item: (item[0], item[1]))
-    return [code, [[k[2], k[3]] for k in keyed], [] if unlimited else limits]
+        keyed.sort()  # by (sort key, position): positions are unique, the rest never compares
+    return [
+        _PEP440 if pep440 else _SEMVER,
+        [[k[2], k[3]] for k in keyed],
+        [] if unlimited else limits,
+    ]
 
 
 def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
@@ -155,22 +167,21 @@ def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
             keyed_odd.append(version)
     vnorm = normalise_plain(plain) if plain else None
     row = _Row(("", None), vnorm, [exact, keyed_odd, ranges, []])
-    keyed = sorted((k, c) for k, c in ((parse_pep440(c), c) for c in fixed) if k is not None)
+    spelled = sorted(
+        (k, c, spelling) for c in fixed for k, spelling in (_pep440_spelling(c),) if k is not None
+    )
     candidates: list[list[Any]] = []
     clean_keys: set[Any] = set()
-    for key, candidate in keyed:
-        if row.affects(candidate):
+    for key, candidate, spelling in spelled:
+        if row.affects(candidate, spelling):
             flag = _SELF_AFFECTED
         elif key in clean_keys:
             flag = _REPEATED
         else:
             flag = _CLEAN
             clean_keys.add(key)
-        # [as written, flag, spelling to parse]: the normal form when the written one
-        # would need packaging's slow parser at every query
-        fast = _FAST.fullmatch(candidate) is not None
-        candidates.append([candidate, flag, candidate if fast else normal_form(key) or candidate])
-    return vnorm, json.dumps([exact, keyed_odd, ranges, candidates], separators=(",", ":"))
+        candidates.append([candidate, flag, spelling])  # as written, flag, spelling to parse
+    return vnorm, _COMPACT.encode([exact, keyed_odd, ranges, candidates])
 
 
 class _Row:

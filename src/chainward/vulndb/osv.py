@@ -18,6 +18,7 @@ from chainward.vulndb.match import odd_versions
 from chainward.vulndb.severity import record_severity
 
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 _SUMMARY_MAX = 300
 
 
@@ -152,18 +153,17 @@ def affected_to_json(entries: list[Affected]) -> str:
     Each entry is [ecosystem, name, versions, ranges, odd]: ``odd`` lists the versions not
     spelled plainly, found once at import so that queries never scan the whole list.
     """
-    return json.dumps(
+    return _COMPACT.encode(
         [
             [
                 e.ecosystem,
                 e.name,
-                list(e.versions),
+                e.versions,
                 [[r.type, r.events] for r in e.ranges],
-                [] if e.ecosystem != "PyPI" else list(_odd(e)),
+                () if e.ecosystem != "PyPI" else _odd(e),
             ]
             for e in entries
-        ],
-        separators=(",", ":"),
+        ]
     )
 
 

@@ -50,6 +50,7 @@ from chainward.vulndb.schema import (
 )
 
 LOCK_TIMEOUT = 600.0
+_PAGE_SIZE = 16384  # long version lists: fewer overflow pages
 _SEVERITIES = {int(s): s for s in Severity}
 _MAX_PROBLEMS = 50
 _IN_CHUNK = 500
@@ -108,10 +109,20 @@ def writer_lock(db_path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         ) from None
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(
+    path: Path, *, scratch: bool = False, page_size: int | None = None
+) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    if page_size is not None:  # a new file only, before the journal mode freezes it
+        conn.execute(f"PRAGMA page_size={int(page_size)}")
+    if scratch:
+        # A database being built under a temporary name: nobody else reads it, and a
+        # failed build is deleted, so it needs neither WAL nor syncs (one fsync at the end).
+        conn.execute("PRAGMA journal_mode=MEMORY")
+        conn.execute("PRAGMA synchronous=OFF")
+    else:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 
 
@@ -119,7 +130,9 @@ _AffectedRow = tuple[str, str, str, str]
 _MatchingRow = tuple[str, str, str, int | None, str, str, str, str | None]
 
 
-def _derived_rows(parsed: ParsedRecord) -> tuple[list[_AffectedRow], list[_MatchingRow]]:
+def _derived_rows(
+    parsed: ParsedRecord, aliases: str | None = None
+) -> tuple[list[_AffectedRow], list[_MatchingRow]]:
     """The ``affected`` rows of one record (one per package) and its ``matching`` rows
     (one per PyPI package, none when the record is withdrawn)."""
     from chainward.vulndb.compiled import compile_entries
@@ -129,7 +142,8 @@ def _derived_rows(parsed: ParsedRecord) -> tuple[list[_AffectedRow], list[_Match
         by_package.setdefault((entry.ecosystem, entry.name), []).append(entry)
     affected: list[_AffectedRow] = []
     matching: list[_MatchingRow] = []
-    aliases = json.dumps(list(parsed.aliases))
+    if aliases is None:
+        aliases = json.dumps(list(parsed.aliases))
     severity = None if parsed.severity is None else int(parsed.severity)
     for (ecosystem, name), group in by_package.items():
         affected.append((ecosystem, name, parsed.id, affected_to_json(group)))
@@ -198,9 +212,9 @@ def _migrate(path: Path) -> None:
         conn.close()
 
 
-def initialise(path: Path) -> None:
+def initialise(path: Path, *, scratch: bool = False) -> None:
     """Create an empty database with the current schema at ``path``."""
-    conn = _connect(path)
+    conn = _connect(path, scratch=scratch, page_size=_PAGE_SIZE)
     try:
         conn.executescript(DDL)
         conn.execute(
@@ -226,11 +240,12 @@ def _advisory_from_row(row: tuple[Any, ...]) -> Advisory:
 class SqliteAdvisoryStore(AdvisoryStore):
     """An :class:`AdvisoryStore` in one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, scratch: bool = False) -> None:
+        """Open ``path``; ``scratch`` is for :func:`build_database`'s temporary file only."""
         self.path = path
         self._lock = threading.RLock()
         try:
-            self._conn = _connect(path)
+            self._conn = _connect(path, scratch=scratch)
             found = _schema_version(self._conn)
             if found is not None and found.isdigit() and int(found) in MIGRATABLE:
                 self._conn.close()
@@ -510,17 +525,18 @@ class SqliteAdvisoryStore(AdvisoryStore):
                     else:
                         counts["added"] += 1
                     stored[parsed.id] = parsed.modified
+                    aliases = json.dumps(list(parsed.aliases))
                     written[parsed.id] = (
                         parsed.id,
                         parsed.modified,
                         parsed.withdrawn,
-                        json.dumps(list(parsed.aliases)),
+                        aliases,
                         parsed.summary,
                         None if parsed.severity is None else int(parsed.severity),
                         import_id,
                         parsed.raw,
                     )
-                    more_affected, more_matching = _derived_rows(parsed)
+                    more_affected, more_matching = _derived_rows(parsed, aliases)
                     affected_rows.extend(more_affected)
                     matching_rows.extend(more_matching)
                     touched.update((row[0], row[1]) for row in more_affected)
@@ -583,11 +599,12 @@ def build_database(path: Path, entries: Iterable[Entry], *, source: str) -> Impo
     for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
         leftover.unlink(missing_ok=True)
     try:
-        initialise(temporary)
-        with SqliteAdvisoryStore(temporary) as store:
+        initialise(temporary, scratch=True)
+        with SqliteAdvisoryStore(temporary, scratch=True) as store:
             stats = store.import_entries(entries, source=source)
-            store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             store._conn.execute("PRAGMA journal_mode=DELETE")
+        with open(temporary, "rb+") as built:
+            os.fsync(built.fileno())  # on disk before it replaces anything
         os.replace(temporary, path)
     finally:
         for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
