@@ -1672,6 +1672,25 @@ def _breadth_onnx() -> None:
         ),
         opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
     )
+    try:
+        import torch
+
+        net = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 2, 3),
+            torch.nn.BatchNorm2d(2),
+            torch.nn.ReLU(),
+            torch.nn.Flatten(),
+            torch.nn.Linear(18, 3),
+            torch.nn.Softmax(dim=1),
+        ).eval()
+        torch.onnx.export(
+            net, (torch.ones(1, 1, 5, 5),), str(out / "torch_export.onnx"), dynamo=False
+        )
+        label(
+            out / "torch_export.onnx", "benign", "safe", "torch.onnx.export (TorchScript exporter)"
+        )
+    except Exception as exc:  # the exporter needs onnx; dynamo needs onnxscript
+        print(f"torch.onnx.export: {exc}", file=sys.stderr)
     onnx.save(ms, out / "ort_contrib_gelu.onnx")
     label(
         out / "ort_contrib_gelu.onnx",
