@@ -12,7 +12,7 @@ from chainward.inventory._io import display
 from chainward.inventory._merge import merge
 from chainward.inventory.detect import LOCKS, Kind, discover, kind_of
 from chainward.inventory.interface import InventoryError
-from chainward.records import Inventory
+from chainward.records import Inventory, Skipped
 
 # lock kind -> "module:function(path, manifest: Path | None, env) -> Inventory"
 _LOCK_READERS = {
@@ -198,7 +198,15 @@ def read_directory(root: Path, options: Options) -> Inventory:
         from chainward.inventory.models import find_models
 
         parts.append(find_models(found.files, hash_files=options.hash_models))
-    return merge(parts)
+    merged = merge(parts)
+    if not found.manifests and not merged.models:
+        # say so: "0 dependencies" from a directory holding no manifest is not "no findings"
+        nothing = Skipped(display(root), NOTHING_FOUND)
+        merged = Inventory(merged.components, merged.models, (*merged.skipped, nothing))
+    return merged
+
+
+NOTHING_FOUND = "no requirements, pyproject, Pipfile, setup.cfg, lock or SBOM file found here"
 
 
 __all__ = ["Options", "collect_inventory", "read_directory", "read_file"]

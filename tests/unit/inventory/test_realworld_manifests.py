@@ -245,3 +245,21 @@ def test_spdx_document_describing_every_package_is_not_all_root() -> None:
     assert {("jinja2", "2.11.2"), ("urllib3", "1.25.9")} <= {
         (c.name, c.version) for c in components
     }
+
+
+def test_a_directory_with_nothing_to_audit_says_so(tmp_path: Path) -> None:
+    # the addons-server files outside a requirements/ folder are not recognised by name:
+    # "0 of 0 dependencies" and no word about it read as a clean result
+    (tmp_path / "docs.txt").write_text("Sphinx==4.0.3\n")
+    result = run_cli("audit", str(tmp_path), "-f", "json")
+    assert result.code == 0, result.stderr
+    assert result.json()["summary"]["dependencies"] == 0
+    assert "no requirements, pyproject, Pipfile, setup.cfg, lock or SBOM file found" in (
+        result.stderr
+    )
+    named = tmp_path / "requirements"
+    named.mkdir()
+    (tmp_path / "docs.txt").rename(named / "docs.txt")  # the folder name makes it one
+    found = run_cli("audit", str(tmp_path), "-f", "json")
+    assert found.json()["summary"]["dependencies"] == 1
+    assert "found here" not in found.stderr
