@@ -2125,6 +2125,29 @@ def _malicious_container_tricks() -> None:
         "unsafe",
         "zip with two data.pkl members (scanners read the first, loaders the last)",
     )
+    # torch's persistent_load receives ('storage', storage_type, key, location, numel):
+    # a global in the storage-type slot is imported, and REDUCE on the persistent
+    # object calls whatever persistent_load returned
+    pid_global = (
+        b"\x80\x02(X\x07\x00\x00\x00storage"
+        + glob0("os", "system")
+        + b"X\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQ."
+    )
+    pid_call = b"\x80\x02X\x01\x00\x00\x000Q(S'true'\ntR."
+    for name, pickled, source in (
+        (
+            "binpersid_storage_type.pt",
+            pid_global,
+            "BINPERSID tuple naming os.system as storage type",
+        ),
+        ("persid_called.pt", pid_call, "REDUCE on what torch's persistent_load returned"),
+    ):
+        pbuf = io.BytesIO()
+        with zipfile.ZipFile(pbuf, "w") as z:
+            z.writestr("archive/data.pkl", pickled)
+            z.writestr("archive/version", "3\n")
+            z.writestr("archive/data/0", b"\x00" * 4)
+        put("malicious", f"{out}/{name}", pbuf.getvalue(), "unsafe", source)
     put(
         "malicious",
         f"{out}/bytes_before_zip.pt",
