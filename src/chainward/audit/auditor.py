@@ -8,17 +8,20 @@ only if none of the folded records affects it.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chainward.audit.ignore import IgnoreRule
-from chainward.audit.vex import VexStatement
 from chainward.records import Component, Finding, Inventory, Location, Severity, Skipped
 from chainward.vulndb.interface import Advisory, AdvisoryStore, PackageMatcher, StoreMetadata
 from chainward.vulndb.match import parse_pep440
+
+if TYPE_CHECKING:
+    from chainward.audit.ignore import IgnoreRule
+    from chainward.audit.vex import VexStatement
 
 # Unrated advisories count as medium for --fail-on: most PYSEC records carry no score,
 # and treating them as harmless would let real vulnerabilities pass a gate.
@@ -213,11 +216,17 @@ def _record_primary(advisory: Advisory) -> tuple[tuple[int, int, str], str]:
 
 
 def _vulnerability(group: list[Advisory], matcher: PackageMatcher, version: str) -> Vulnerability:
-    primary_record = min(group, key=lambda a: _record_primary(a)[0])
-    primary = _record_primary(primary_record)[1]
-    ids: set[str] = set()
-    for advisory in group:
-        ids |= advisory.ids
+    if len(group) == 1:
+        primary_record = group[0]
+        primary = _record_primary(primary_record)[1]
+        ids = set(primary_record.ids)
+    else:
+        ranked = [_record_primary(a) for a in group]
+        best = min(range(len(group)), key=lambda i: ranked[i][0])
+        primary_record, primary = group[best], ranked[best][1]
+        ids = set()
+        for advisory in group:
+            ids |= advisory.ids
     ids.discard(primary)
     rated = [a.severity for a in group if a.severity is not None]
     return Vulnerability(
@@ -285,6 +294,23 @@ def audit(
     today: date | None = None,
 ) -> AuditResult:
     """Match every pinned component of ``inventory`` against ``store``."""
+    # Thousands of small acyclic objects: collections in the middle free nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _audit(inventory, store, ignores, vex, today)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _audit(
+    inventory: Inventory,
+    store: AdvisoryStore,
+    ignores: Sequence[IgnoreRule],
+    vex: Sequence[VexStatement],
+    today: date | None,
+) -> AuditResult:
     today = today or datetime.now(timezone.utc).date()
     expired = tuple(r for r in ignores if r.expired(today))
     active = [r for r in ignores if not r.expired(today)]
@@ -327,17 +353,25 @@ def audit(
             results.append(DependencyResult(component))
             continue
         matched = package.matching(version)
+        if not matched:
+            results.append(DependencyResult(component))
+            continue
         kept: list[Vulnerability] = []
         kept_groups: list[Advisory] = []
         for group in fold(matched):
             vuln = _vulnerability(group, package, version)
-            rule = next((r for r in active if r.applies(vuln.ids, component.name)), None)
+            rule = None
+            if active:
+                rule = next((r for r in active if r.applies(vuln.ids, component.name)), None)
             if rule is not None:
                 suppressed.append(Suppressed(vuln, component, "ignore", rule.describe()))
                 continue
-            statement = next(
-                (s for s in suppressing if s.applies(vuln.ids, component.name, version)), None
-            )
+            statement = None
+            if suppressing:
+                statement = next(
+                    (s for s in suppressing if s.applies(vuln.ids, component.name, version)),
+                    None,
+                )
             if statement is not None:
                 detail = f"{statement.status}: {statement.justification}".rstrip(": ")
                 suppressed.append(Suppressed(vuln, component, "vex", detail))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from chainward.errors import ConfigError, InputError
 from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
 from chainward.records import Inventory
 from chainward.report.interface import Report, Section
+
+if TYPE_CHECKING:
+    from chainward.audit.ignore import IgnoreRule
 
 DEFAULT_IGNORE_FILE = ".chainward-ignore.toml"
 _SUMMARY_WIDTH = 80
@@ -237,8 +241,6 @@ def audit(
     """Find known vulnerabilities in the dependencies of PATH (a project directory or any
     manifest, lock or SBOM file; default: the current directory)."""
     from chainward.audit import audit as run_audit
-    from chainward.audit.ignore import IgnoreRule, load_ignore_file
-    from chainward.audit.vex import load_vex
     from chainward.inventory import collect
     from chainward.vulndb import open_store
 
@@ -247,7 +249,11 @@ def audit(
     if dry_run and not fix:
         raise ConfigError("--dry-run only makes sense with --fix")
     days = resolve_max_age(max_age)
-    ignores = [IgnoreRule(i.strip()) for i in ignore_ids if i.strip()]
+    ignores: list[IgnoreRule] = []
+    if ignore_ids:
+        from chainward.audit.ignore import IgnoreRule
+
+        ignores = [IgnoreRule(i.strip()) for i in ignore_ids if i.strip()]
     if ignore_file is None:
         # the project's own ignore file, else the current directory's
         places = [p / DEFAULT_IGNORE_FILE for p in paths if p.is_dir()] + [
@@ -255,8 +261,14 @@ def audit(
         ]
         ignore_file = next((p for p in places if p.is_file()), None)
     if ignore_file is not None:
+        from chainward.audit.ignore import load_ignore_file
+
         ignores.extend(load_ignore_file(ignore_file))
-    statements = [s for path in vex_files for s in load_vex(path)]
+    statements = []
+    if vex_files:
+        from chainward.audit.vex import load_vex
+
+        statements = [s for path in vex_files for s in load_vex(path)]
 
     targets = [*paths, *sboms]
     if not targets and not requirements and not use_env and not python:

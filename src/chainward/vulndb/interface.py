@@ -103,7 +103,7 @@ class Advisory:
                         seen[value] = None
         return tuple(seen)
 
-    @property
+    @cached_property
     def ids(self) -> frozenset[str]:
         return frozenset((self.id, *self.aliases))
 

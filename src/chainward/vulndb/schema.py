@@ -8,9 +8,10 @@ to rebuild it.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
-# Older versions whose ``advisories`` table (full records) is unchanged.
-MIGRATABLE = frozenset({1, 2})
+SCHEMA_VERSION = 4
+# Older versions whose ``advisories`` table (full records) is unchanged; their derived
+# tables are rebuilt (3 had an earlier ``matching`` layout).
+MIGRATABLE = frozenset({1, 2, 3})
 
 # The derived tables a migration rebuilds (one statement each, for use in a transaction).
 DERIVED_TABLES = ("affected", "matching")

@@ -13,6 +13,7 @@ import contextlib
 import gc
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -21,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from chainward.records import Severity
+from chainward.records import Severity, canonical_name
 from chainward.vulndb.interface import (
     Advisory,
     AdvisoryDataError,
@@ -50,6 +51,7 @@ from chainward.vulndb.schema import (
 )
 
 LOCK_TIMEOUT = 600.0
+_CANONICAL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # PEP 503 names as they already are
 _PAGE_SIZE = 16384  # long version lists: fewer overflow pages
 _SEVERITIES = {int(s): s for s in Severity}
 _MAX_PROBLEMS = 50
@@ -345,7 +347,7 @@ class SqliteAdvisoryStore(AdvisoryStore):
             return super().matchers_for_many(names, ecosystem)
         from chainward.vulndb.compiled import CompiledMatcher
 
-        wanted = sorted({normalize_package(ecosystem, n) for n in names})
+        wanted = sorted({n if _CANONICAL.fullmatch(n) else canonical_name(n) for n in names})
         found: dict[str, list[tuple[tuple[Any, ...], str | None, str]]] = {n: [] for n in wanted}
         with self._lock:
             for start in range(0, len(wanted), _IN_CHUNK):
