@@ -11,6 +11,30 @@ from chainward.inventory.pyproject import Declared, _poetry_line, components_fro
 from chainward.records import Inventory, Provenance, Scope, canonical_name
 
 
+# Pipfile tables may name a marker variable as a key: stdeb = {sys_platform = "== 'linux'"}
+_MARKER_KEYS = (
+    "os_name",
+    "sys_platform",
+    "platform_machine",
+    "platform_python_implementation",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_version",
+    "python_full_version",
+    "implementation_name",
+    "implementation_version",
+)
+
+
+def _marker(spec: dict[str, object]) -> str:
+    parts = [str(spec["markers"])] if spec.get("markers") else []
+    parts += [f"{key} {spec[key]}" for key in _MARKER_KEYS if isinstance(spec.get(key), str)]
+    if len(parts) > 1:
+        parts = [f"({p})" if " or " in p else p for p in parts]
+    return " and ".join(parts)
+
+
 def pipfile_declared(path: Path) -> list[Declared]:
     data = read_toml(path)
     text = path.read_text(encoding="utf-8-sig")
@@ -32,7 +56,7 @@ def pipfile_declared(path: Path) -> list[Declared]:
                 version = spec
             elif isinstance(spec, dict):
                 version = str(spec.get("version", "*"))
-                marker = str(spec.get("markers", ""))
+                marker = _marker(spec)
                 extras = tuple(str(e) for e in spec.get("extras", []))
                 url = next((str(spec[k]) for k in ("git", "path", "file") if k in spec), None)
             else:

@@ -263,3 +263,16 @@ def test_a_directory_with_nothing_to_audit_says_so(tmp_path: Path) -> None:
     found = run_cli("audit", str(tmp_path), "-f", "json")
     assert found.json()["summary"]["dependencies"] == 1
     assert "found here" not in found.stderr
+
+
+def test_pipfile_marker_keys_apply_like_markers() -> None:
+    # pipenv's own Pipfile: stdeb = {version="*", sys_platform="== 'linux'"}
+    pipfile = ROOT / "pipfile-lock" / "pipenv-2018" / "Pipfile"
+    linux = {
+        c.name: c for c in collect([pipfile], python_version="3.11", platform="linux").components
+    }
+    assert linux["stdeb"].marker == "sys_platform == 'linux'"
+    darwin = {
+        c.name for c in collect([pipfile], python_version="3.11", platform="darwin").components
+    }
+    assert "stdeb" not in darwin and "pytest" in darwin
