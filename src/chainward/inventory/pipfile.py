@@ -10,7 +10,6 @@ from chainward.inventory.markers import marker_environment
 from chainward.inventory.pyproject import Declared, _poetry_line, components_from, spec_text
 from chainward.records import Inventory, Provenance, Scope, canonical_name
 
-
 # Pipfile tables may name a marker variable as a key: stdeb = {sys_platform = "== 'linux'"}
 _MARKER_KEYS = (
     "os_name",
