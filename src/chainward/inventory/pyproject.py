@@ -427,11 +427,14 @@ class PyprojectSource(Source):
         self, path: Path, *, python_version: str | None = None, platform: str | None = None
     ) -> None:
         self.path = path
+        self.python_version = python_version
+        self.platform = platform
         self.env = marker_environment(python_version, platform)
 
     def collect(self) -> Inventory:
         components, skipped = components_from(declared(self.path), self.env)
-        if dynamic_dependencies(self.path):
+        files = dynamic_files(self.path)
+        if dynamic_dependencies(self.path) and not any(f[0] == "dependencies" for f in files):
             skipped.append(
                 Skipped(
                     "project.dependencies",
@@ -439,7 +442,62 @@ class PyprojectSource(Source):
                     Provenance(display(self.path)),
                 )
             )
+        for _field, scope, group, names in files:
+            part = self._requirements(names, scope, group)
+            components += part.components
+            skipped += part.skipped
         return Inventory(tuple(components), (), tuple(skipped))
+
+    def _requirements(self, names: list[str], scope: Scope, group: str | None) -> Inventory:
+        """The requirements files ``[tool.setuptools.dynamic]`` names, read as setuptools does."""
+        from dataclasses import replace
+
+        from chainward.inventory.requirements import RequirementsFileSource
+
+        components: list[Component] = []
+        skipped: list[Skipped] = []
+        for name in names:
+            target = self.path.parent / name
+            if not target.is_file():
+                where = Provenance(display(self.path), _line_of(self.path.read_text(), name))
+                skipped.append(Skipped(name, "named by tool.setuptools.dynamic: not found", where))
+                continue
+            part = RequirementsFileSource(
+                target, python_version=self.python_version, platform=self.platform, scope=scope
+            ).collect()
+            components += [replace(c, groups=(group,)) if group else c for c in part.components]
+            skipped += part.skipped
+        return Inventory(tuple(components), (), tuple(skipped))
+
+
+def dynamic_files(path: Path) -> list[tuple[str, Scope, str | None, list[str]]]:
+    """(field, scope, extra, files) for each dynamic field setuptools reads from files:
+    ``dependencies = {file = ["requirements.txt"]}`` in ``[tool.setuptools.dynamic]``."""
+    data = read_toml(path)
+    project = data.get("project")
+    dynamic = project.get("dynamic", []) if isinstance(project, dict) else []
+    tool = data.get("tool")
+    setuptools = tool.get("setuptools") if isinstance(tool, dict) else None
+    table = setuptools.get("dynamic") if isinstance(setuptools, dict) else None
+    if not isinstance(dynamic, list) or not isinstance(table, dict):
+        return []
+    out: list[tuple[str, Scope, str | None, list[str]]] = []
+    if "dependencies" in dynamic and _file_list(table.get("dependencies")):
+        out.append(("dependencies", Scope.DIRECT, None, _file_list(table["dependencies"])))
+    extras = table.get("optional-dependencies")
+    if "optional-dependencies" in dynamic and isinstance(extras, dict):
+        for extra, spec in extras.items():
+            if _file_list(spec):
+                field = f"optional-dependencies.{extra}"
+                out.append((field, Scope.OPTIONAL, canonical_name(extra), _file_list(spec)))
+    return out
+
+
+def _file_list(spec: object) -> list[str]:
+    files = spec.get("file") if isinstance(spec, dict) else None
+    if isinstance(files, str):
+        return [files]
+    return [str(f) for f in files] if isinstance(files, list) else []
 
 
 __all__ = [
@@ -447,6 +505,7 @@ __all__ = [
     "PyprojectSource",
     "components_from",
     "declared",
+    "dynamic_files",
     "poetry_specifier",
     "spec_text",
 ]

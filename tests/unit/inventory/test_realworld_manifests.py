@@ -276,3 +276,24 @@ def test_pipfile_marker_keys_apply_like_markers() -> None:
         c.name for c in collect([pipfile], python_version="3.11", platform="darwin").components
     }
     assert "stdeb" not in darwin and "pytest" in darwin
+
+
+def test_setuptools_dynamic_dependencies_are_read_from_their_files(tmp_path: Path) -> None:
+    # [tool.setuptools.dynamic] dependencies = {file = [...]}: the pins are in the files,
+    # and auditing pyproject.toml alone used to report nothing but "dynamic"
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1.0"\n'
+        'dynamic = ["dependencies", "optional-dependencies"]\n\n'
+        "[tool.setuptools.dynamic]\n"
+        'dependencies = {file = ["requirements/base.txt"]}\n'
+        'optional-dependencies.dev = {file = ["requirements/dev.txt", "missing.txt"]}\n'
+    )
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("django==2.2.4\n")
+    (tmp_path / "requirements" / "dev.txt").write_text("pytest==3.4.2\n")
+    inv = collect([tmp_path / "pyproject.toml"])
+    found = {(c.name, c.version, c.scope.value, c.groups) for c in inv.components}
+    assert found == {("django", "2.2.4", "direct", ()), ("pytest", "3.4.2", "optional", ("dev",))}
+    assert [(s.entry, s.source.line if s.source else None) for s in inv.skipped] == [
+        ("missing.txt", 8)
+    ]
