@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
 from chainward.vulndb.interface import Advisory, Affected, PackageMatcher
-from chainward.vulndb.match import _AFTER, _FAST, PepKey, odd_versions, parse_pep440
+from chainward.vulndb.match import _AFTER, _FAST, _PLAIN_ONE, PepKey, odd_versions, parse_pep440
 from chainward.vulndb.semver import SemVer, parse_semver
 
 _PEP440, _SEMVER = 0, 1
@@ -39,6 +39,7 @@ _PRE = ("a", "b", "rc")
 # Where a plain release can end: a pre-release, a post or dev release, or the line's end.
 _RELEASE_ENDS = ("\n", "a", "b", "r", ".p", ".d")
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
+_decode = json.JSONDecoder().raw_decode
 # fix candidate flags
 _CLEAN, _SELF_AFFECTED, _REPEATED = 0, 1, 2
 
@@ -75,6 +76,8 @@ def normalise_plain(versions: Iterable[str]) -> str:
 
 @lru_cache(maxsize=65536)
 def _needle(version: str) -> str | None:
+    if _PLAIN_ONE.fullmatch(version) is not None:  # the usual case: no parse needed
+        return normalise_plain((version,))
     form = normal_form(parse_pep440(version))
     return None if form is None else f"\n{form}\n"
 
@@ -98,6 +101,10 @@ def _pep440_spelling(value: str) -> tuple[PepKey | None, str]:
     if key is None or _FAST.fullmatch(value) is not None:
         return key, value
     return key, normal_form(key) or value
+
+
+def _no_advisory(row: tuple[Any, ...]) -> Advisory:
+    raise AssertionError("a row compiled at import has no advisory")
 
 
 def _compile_range(kind: str, events: Iterable[tuple[str, str]]) -> list[Any] | None:
@@ -166,7 +173,7 @@ def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
         else:
             keyed_odd.append(version)
     vnorm = normalise_plain(plain) if plain else None
-    row = _Row(("", None), vnorm, [exact, keyed_odd, ranges, []])
+    row = _Row(("", "", vnorm, [exact, keyed_odd, ranges, []]), _no_advisory)
     spelled = sorted(
         (k, c, spelling) for c in fixed for k, spelling in (_pep440_spelling(c),) if k is not None
     )
@@ -189,6 +196,7 @@ class _Row:
 
     __slots__ = (
         "_advisory",
+        "_build",
         "_flags",
         "exact",
         "fixed",
@@ -200,11 +208,14 @@ class _Row:
         "vnorm",
     )
 
-    def __init__(self, meta: tuple[Any, ...], vnorm: str | None, m: str | list[Any]) -> None:
-        self.id: str = meta[0]
+    def __init__(self, meta: tuple[Any, ...], build: Callable[[tuple[Any, ...]], Advisory]) -> None:
+        # meta: (name, id, ..., vnorm, m); the store decides what lies between
+        self.id: str = meta[1]
         self.meta = meta
-        self.vnorm = vnorm
-        exact, self.keyed, self.ranges, self.fixed = json.loads(m) if isinstance(m, str) else m
+        self._build = build
+        self.vnorm: str | None = meta[-2]
+        m = meta[-1]
+        exact, self.keyed, self.ranges, self.fixed = _decode(m)[0] if isinstance(m, str) else m
         self.exact: frozenset[str] | None = frozenset(exact) if exact else None
         self.keys: frozenset[Any] | None = None
         self._advisory: Advisory | None = None
@@ -214,7 +225,7 @@ class _Row:
     def advisory(self) -> Advisory:
         """The record's metadata, built only for records that match something."""
         if self._advisory is None:
-            self._advisory = self.meta[-1](self.meta)
+            self._advisory = self._build(self.meta)
         return self._advisory
 
     def affects(self, version: str, pep: str | None = None) -> bool:
@@ -280,12 +291,14 @@ def _range_hit(version: Any, events: list[list[Any]], limits: list[str], parse: 
 class CompiledMatcher(PackageMatcher):
     """The non-withdrawn records of one PyPI package, matched from precomputed columns.
 
-    ``rows`` are (metadata, vnorm, m) with metadata a tuple whose first item is the record
-    id and whose last item builds the :class:`Advisory` from the tuple.
+    ``rows`` are (package, record id, ..., vnorm, m) tuples; ``build`` makes the
+    :class:`Advisory` of a row that matches something.
     """
 
-    def __init__(self, rows: list[tuple[tuple[Any, ...], str | None, str]]) -> None:
-        self._rows = [_Row(meta, vnorm, m) for meta, vnorm, m in rows]
+    def __init__(
+        self, rows: list[tuple[Any, ...]], build: Callable[[tuple[Any, ...]], Advisory]
+    ) -> None:
+        self._rows = [_Row(row, build) for row in rows]
         self._by_id = {row.id: row for row in self._rows}
         self._memo: dict[tuple[str, str], bool] = {}
 

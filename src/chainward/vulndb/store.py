@@ -228,8 +228,9 @@ def initialise(path: Path, *, scratch: bool = False) -> None:
 
 
 def _advisory_from_row(row: tuple[Any, ...]) -> Advisory:
-    """An advisory's metadata from (id, modified, aliases JSON, summary, severity, _)."""
-    ident, modified, aliases, summary, severity, _ = row
+    """An advisory's metadata from a ``matching`` row (name, id, modified, aliases JSON,
+    summary, severity, vnorm, m)."""
+    _, ident, modified, aliases, summary, severity, _, _ = row
     return Advisory(
         id=ident,
         modified=modified,
@@ -348,7 +349,7 @@ class SqliteAdvisoryStore(AdvisoryStore):
         from chainward.vulndb.compiled import CompiledMatcher
 
         wanted = sorted({n if _CANONICAL.fullmatch(n) else canonical_name(n) for n in names})
-        found: dict[str, list[tuple[tuple[Any, ...], str | None, str]]] = {n: [] for n in wanted}
+        found: dict[str, list[tuple[Any, ...]]] = {n: [] for n in wanted}
         with self._lock:
             for start in range(0, len(wanted), _IN_CHUNK):
                 chunk = wanted[start : start + _IN_CHUNK]
@@ -358,10 +359,9 @@ class SqliteAdvisoryStore(AdvisoryStore):
                     f"FROM matching WHERE name IN ({marks}) ORDER BY name, id",
                     chunk,
                 )
-                for name, ident, modified, aliases, summary, severity, vnorm, m in rows:
-                    meta = (ident, modified, aliases, summary, severity, _advisory_from_row)
-                    found[name].append((meta, vnorm, m))
-        return {name: CompiledMatcher(rows) for name, rows in found.items()}
+                for row in rows:
+                    found[row[0]].append(row)
+        return {name: CompiledMatcher(rows, _advisory_from_row) for name, rows in found.items()}
 
     def record(self, advisory_id: str) -> dict[str, Any] | None:
         with self._lock:
