@@ -449,25 +449,38 @@ class PyprojectSource(Source):
         return Inventory(tuple(components), (), tuple(skipped))
 
     def _requirements(self, names: list[str], scope: Scope, group: str | None) -> Inventory:
-        """The requirements files ``[tool.setuptools.dynamic]`` names, read as setuptools does."""
-        from dataclasses import replace
+        return named_requirements(
+            self.path, names, scope, group, self.python_version, self.platform
+        )
 
-        from chainward.inventory.requirements import RequirementsFileSource
 
-        components: list[Component] = []
-        skipped: list[Skipped] = []
-        for name in names:
-            target = self.path.parent / name
-            if not target.is_file():
-                where = Provenance(display(self.path), _line_of(self.path.read_text(), name))
-                skipped.append(Skipped(name, "named by tool.setuptools.dynamic: not found", where))
-                continue
-            part = RequirementsFileSource(
-                target, python_version=self.python_version, platform=self.platform, scope=scope
-            ).collect()
-            components += [replace(c, groups=(group,)) if group else c for c in part.components]
-            skipped += part.skipped
-        return Inventory(tuple(components), (), tuple(skipped))
+def named_requirements(
+    manifest: Path,
+    names: list[str],
+    scope: Scope,
+    group: str | None,
+    python_version: str | None,
+    platform: str | None,
+) -> Inventory:
+    """Requirements files a manifest names (setuptools' ``file:``), read beside it."""
+    from dataclasses import replace
+
+    from chainward.inventory.requirements import RequirementsFileSource
+
+    components: list[Component] = []
+    skipped: list[Skipped] = []
+    for name in names:
+        target = manifest.parent / name
+        if not target.is_file():
+            where = Provenance(display(manifest), _line_of(manifest.read_text(), name))
+            skipped.append(Skipped(name, "requirements file named here: not found", where))
+            continue
+        part = RequirementsFileSource(
+            target, python_version=python_version, platform=platform, scope=scope
+        ).collect()
+        components += [replace(c, groups=(group,)) if group else c for c in part.components]
+        skipped += part.skipped
+    return Inventory(tuple(components), (), tuple(skipped))
 
 
 def dynamic_files(path: Path) -> list[tuple[str, Scope, str | None, list[str]]]:
@@ -506,6 +519,7 @@ __all__ = [
     "components_from",
     "declared",
     "dynamic_files",
+    "named_requirements",
     "poetry_specifier",
     "spec_text",
 ]

@@ -11,7 +11,7 @@ from chainward.inventory._build import parse_requirement
 from chainward.inventory._io import display, read_text
 from chainward.inventory.interface import InventoryError, Source
 from chainward.inventory.markers import marker_environment
-from chainward.inventory.pyproject import Declared, _line_of, components_from
+from chainward.inventory.pyproject import Declared, _line_of, components_from, named_requirements
 from chainward.records import Inventory, Provenance, Scope, canonical_name
 
 
@@ -40,16 +40,8 @@ def _parse_error(exc: configparser.Error) -> tuple[str]:
     return (f"malformed setup.cfg: {str(exc).splitlines()[0]}",)
 
 
-def setupcfg_declared(path: Path) -> list[Declared]:
-    text = read_text(path)
-    shown = display(path)
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read_string(text, source=shown)
-    except configparser.Error as exc:
-        raise InventoryError(*_parse_error(exc), path=shown, line=_error_line(exc)) from None
-    from packaging.requirements import InvalidRequirement
-
+def _sections(parser: configparser.ConfigParser) -> list[tuple[str, str, Scope, str | None]]:
+    """(value, key, scope, group) of every requirement list in setup.cfg."""
     sections: list[tuple[str, str, Scope, str | None]] = []
     if parser.has_section("options"):
         for key, scope, group in (
@@ -61,8 +53,41 @@ def setupcfg_declared(path: Path) -> list[Declared]:
     if parser.has_section("options.extras_require"):
         for extra, value in parser.items("options.extras_require"):
             sections.append((value, extra, Scope.OPTIONAL, canonical_name(extra)))
+    return sections
+
+
+def _parser(path: Path) -> tuple[str, configparser.ConfigParser]:
+    text = read_text(path)
+    shown = display(path)
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text, source=shown)
+    except configparser.Error as exc:
+        raise InventoryError(*_parse_error(exc), path=shown, line=_error_line(exc)) from None
+    return text, parser
+
+
+def setupcfg_files(path: Path) -> list[tuple[Scope, str | None, list[str]]]:
+    """Lists given as ``file: a.txt, b.txt`` (setuptools reads those files)."""
+    _, parser = _parser(path)
+    out = []
+    for value, _key, scope, group in _sections(parser):
+        if value.strip().startswith("file:"):
+            names = [n.strip() for n in value.strip()[5:].split(",") if n.strip()]
+            out.append((scope, group, names))
+    return out
+
+
+def setupcfg_declared(path: Path) -> list[Declared]:
+    text, parser = _parser(path)
+    shown = display(path)
+    from packaging.requirements import InvalidRequirement
+
+    sections = _sections(parser)
     out: list[Declared] = []
     for value, key, scope, group in sections:
+        if value.strip().startswith("file:"):
+            continue  # read by setupcfg_files
         for line in _lines(value):
             where = Provenance(shown, _line_of(text, line))
             try:
@@ -94,11 +119,19 @@ class SetupCfgSource(Source):
         self, path: Path, *, python_version: str | None = None, platform: str | None = None
     ) -> None:
         self.path = path
+        self.python_version = python_version
+        self.platform = platform
         self.env = marker_environment(python_version, platform)
 
     def collect(self) -> Inventory:
         components, skipped = components_from(setupcfg_declared(self.path), self.env)
+        for scope, group, names in setupcfg_files(self.path):
+            part = named_requirements(
+                self.path, names, scope, group, self.python_version, self.platform
+            )
+            components += part.components
+            skipped += part.skipped
         return Inventory(tuple(components), (), tuple(skipped))
 
 
-__all__ = ["SetupCfgSource", "setupcfg_declared"]
+__all__ = ["SetupCfgSource", "setupcfg_declared", "setupcfg_files"]

@@ -297,3 +297,20 @@ def test_setuptools_dynamic_dependencies_are_read_from_their_files(tmp_path: Pat
     assert [(s.entry, s.source.line if s.source else None) for s in inv.skipped] == [
         ("missing.txt", 8)
     ]
+
+
+def test_setup_cfg_file_directive_is_read_not_an_error(tmp_path: Path) -> None:
+    # install_requires = file: requirements.txt (setuptools >= 62.6) used to abort the
+    # audit with "invalid requirement 'file: requirements.txt'"
+    (tmp_path / "setup.cfg").write_text(
+        "[metadata]\nname = svc\n\n[options]\ninstall_requires = file: requirements.txt\n\n"
+        '[options.extras_require]\ntest =\n    pytest==3.4.2\n    mock ; python_version < "3.3"\n'
+    )
+    (tmp_path / "requirements.txt").write_text("django==2.2.4\n")
+    inv = collect([tmp_path / "setup.cfg"], python_version="3.11")
+    assert {(c.name, c.version, c.scope.value) for c in inv.components} == {
+        ("django", "2.2.4", "direct"),
+        ("pytest", "3.4.2", "optional"),
+    }
+    result = run_cli("audit", str(tmp_path / "setup.cfg"), "-f", "json")
+    assert result.code == 1, result.stderr
