@@ -88,7 +88,30 @@ def declared(path: Path) -> list[Declared]:
     out.extend(_pep735(reader))
     out.extend(_poetry(reader))
     out.extend(_pdm(reader))
+    out.extend(_hatch(reader))
     return out
+
+
+def _hatch(reader: _Reader) -> Iterator[Declared]:
+    """Hatch environments' ``dependencies`` and ``extra-dependencies`` (dev tooling)."""
+    tool = reader.data.get("tool", {})
+    hatch = tool.get("hatch") if isinstance(tool, dict) else None
+    envs = hatch.get("envs") if isinstance(hatch, dict) else None
+    if not isinstance(envs, dict):
+        return
+    for env, body in envs.items():
+        if not isinstance(body, dict):
+            continue
+        for key in ("dependencies", "extra-dependencies"):
+            items = body.get(key)
+            if not isinstance(items, list):
+                continue
+            for item in items:
+                if not isinstance(item, str) or "{" in item:
+                    continue  # hatch context formatting ("{root:uri}/..."): not a requirement
+                yield reader.pep508(
+                    item, Scope.DEV, canonical_name(env), f"tool.hatch.envs.{env}.{key}"
+                )
 
 
 def dynamic_dependencies(path: Path) -> bool:

@@ -314,3 +314,19 @@ def test_setup_cfg_file_directive_is_read_not_an_error(tmp_path: Path) -> None:
     }
     result = run_cli("audit", str(tmp_path / "setup.cfg"), "-f", "json")
     assert result.code == 1, result.stderr
+
+
+def test_hatch_environment_dependencies_are_dev_declarations(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "lib"\nversion = "1.0"\ndependencies = ["requests==2.19.1"]\n\n'
+        "[tool.hatch.envs.default]\n"
+        'dependencies = ["pytest==3.4.2", "mylib @ {root:uri}/libs/mylib"]\n\n'
+        '[tool.hatch.envs.docs]\nextra-dependencies = ["sphinx==1.5.5"]\n'
+    )
+    inv = collect([tmp_path / "pyproject.toml"])
+    found = {(c.name, c.version, c.scope.value, c.groups) for c in inv.components}
+    assert found == {
+        ("requests", "2.19.1", "direct", ()),
+        ("pytest", "3.4.2", "dev", ("default",)),
+        ("sphinx", "1.5.5", "dev", ("docs",)),
+    }
