@@ -197,6 +197,26 @@ def is_virtualenv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file() or (path / "conda-meta").is_dir()
 
 
+_RYE_LOCK = re.compile(r"^requirements([-_.][\w.-]+)?\.lock$", re.IGNORECASE)
+_REQUIREMENT_LINE = re.compile(
+    r"^(-|[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*(===?|~=|!=|<=?|>=?|@|;|$))"
+)
+
+
+def _reads_as_requirements(path: Path) -> bool:
+    """A ``requirements.lock`` written by rye, not a Helm chart's YAML of the same name."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    for line in head.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            return bool(_REQUIREMENT_LINE.match(line)) and ":" not in line.split()[0][1:]
+    return False
+
+
 def discover(root: Path, *, want_files: bool = True) -> Discovery:
     """Every manifest (and, when asked, every other regular file) under ``root``."""
     found = Discovery()
@@ -216,6 +236,8 @@ def discover(root: Path, *, want_files: bool = True) -> Discovery:
                 return found
             path = directory / name
             kind = kind_by_name(path)
+            if kind is None and _RYE_LOCK.match(name) and _reads_as_requirements(path):
+                kind = Kind.REQUIREMENTS  # rye's requirements.lock / requirements-dev.lock
             if kind is not None:
                 found.manifests.append((kind, path))
             elif want_files:
