@@ -330,7 +330,12 @@ class CompiledMatcher(PackageMatcher):
                 continue
             if key in taken:
                 continue
-            if any(row.affects_candidate(candidate, pep, memo) for row in rows):
+            blocker = next((r for r in rows if r.affects_candidate(candidate, pep, memo)), None)
+            if blocker is not None:
+                # ascending candidates: the record that covers one likely covers the next
+                if blocker is not rows[0]:
+                    rows.remove(blocker)
+                    rows.insert(0, blocker)
                 continue
             taken.add(key)
             out.append(candidate)
