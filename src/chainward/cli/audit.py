@@ -27,8 +27,29 @@ def _short(text: str, width: int = _SUMMARY_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> Report:
-    """The report of one audit (shared by ``chainward scan`` and the monitor)."""
+def audit_report(
+    result: AuditResult, extra_warnings: tuple[str, ...] = (), *, tables: bool = True
+) -> Report:
+    """The report of one audit (shared by ``chainward scan`` and the monitor).
+
+    ``tables=False`` leaves out the sections and summary lines, for the JSON format that
+    prints only the document.
+    """
+    warnings = [
+        *result.warnings,
+        *(
+            f"{s.source}: {s.entry}: {s.reason}" if s.source else f"{s.entry}: {s.reason}"
+            for s in result.skipped
+        ),
+        *extra_warnings,
+    ]
+    if not tables:
+        return Report(
+            kind="audit",
+            document=result.to_document(),
+            findings=result.findings,
+            warnings=tuple(warnings),
+        )
     vuln_rows = []
     malicious_rows = []
     for dep in result.dependencies:
@@ -116,14 +137,6 @@ def audit_report(result: AuditResult, extra_warnings: tuple[str, ...] = ()) -> R
             f"advisory data: {meta.records:,} records from {meta.source}, newest "
             f"{meta.newest_modified} ({data_age_days(meta)} days old)"
         )
-    warnings = [
-        *result.warnings,
-        *(
-            f"{s.source}: {s.entry}: {s.reason}" if s.source else f"{s.entry}: {s.reason}"
-            for s in result.skipped
-        ),
-        *extra_warnings,
-    ]
     return Report(
         kind="audit",
         document=result.to_document(),
@@ -308,7 +321,7 @@ def audit(
             apply_fixes(plan)
             for change in plan.changes:
                 extra.append(f"fixed: {change.name} {change.old} -> {change.new}")
-    report = audit_report(result, tuple(extra))
+    report = audit_report(result, tuple(extra), tables=output_format.lower() != "json")
     emit(report, output_format, output, quiet=is_quiet())
     if reached(result.findings, fail_on):
         return EXIT_FINDINGS
