@@ -1,6 +1,7 @@
 """Side-by-side: chainward vs picklescan, modelscan, fickling and modelaudit on the labelled corpus.
 
     python benchmarks/models/compare.py --anchors /tmp/mscan-anchors/bin [--tools a,b] [--report]
+    python benchmarks/models/compare.py --missing   # only files a tool has no result for yet
 
 The anchors are installed in their own virtual environment (so they cannot change
 the shared interpreter): see README.md. Each tool runs once per file, as a
@@ -48,10 +49,16 @@ def flagged(tool: str, proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def run_modelaudit(
-    bin_dir: Path, labels: dict[str, dict[str, str]], env: dict[str, str], folder: Path = CORPUS
+    bin_dir: Path,
+    labels: dict[str, dict[str, str]],
+    env: dict[str, str],
+    folder: Path = CORPUS,
+    files: list[str] | None = None,
 ) -> dict[str, str]:
+    """modelaudit over the whole folder, or over the listed files (``--missing``)."""
+    targets = [str(CORPUS / rel) for rel in files] if files else [str(folder)]
     proc = subprocess.run(
-        [str(bin_dir / "modelaudit"), "scan", "--format", "json", "--no-cache", str(folder)],
+        [str(bin_dir / "modelaudit"), "scan", "--format", "json", "--no-cache", *targets],
         capture_output=True,
         text=True,
         env=env,
@@ -59,6 +66,8 @@ def run_modelaudit(
         cwd=ROOT,
     )
     doc = json.loads(proc.stdout[proc.stdout.index("{") :])
+    if files:
+        labels = {rel: labels[rel] for rel in files}
     out = {rel: "clean" for rel in labels}
     for issue in doc.get("issues", []):
         if issue.get("severity") not in ("warning", "critical"):
@@ -77,6 +86,9 @@ def main() -> None:
     parser.add_argument("--tools", default="chainward,picklescan,modelscan,fickling,modelaudit")
     parser.add_argument("--report", action="store_true", help="only print cached results")
     parser.add_argument("--subset", default="", help="only labels under this folder, e.g. formats2")
+    parser.add_argument(
+        "--missing", action="store_true", help="only files a tool has no cached result for"
+    )
     args = parser.parse_args()
     labels = json.loads((CORPUS / "labels.json").read_text())
     extra = CORPUS / "formats2" / "labels.json"  # the second corpus has its own generator
@@ -95,11 +107,20 @@ def main() -> None:
         if tool not in selected:
             continue
         start = time.monotonic()
+        previous = results.get(tool, {}) if args.missing else {}
+        todo = [rel for rel in labels if rel not in previous]
+        if not todo:
+            continue
         if tool == "modelaudit":
-            results[tool] = run_modelaudit(args.anchors, labels, env, CORPUS / args.subset)
+            results[tool] = {
+                **previous,
+                **run_modelaudit(
+                    args.anchors, labels, env, CORPUS / args.subset, todo if previous else None
+                ),
+            }
         else:
-            results[tool] = {}
-            for rel in labels:
+            results[tool] = dict(previous)
+            for rel in todo:
                 try:
                     proc = subprocess.run(
                         [*cmd, str(CORPUS / rel)],
@@ -112,9 +133,24 @@ def main() -> None:
                     results[tool][rel] = flagged(tool, proc)
                 except subprocess.TimeoutExpired:
                     results[tool][rel] = "timeout"
-        timing[tool] = time.monotonic() - start
+        spent = time.monotonic() - start
+        # with --missing, scale the partial run to the whole corpus for the table
+        timing[tool] = spent * len(labels) / len(todo) if previous else spent
         cache.write_text(json.dumps({"results": results, "timing": timing}, indent=1) + "\n")
-        print(f"{tool}: {timing[tool]:.1f} s for {len(labels)} files", file=sys.stderr)
+        print(f"{tool}: {spent:.1f} s for {len(todo)} files", file=sys.stderr)
+    main_labels = {r: i for r, i in labels.items() if not r.startswith("formats2/")}
+    second = {r: i for r, i in labels.items() if r.startswith("formats2/")}
+    for title, group in (("labelled corpus", main_labels), ("formats2 corpus", second)):
+        if group:
+            print(f"\n## {title}\n")
+            print_tables(group, results, timing)
+
+
+def print_tables(
+    labels: dict[str, dict[str, str]],
+    results: dict[str, dict[str, str]],
+    timing: dict[str, float],
+) -> None:
     malicious = [r for r, i in labels.items() if i["label"] == "malicious"]
     benign = [r for r, i in labels.items() if i["label"] == "benign"]
     print(
@@ -127,7 +163,7 @@ def main() -> None:
         fp = sum(per_file.get(r) == "flagged" for r in benign)
         err = sum(per_file.get(r) not in ("flagged", "clean") for r in labels)
         mode = " (one process, whole folder)" if tool == "modelaudit" else " (one process per file)"
-        print(f"| {tool} | {tp} | {fp} | {err} | {timing[tool]:.1f}{mode} |")
+        print(f"| {tool} | {tp} | {fp} | {err} | {timing.get(tool, 0.0):.1f}{mode} |")
     print("\nMissed malicious files:")
     for tool, per_file in results.items():
         missed = sorted(
