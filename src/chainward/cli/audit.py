@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -286,14 +287,20 @@ def audit(
     targets = [*paths, *sboms]
     if not targets and not requirements and not use_env and not python:
         targets = [Path(".")]
-    inventory = collect(
-        targets,
-        requirements=requirements,
-        env=use_env,
-        python=python,
-        resolve=resolve,
-        include_models=False,
-    )
+    collecting = gc.isenabled()
+    gc.disable()  # many small acyclic records: collections in the middle free nothing
+    try:
+        inventory = collect(
+            targets,
+            requirements=requirements,
+            env=use_env,
+            python=python,
+            resolve=resolve,
+            include_models=False,
+        )
+    finally:
+        if collecting:
+            gc.enable()
     with open_store(db_path) as store:
         result = run_audit(inventory, store, ignores=ignores, vex=statements)
 
