@@ -1476,6 +1476,7 @@ def _breadth_transformers() -> None:
     torch.save(model.state_dict(), out / "pytorch_model.bin")
     label(out / "pytorch_model.bin", "benign", "safe", "tiny BertModel state_dict")
     _trainer_checkpoint(out)
+    _trainer_subclass_args(out)
     gen = transformers.GenerationConfig(max_new_tokens=4, do_sample=True, top_p=0.9)
     put(
         "benign",
@@ -1526,6 +1527,44 @@ def _trainer_checkpoint(out: Path) -> None:
         for name in ("optimizer.pt", "scheduler.pt", "rng_state.pth", "training_args.bin"):
             shutil.copy(Path(tmp) / "checkpoint-1" / name, dest / name)
             label(dest / name, "benign", "safe", "transformers Trainer checkpoint file")
+
+
+def _trainer_subclass_args(out: Path) -> None:
+    """training_args.bin as TRL, sentence-transformers and PEFT users upload it."""
+    import tempfile
+
+    import torch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        common = {"output_dir": tmp, "report_to": [], "use_cpu": True}
+        made: dict[str, tuple[object, str]] = {}
+        try:
+            from trl import DPOConfig, SFTConfig
+
+            made["trl_sft_training_args.bin"] = (SFTConfig(**common, bf16=False), "trl SFTConfig")
+            made["trl_dpo_training_args.bin"] = (DPOConfig(**common, bf16=False), "trl DPOConfig")
+        except ImportError as exc:
+            print(f"trl: {exc}", file=sys.stderr)
+        try:
+            from sentence_transformers import SentenceTransformerTrainingArguments
+            from sentence_transformers.training_args import BatchSamplers
+
+            args = SentenceTransformerTrainingArguments(
+                **common, batch_sampler=BatchSamplers.NO_DUPLICATES
+            )
+            made["st_training_args.bin"] = (args, "sentence-transformers training arguments")
+        except ImportError as exc:
+            print(f"sentence-transformers: {exc}", file=sys.stderr)
+        try:
+            import peft
+
+            lora = peft.LoraConfig(r=4, target_modules=["q", "v"], task_type="CAUSAL_LM")
+            made["peft_lora_config.bin"] = (lora, "peft LoraConfig (PeftType/TaskType enums)")
+        except ImportError as exc:
+            print(f"peft: {exc}", file=sys.stderr)
+        for name, (obj, source) in made.items():
+            torch.save(obj, out / name)
+            label(out / name, "benign", "safe", f"torch.save of a {source}")
 
 
 def _breadth_keras() -> None:

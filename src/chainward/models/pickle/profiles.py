@@ -751,7 +751,17 @@ HF = Profile(
         "accelerate.utils.dataclasses.",
         "tokenizers.",
     ),
-    class_modules=(r"transformers\.models\.[a-z0-9_]+\.configuration_[a-z0-9_]+",),
+    # the same files written by Trainer subclasses: TRL's *Config, sentence-transformers'
+    # training arguments with their BatchSamplers enums, PEFT's adapter configs and
+    # PeftType/TaskType enums (all dataclasses and enums, checked with the real libraries)
+    class_modules=(
+        r"transformers\.models\.[a-z0-9_]+\.configuration_[a-z0-9_]+",
+        r"trl\.trainer\.[a-z0-9_]+_config",
+        r"sentence_transformers(\.[a-z_]+)?\.training_args",
+        r"sentence_transformers\.base\.sampler",
+        r"peft\.utils\.peft_types",
+        r"peft\.tuners\.[a-z0-9_]+\.config",
+    ),
     # TrainingArguments keeps its accelerate state; pickle rebuilds it with __new__ and
     # its __dict__ (its __init__, which would set up torch.distributed, never runs)
     new_only=frozenset({"accelerate.state.PartialState", "accelerate.state.AcceleratorState"}),
