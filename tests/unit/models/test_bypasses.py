@@ -397,3 +397,13 @@ def test_torch_state_argument_smuggling() -> None:
     assert "pickle-state-smuggling" in unsafe(bad)
     ok = helper + b"(N\x89}}S'tag'\nS'x'\nstR."
     assert scan_bytes(ok, "x").verdict is Verdict.SAFE
+
+
+# research: a class allowed by prefix may call a function it is given while it is
+# constructed (torch.optim.lr_scheduler.LambdaLR calls lr_lambda; scipy's gaussian_kde
+# calls bw_method): the function must be allowed too
+def test_function_given_to_an_allowed_constructor() -> None:
+    sched = glob("torch.optim.lr_scheduler", "LambdaLR") + b"(N"
+    assert "pickle-callable-argument" in unsafe(sched + glob("mylib", "schedule") + b"tR.")
+    ok = sched + glob("numpy", "add") + b"tR."
+    assert scan_bytes(ok, "x").verdict is Verdict.SAFE

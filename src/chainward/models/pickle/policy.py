@@ -337,6 +337,9 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
             kind = "new" if no_args and leaf[:1].isupper() else "reduce"
         if kind == "new" and isinstance(callee, Global) and is_allowed_call(callee):
             consumed.add(id(callee))
+        elif kind == "reduce" and isinstance(callee, Global) and _called_profile_class(callee):
+            consumed.add(id(callee))
+            _grade_function_arguments(callee, inv, add)
         else:
             _grade_callee(callee, kind, inv.offset, add, consumed)
             if kind == "new" and isinstance(callee, Global):
@@ -425,6 +428,34 @@ def _nested_streams(data: bytes) -> Iterator[bytes]:
                     yield archive.read(info)
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
         yield data
+
+
+def _called_profile_class(callee: Global) -> bool:
+    """A class allowed by prefix (not by exact name) that the pickle calls with arguments."""
+    return (
+        callee.dotted not in _ALL_CALLS
+        and not callee.computed
+        and is_profile_class(callee)
+        and not any(_is_dunder(p) for p in callee.name.split(".")[:-1])
+    )
+
+
+def _grade_function_arguments(callee: Global, inv: Invocation, add: _Add) -> None:
+    """A profile class's __init__ may call a function it is given (scipy's gaussian_kde
+    calls bw_method, LambdaLR calls lr_lambda): such a function must itself be allowed."""
+    for item in _walk(inv.args, 64):
+        if not isinstance(item, Global) or is_allowed_ref(item):
+            continue
+        if is_profile_class(item, known_class=True) and danger_of(item.dotted) is None:
+            continue
+        add(
+            "pickle-callable-argument",
+            Severity.HIGH,
+            f"calls {callee.dotted}(...) with {_name(item)}, a function outside the profiles "
+            "(constructors may call the functions they are given)",
+            inv.offset,
+        )
+        return
 
 
 def _grade_wrapped_callables(callee: Global, inv: Invocation, add: _Add) -> None:
