@@ -192,6 +192,8 @@ def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
     when they share an alias); any other record joins the first finding it shares an id or
     alias with, or starts a new one.
     """
+    if len(advisories) == 1:
+        return [[advisories[0]]]
     pysec = sorted((a for a in advisories if a.id.startswith("PYSEC-")), key=lambda a: a.id)
     others = sorted((a for a in advisories if not a.id.startswith("PYSEC-")), key=lambda a: a.id)
     groups: list[tuple[set[str], list[Advisory]]] = [(set(a.ids), [a]) for a in pysec]
@@ -228,14 +230,22 @@ def _vulnerability(group: list[Advisory], matcher: PackageMatcher, version: str)
         for advisory in group:
             ids |= advisory.ids
     ids.discard(primary)
-    rated = [a.severity for a in group if a.severity is not None]
+    if len(group) == 1:
+        severity = primary_record.severity
+        summary = primary_record.summary
+        malicious = primary_record.malicious
+    else:
+        rated = [a.severity for a in group if a.severity is not None]
+        severity = max(rated) if rated else None
+        summary = primary_record.summary or next((a.summary for a in group if a.summary), "")
+        malicious = any(a.malicious for a in group)
     return Vulnerability(
         id=primary,
-        aliases=tuple(sorted(ids, key=_id_rank)),
+        aliases=tuple(sorted(ids, key=_id_rank)) if len(ids) > 1 else tuple(ids),
         fix_versions=tuple(matcher.fix_versions(group, version)),
-        severity=max(rated) if rated else None,
-        summary=primary_record.summary or next((a.summary for a in group if a.summary), ""),
-        malicious=any(a.malicious for a in group),
+        severity=severity,
+        summary=summary,
+        malicious=malicious,
     )
 
 
