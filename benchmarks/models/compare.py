@@ -134,8 +134,8 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     results[tool][rel] = "timeout"
         spent = time.monotonic() - start
-        # with --missing, scale the partial run to the whole corpus for the table
-        timing[tool] = spent * len(labels) / len(todo) if previous else spent
+        if not previous or tool not in timing:  # a partial run keeps the full run's time
+            timing[tool] = spent if not previous else spent * len(labels) / len(todo)
         cache.write_text(json.dumps({"results": results, "timing": timing}, indent=1) + "\n")
         print(f"{tool}: {spent:.1f} s for {len(todo)} files", file=sys.stderr)
     main_labels = {r: i for r, i in labels.items() if not r.startswith("formats2/")}
