@@ -44,6 +44,7 @@ from chainward.records import Severity
 # callables that unpickle their bytes argument again (torch pickles storages this way)
 _NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
 _MAX_NESTING = 4
+_NESTED_OPS = MAX_OPS // 2  # opcodes for all nested pickles of one stream together
 _MAX_NESTED_ZIP_MEMBERS = 256
 
 _ALL_CALLS = frozenset().union(*(p.calls for p in PROFILES))
@@ -146,8 +147,13 @@ def _where(offset: int | None) -> str:
     return "" if offset is None else f" at byte {offset}"
 
 
-def grade(trace: PickleTrace, *, depth: int = 0) -> list[Verdict]:
-    """Every unsafe or suspicious thing in ``trace`` (empty when it only holds allowed data)."""
+def grade(trace: PickleTrace, *, depth: int = 0, budget: list[int] | None = None) -> list[Verdict]:
+    """Every unsafe or suspicious thing in ``trace`` (empty when it only holds allowed data).
+
+    ``budget`` is the opcode allowance shared by all nested pickles (one list, mutated).
+    """
+    if budget is None:
+        budget = [_NESTED_OPS]
     out: list[Verdict] = []
     seen: set[tuple[str, str]] = set()
 
@@ -162,7 +168,7 @@ def grade(trace: PickleTrace, *, depth: int = 0) -> list[Verdict]:
     for inv in trace.invocations:
         _grade_invocation(inv, add, consumed)
         if isinstance(inv.callee, Global) and inv.callee.dotted in _NESTED_LOADERS:
-            _grade_nested(inv, add, depth)
+            _grade_nested(inv, add, depth, budget)
     for glob in trace.globals:
         if id(glob) in consumed:
             continue
@@ -386,7 +392,7 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         )
 
 
-def _grade_nested(inv: Invocation, add: _Add, depth: int) -> None:
+def _grade_nested(inv: Invocation, add: _Add, depth: int, budget: list[int]) -> None:
     """``torch.storage._load_from_bytes(b)`` runs ``torch.load(BytesIO(b), weights_only=False)``.
 
     torch writes it for every storage pickled with plain ``pickle`` (a legacy-format
@@ -412,8 +418,17 @@ def _grade_nested(inv: Invocation, add: _Add, depth: int) -> None:
         )
         return
     for stream in _nested_streams(data):
-        nested = run_all(io.BytesIO(stream), max_ops=MAX_OPS // 10)
-        for item in grade(nested, depth=depth + 1):
+        if budget[0] <= 0:
+            add(
+                "pickle-nesting-budget",
+                Severity.MEDIUM,
+                f"nested pickles past the {_NESTED_OPS}-opcode budget were not analysed{where}",
+                inv.offset,
+            )
+            return
+        nested = run_all(io.BytesIO(stream), max_ops=budget[0])
+        budget[0] -= max(nested.ops, 1)
+        for item in grade(nested, depth=depth + 1, budget=budget):
             add(item.rule, item.severity, item.message + where, inv.offset)
 
 
