@@ -7,6 +7,8 @@ allowlist is already unsafe); it turns "calls an unlisted callable" into
 
 from __future__ import annotations
 
+import functools
+
 # module or module.name prefix -> what it does
 DANGERS: dict[str, str] = {
     "os.system": "runs a shell command",
@@ -216,6 +218,7 @@ for _py2, _py3 in {"commands": "subprocess", "popen2": "subprocess", "cPickle": 
     DANGERS.setdefault(_py2, DANGERS[_py3])
 
 
+@functools.lru_cache(maxsize=4096)  # the same few names come up for every tensor
 def danger_of(dotted: str) -> str | None:
     """What ``dotted`` (module.qualname) does if it is a known danger, else None.
 

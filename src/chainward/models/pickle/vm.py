@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import _compat_pickle
 import codecs
+import functools
 import gc
 import io
 import struct
@@ -78,8 +79,8 @@ class Global(Value):
     written: tuple[str, str] | None = None
     computed: bool = False
 
-    @property
-    def dotted(self) -> str:
+    @functools.cached_property
+    def dotted(self) -> str:  # asked for many times per call by the policy
         return f"{self.module}.{self.name}"
 
 
