@@ -253,8 +253,8 @@ def _sniff(member: Source, head: bytes) -> str | None:
     fmt = detect_stream(io.BytesIO(head), head, len(head))
     if fmt is not None and not head.startswith(b"PK"):
         return fmt
-    if fmt is None and not member.cheap:
-        return None
+    if (fmt is None and not member.cheap) or member.size <= len(head):
+        return fmt  # nothing more to see (the head is the whole member)
     try:
         with member.open() as fh:
             return detect_stream(fh, head, member.size)
