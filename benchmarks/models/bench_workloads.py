@@ -232,7 +232,9 @@ def main() -> None:
                         )
                         return p.returncode
 
-                repeat = 1 if tool == "modelaudit" else args.repeat
+                # minutes-long runs once: modelaudit, and fickling's process per file
+                slow = tool == "modelaudit" or (tool == "fickling" and path.is_dir())
+                repeat = 1 if slow else args.repeat
                 if repeat > 1:
                     run()  # warm-up: page cache and bytecode caches, for every tool alike
                 wall, code = best_of(repeat, run)
