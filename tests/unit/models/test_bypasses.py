@@ -407,3 +407,10 @@ def test_function_given_to_an_allowed_constructor() -> None:
     assert "pickle-callable-argument" in unsafe(sched + glob("mylib", "schedule") + b"tR.")
     ok = sched + glob("numpy", "add") + b"tR."
     assert scan_bytes(ok, "x").verdict is Verdict.SAFE
+
+
+# research (found by auditing the allowed prefixes' constructors): joblib.numpy_pickle
+# re-exports BinaryZlibFile, which opens, and with mode 'wb' truncates, any path
+def test_joblib_file_classes_are_not_callable() -> None:
+    unsafe(call("joblib.numpy_pickle", "BinaryZlibFile", "/nonexistent/x", "wb") + b".")
+    unsafe(call("transformers.tokenization_utils_tokenizers", "SpmConverter", "x") + b".")

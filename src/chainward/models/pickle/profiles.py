@@ -479,8 +479,13 @@ SKLEARN = Profile(
         "lightgbm.sklearn.",
         "lightgbm.basic.",
         "catboost.core.",
-        "joblib.numpy_pickle.",
-        "sklearn.externals.joblib.numpy_pickle.",
+        # joblib's array wrappers only: the same module re-exports BinaryZlibFile and
+        # BinaryGzipFile, which open (and with mode 'wb' truncate) a path when constructed
+        *(
+            f"{prefix}numpy_pickle.{name}"
+            for prefix in ("joblib.", "sklearn.externals.joblib.")
+            for name in ("NumpyArrayWrapper", "NDArrayWrapper", "ZNDArrayWrapper")
+        ),
         "xgboost.core.",
         "joblib.memory.",
         "umap.umap_.",
@@ -766,6 +771,8 @@ HF = Profile(
     # its __dict__ (its __init__, which would set up torch.distributed, never runs)
     new_only=frozenset({"accelerate.state.PartialState", "accelerate.state.AcceleratorState"}),
     excluded=(
+        # SpmConverter(tokenizer) opens tokenizer.vocab_file while it is constructed
+        "transformers.tokenization_utils_tokenizers.SpmConverter",
         "tokenizers.implementations",
         "tokenizers.tools",
         # constructing these sets up torch.distributed (process groups, rendezvous)
