@@ -4,8 +4,13 @@ Run from the repository root (never from inside src/, whose gguf.py would shadow
 the gguf package):
 
     pip install torch==2.13.0 numpy joblib scikit-learn pandas onnx h5py gguf \
-        safetensors keras tensorboard py7zr
-    KERAS_BACKEND=torch python tests/assets/models/generate.py
+        safetensors keras tensorboard py7zr xgboost lightgbm statsmodels omegaconf \
+        transformers accelerate trl peft sentence-transformers
+    KERAS_BACKEND=torch python tests/assets/models/generate.py            # everything
+    KERAS_BACKEND=torch python tests/assets/models/generate.py benign_breadth  # one section
+
+A library that is not installed skips its part of ``benign_breadth`` (the committed
+files stay). GGUF chat templates come from ``chat_templates.py`` beside this script.
 
 Benign files are written by torch, numpy, joblib, scikit-learn, pandas, onnx,
 h5py, gguf, safetensors and Keras 3 (torch backend) themselves. TensorFlow is
