@@ -15,7 +15,16 @@ from datetime import date, datetime, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from chainward.records import Component, Finding, Inventory, Location, Severity, Skipped
+from chainward.records import (
+    Component,
+    Finding,
+    Inventory,
+    Location,
+    Provenance,
+    Severity,
+    Skipped,
+    canonical_name,
+)
 from chainward.vulndb.interface import Advisory, AdvisoryStore, PackageMatcher, StoreMetadata
 from chainward.vulndb.match import parse_pep440
 
@@ -332,11 +341,21 @@ def _audit(
 
     skipped = list(inventory.skipped)
     named = {s.entry for s in skipped}
+    # what the reader already reported, by place: its text spells the name as written
+    # ("wxPython_Phoenix-3.0.3...whl", "Markdown==3.*"), so compare normalised spellings
+    reported: dict[Provenance, list[str]] = {}
+    for entry in skipped:
+        if entry.source is not None:
+            reported.setdefault(entry.source, []).append(canonical_name(entry.entry))
     auditable: list[Component] = []
     for component in _dedupe(inventory.components):
         reason = _skip_reason(component)
         if reason is None:
             auditable.append(component)
+        elif component.source in reported and any(
+            component.name in text for text in reported[component.source]
+        ):
+            continue
         elif component.name not in named and not any(component.name in e for e in named):
             skipped.append(Skipped(component.name, reason, component.source))
 

@@ -131,13 +131,6 @@ def test_local_versions_and_arbitrary_equality_are_audited(store: SqliteAdvisory
     assert "lxml==4.6.2" not in ours  # a constraint alone installs nothing
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="requirements.py/auditor: a skipped requirement whose line does not contain the "
-    "canonical name (Markdown==3.*, wxPython_Phoenix-...whl) is warned twice: once by the "
-    "requirements reader, once by audit.auditor (its dedupe compares the canonical name "
-    "with the line text); owner: requirements parsing / matcher",
-)
 def test_each_skipped_requirement_line_is_warned_once() -> None:
     reqs = ROOT / "requirements" / "cyclonedx-python" / "with-urls.txt"
     result = run_cli("audit", "-r", str(reqs), "-f", "json")
