@@ -1170,6 +1170,22 @@ def _breadth_pandas_scipy_numpy() -> None:
     }
     for name, obj in objs.items():
         put("benign", name, pickle.dumps(obj, protocol=5), "safe", "pandas object, pickle.dumps")
+    try:  # pandas 3 keeps strings in pyarrow arrays when pyarrow is installed
+        import pyarrow as pa
+
+        arrow = {
+            "frame": pd.DataFrame({"s": ["x", None], "i": pd.array([1, None], "int64[pyarrow]")}),
+            "nested": pd.Series([[1, 2]], dtype=pd.ArrowDtype(pa.list_(pa.int64()))),
+            "struct": pd.Series([{"a": 1}], dtype=pd.ArrowDtype(pa.struct([("a", pa.int64())]))),
+            "when": pd.Series(
+                [datetime.datetime(2024, 1, 1)],
+                dtype=pd.ArrowDtype(pa.timestamp("us", tz="UTC")),
+            ),
+            "table": pa.table({"a": [1, 2], "b": ["x", "y"]}),
+        }
+        put("benign", "pandas/pyarrow_backed.pkl", pickle.dumps(arrow, 5), "safe", "pandas+pyarrow")
+    except ImportError as exc:
+        print(f"pyarrow: {exc}", file=sys.stderr)
     for comp in ("gzip", "bz2", "xz", "zip"):
         path = BENIGN / f"pandas/frame.pkl.{comp}"
         frame.to_pickle(path, compression=comp)

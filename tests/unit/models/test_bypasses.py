@@ -414,3 +414,12 @@ def test_function_given_to_an_allowed_constructor() -> None:
 def test_joblib_file_classes_are_not_callable() -> None:
     unsafe(call("joblib.numpy_pickle", "BinaryZlibFile", "/nonexistent/x", "wb") + b".")
     unsafe(call("transformers.tokenization_utils_tokenizers", "SpmConverter", "x") + b".")
+
+
+# pandas 3 + pyarrow pickles rebuild arrays through exact pyarrow.lib functions; the
+# same module's file and memory-map classes stay out
+def test_pyarrow_file_access_is_not_allowed() -> None:
+    assert "pickle-unlisted-call" in unsafe(call("pyarrow.lib", "OSFile", "/etc/passwd") + b".")
+    unsafe(call("pyarrow.lib", "memory_map", "/etc/passwd") + b".")
+    ok = call("pyarrow.lib", "type_for_alias", "string") + b"."
+    assert scan_bytes(ok, "x").verdict is Verdict.SAFE

@@ -781,7 +781,74 @@ HF = Profile(
     ),
 )
 
-PROFILES = (TORCH, NUMPY, SKLEARN, PANDAS, STDLIB, STATSMODELS, CONFIGS, HF)
+_ARROW_TYPES = [
+    "null",
+    "bool_",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "string",
+    "large_string",
+    "string_view",
+    "binary",
+    "large_binary",
+    "binary_view",
+    "date32",
+    "date64",
+    "time32",
+    "time64",
+    "timestamp",
+    "duration",
+    "month_day_nano_interval",
+    "decimal32",
+    "decimal64",
+    "decimal128",
+    "decimal256",
+    "list_",
+    "large_list",
+    "list_view",
+    "large_list_view",
+    "fixed_size_list",
+    "map_",
+    "struct",
+    "dictionary",
+    "dense_union",
+    "sparse_union",
+    "union",
+    "run_end_encoded",
+    "field",
+    "schema",
+]
+
+PYARROW = Profile(
+    "pyarrow",
+    # pandas 3 stores strings (and ArrowDtype columns) in pyarrow arrays when pyarrow is
+    # installed; their __reduce__ rebuilds types, buffers, arrays and tables through
+    # these pyarrow.lib functions. Exact names only: pyarrow.lib also holds OSFile,
+    # memory_map and the filesystem/flight layers, which open files and sockets.
+    calls=frozenset(
+        {
+            *(f"pyarrow.lib.{name}" for name in _ARROW_TYPES),
+            "pyarrow.lib.type_for_alias",
+            "pyarrow.lib.py_buffer",
+            "pyarrow.lib.chunked_array",
+            "pyarrow.lib.scalar",
+            "pyarrow.lib._restore_array",
+            "pyarrow.lib._reconstruct_table",
+            "pyarrow.lib._reconstruct_record_batch",
+        }
+    ),
+)
+
+PROFILES = (TORCH, NUMPY, SKLEARN, PANDAS, STDLIB, STATSMODELS, CONFIGS, HF, PYARROW)
 
 # callee -> {argument index: how the unpickler-side code uses that argument}
 HIGHER_ORDER: dict[str, dict[int, str]] = {
