@@ -164,7 +164,7 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--repos", type=int, default=50, help="repositories in the folder tree")
-    parser.add_argument("--trees", type=int, default=300, help="RandomForest size")
+    parser.add_argument("--trees", type=int, default=1000, help="RandomForest size")
     parser.add_argument("--tensors", type=int, default=20000, help="tensors in the torch files")
     parser.add_argument("--big-gb", type=float, default=0.0)
     parser.add_argument("--only", default="", help="comma-separated workload names")
