@@ -232,12 +232,12 @@ def main() -> None:
                         )
                         return p.returncode
 
-                # minutes-long runs once: modelaudit, and fickling's process per file
+                # minutes-long runs once: modelaudit, fickling's process per file, and
+                # any run whose warm-up took over 10 s (start-up noise is irrelevant there)
                 slow = tool == "modelaudit" or (tool == "fickling" and path.is_dir())
-                repeat = 1 if slow else args.repeat
-                if repeat > 1:
-                    run()  # warm-up: page cache and bytecode caches, for every tool alike
-                wall, code = best_of(repeat, run)
+                wall, code = best_of(1, run)  # warm-up: page cache and bytecode caches
+                if not slow and wall < 10:
+                    wall, code = best_of(args.repeat, run)
                 if tool == "chainward":
                     base = wall
                 rate = (
