@@ -11,6 +11,7 @@ safetensors) in a temporary folder that is deleted afterwards (never committed):
   dump, .npy arrays and config files (snapshot files are symlinks into ``blobs/``,
   as in a real cache); one process per tool over the folder (fickling, which has no
   folder mode, one process per file);
+* ``small.safetensors`` / ``small.pkl``: one small file (start-up is everything);
 * ``forest.joblib``: a scikit-learn RandomForest joblib dump (many small arrays);
 * ``forest.pkl``: the same forest through ``pickle.dump`` (arrays inline as bytes);
 * ``legacy.pt``: a legacy (non-zip) ``torch.save`` of thousands of tensors;
@@ -91,6 +92,22 @@ def make_folder(root: Path, repos: int) -> Path:
             (snap / file.name).symlink_to(Path("../..") / "blobs" / digest)
     shutil.rmtree(root / "staging", ignore_errors=True)
     return cache
+
+
+def make_small(root: Path) -> list[Path]:
+    """One-file scans where start-up is everything: a tiny safetensors file, a small pickle."""
+    import numpy as np
+    from safetensors.numpy import save_file
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(2)
+    st = root / "small.safetensors"
+    save_file({"w": rng.normal(size=(16, 16)).astype(np.float32)}, st)
+    pk = root / "small.pkl"
+    model = LogisticRegression().fit(rng.normal(size=(50, 4)), np.arange(50) % 2)
+    with pk.open("wb") as fh:
+        pickle.dump(model, fh, protocol=4)
+    return [st, pk]
 
 
 def make_big_pickles(root: Path, trees: int, tensors: int) -> list[Path]:
@@ -193,6 +210,11 @@ def main() -> None:
             if not folder.exists():
                 folder = make_folder(tmp, args.repos)
             workloads.append(("folder", folder))
+        small = ["small.safetensors", "small.pkl"]
+        if not want or want & set(small):
+            if not all((tmp / n).exists() for n in small):
+                make_small(tmp)
+            workloads += [(n, tmp / n) for n in small if not want or n in want]
         names = ["forest.joblib", "forest.pkl", "legacy.pt", "many_tensors.pt"]
         if not want or want & set(names):
             if not all((tmp / n).exists() for n in names):
