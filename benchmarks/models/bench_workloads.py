@@ -270,7 +270,7 @@ def main() -> None:
                 ratio = f"{wall / base:.1f}" if base else "-"
                 print(
                     f"| {name} | {len(files)} files, {size:.0f} MB | {tool} | {code} | "
-                    f"{wall:.2f} | {rate} | {ratio} |",
+                    f"{wall:.3f} | {rate} | {ratio} |",
                     flush=True,
                 )
     finally:
