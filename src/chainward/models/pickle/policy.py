@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -102,10 +103,15 @@ def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
     Unless the opcode proves it is a class (``known_class``: NEWOBJ needs one), the
     leaf name must look like one (CapWords), so helper functions stay out.
     """
-    dotted = glob.dotted
+    return _profile_class(glob.module, glob.name, known_class)
+
+
+@functools.lru_cache(maxsize=8192)  # a pure function of the names; asked once per call
+def _profile_class(module: str, name: str, known_class: bool) -> bool:
+    dotted = f"{module}.{name}"
     allowed = max((len(p) for p in _CLASS_PREFIXES if dotted.startswith(p)), default=0)
-    if not allowed and _CLASS_MODULES.pattern and _CLASS_MODULES.fullmatch(glob.module):
-        allowed = len(glob.module) + 1
+    if not allowed and _CLASS_MODULES.pattern and _CLASS_MODULES.fullmatch(module):
+        allowed = len(module) + 1
     excluded = max((len(e) for e in _EXCLUDED if dotted.startswith(e)), default=0)
     if not allowed or excluded >= allowed:  # the more specific rule wins
         return False
@@ -114,13 +120,13 @@ def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
         parts = parts[1:]
     if any(_is_dunder(p) or p == "<locals>" for p in parts):
         return False
-    qualname = glob.name.split(".")
+    qualname = name.split(".")
     # a dotted qualname can hop through module attributes
     # (torch.nn.modules.module.sys.modules reaches sys): never through a named danger,
     # and for a call only through classes (Outer.Inner); references and __new__ may
     # pass lowercase classes (scipy's interp1d._call_linear_np)
-    if len(qualname) > 1 and not glob.module.startswith("__torch__"):
-        if danger_of(glob.name) is not None:
+    if len(qualname) > 1 and not module.startswith("__torch__"):
+        if danger_of(name) is not None:
             return False
         if not known_class and not all(_looks_like_class(p) for p in qualname[:-1]):
             return False
