@@ -97,8 +97,10 @@ def main() -> None:
 
     project = build_project(args.model_gb)
     size = sum(p.stat().st_size for p in (project / "models").iterdir())
-    print(f"project: 300 pins, {len(list((project / 'models').iterdir()))} model files, "
-          f"{size / 1e9:.2f} GB")
+    print(
+        f"project: 300 pins, {len(list((project / 'models').iterdir()))} model files, "
+        f"{size / 1e9:.2f} GB"
+    )
     home = tempfile.mkdtemp(prefix="cw-bench-home-")
     env = {**os.environ, "CHAINWARD_HOME": home}
     chainward = [sys.executable, "-m", "chainward", "scan", str(project), "--format", "json"]
@@ -112,14 +114,33 @@ def main() -> None:
     if args.pip_audit:
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, str(SHARED / "tools" / "osv_api_server.py"), "--zip",
-             str(SHARED / "osv" / "PyPI-all.zip"), "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                str(SHARED / "tools" / "osv_api_server.py"),
+                "--zip",
+                str(SHARED / "osv" / "PyPI-all.zip"),
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(2.0)
-        pa_cmd = [args.pip_audit, "-r", str(project / "requirements.txt"), "--no-deps",
-                  "--disable-pip", "-s", "osv", "--osv-url", f"http://127.0.0.1:{port}/v1/query",
-                  "--progress-spinner", "off", "-f", "json"]
+        pa_cmd = [
+            args.pip_audit,
+            "-r",
+            str(project / "requirements.txt"),
+            "--no-deps",
+            "--disable-pip",
+            "-s",
+            "osv",
+            "--osv-url",
+            f"http://127.0.0.1:{port}/v1/query",
+            "--progress-spinner",
+            "off",
+            "-f",
+            "json",
+        ]
         runs = []
         for _ in range(args.runs):
             cache = tempfile.mkdtemp(prefix="pa-cache-")
@@ -145,8 +166,14 @@ def main() -> None:
         runs = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            subprocess.run([args.guarddog_python, str(script)], input=names, text=True,
-                           capture_output=True, env=gd_env, check=False)
+            subprocess.run(
+                [args.guarddog_python, str(script)],
+                input=names,
+                text=True,
+                capture_output=True,
+                env=gd_env,
+                check=False,
+            )
             runs.append(time.perf_counter() - start)
         parts["guarddog (typosquat rule)"] = statistics.median(runs)
     else:

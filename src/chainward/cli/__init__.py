@@ -40,8 +40,9 @@ class LazyGroup(click.Group):
     ``lazy`` maps a command name to ("module:attribute", one-line help).
     """
 
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy if lazy is not None else COMMANDS
 

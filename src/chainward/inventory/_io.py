@@ -58,7 +58,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; malformed TOML becomes InventoryError with the line."""
     text = read_text(path)
     try:
-        return tomllib.loads(text)
+        parsed: dict[str, Any] = tomllib.loads(text)
+        return parsed
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         found = re.search(r"\(at line (\d+)", str(exc))

@@ -79,7 +79,9 @@ def make_project() -> None:
 def make_malformed() -> None:
     bad = HERE / "malformed"
     bad.mkdir(exist_ok=True)
-    (bad / "truncated.cdx.json").write_text('{"bomFormat": "CycloneDX", "specVersion": "1.6", "comp')
+    (bad / "truncated.cdx.json").write_text(
+        '{"bomFormat": "CycloneDX", "specVersion": "1.6", "comp'
+    )
     depth = 100_000
     (bad / "deep.cdx.json").write_text(
         '{"bomFormat": "CycloneDX", "specVersion": "1.6", "x": ' + "[" * depth + "]" * depth + "}"

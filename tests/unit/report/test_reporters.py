@@ -53,7 +53,10 @@ def test_every_format_renders(fmt: OutputFormat) -> None:
 
 def test_json_is_exactly_the_document() -> None:
     text = reporter_for(OutputFormat.JSON).render(_report())
-    assert json.loads(text) == {"dependencies": [{"name": "requests"}], "summary": {"vulnerable": 1}}
+    assert json.loads(text) == {
+        "dependencies": [{"name": "requests"}],
+        "summary": {"vulnerable": 1},
+    }
 
 
 def test_table_shows_rows_and_empty_sections() -> None:
@@ -84,7 +87,9 @@ def test_sarif_validates_against_the_official_schema() -> None:
     levels = [r["level"] for r in run["results"]]
     assert levels == ["warning", "error", "note"]
     # absolute paths are made repository-relative for code scanning
-    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    ]
     assert uris[1] == "abs/models/evil.pkl"
 
 
