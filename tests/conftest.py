@@ -6,6 +6,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -34,6 +36,25 @@ def asset(*parts: str) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="rewrite golden files")
+
+
+def modules_after(*argv: str) -> tuple[int, set[str]]:
+    """Run the ``chainward`` script with ARGV in a fresh interpreter: its exit status and
+    every module it imported."""
+    code = (
+        "import json, runpy, sys\n"
+        f"sys.argv = ['chainward', *{list(argv)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('chainward', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    status = exc.code\n"
+        "sys.stderr.write('\\n' + json.dumps([status, sorted(sys.modules)]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    status, modules = json.loads(proc.stderr.strip().splitlines()[-1])
+    return status, set(modules)
 
 
 @pytest.fixture

@@ -179,7 +179,7 @@ import time
 t0 = time.perf_counter()
 import io, json, sys
 from pathlib import Path
-from chainward.cli.audit import audit_report
+from chainward.audit.command import audit_report
 from chainward.audit import audit
 from chainward.inventory import collect
 from chainward.report.json import JsonReporter

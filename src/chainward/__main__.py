@@ -1,8 +1,9 @@
 """``python -m chainward`` and the ``chainward`` script: -> ``chainward.cli.main``.
 
-A plain ``chainward model scan ...`` is served by ``chainward.models.command``
-without importing the command-line framework (start-up is most of the time a
-one-file scan takes); everything else goes through ``chainward.cli``.
+Plain ``chainward model scan ...`` and ``chainward audit ...`` invocations are served
+by ``chainward.models.command`` and ``chainward.audit.command`` without importing the
+command-line framework (start-up is a good part of their time); everything else, and
+anything those fast paths are unsure of, goes through ``chainward.cli``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ import sys
 
 def run() -> None:
     args = sys.argv[1:]
-    if args[:4].count("model") == 1 and "scan" in args[:4]:
+    command = [a for a in args[:4] if a not in ("-q", "--quiet", "--debug")][:2]
+    code = None
+    if command == ["model", "scan"]:
         from chainward.models.command import fast_main
 
         code = fast_main(args)
-        if code is not None:
-            sys.exit(code)
+    elif command[:1] == ["audit"]:
+        from chainward.audit.command import fast_main as audit_main
+
+        code = audit_main(args)
+    if code is not None:
+        sys.exit(code)
     from chainward.cli import run as cli_run
 
     cli_run()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from chainward import __version__
+from chainward._internal.fastcli import run_guarded
 from chainward.errors import ChainwardError
 from chainward.exitcodes import EXIT_ERROR, EXIT_OK
 
@@ -99,40 +99,21 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    try:
-        result = cli.main(args=args, prog_name="chainward", standalone_mode=False, obj={})
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("chainward: aborted", err=True)
-        return EXIT_ERROR
-    except click.ClickException as exc:
-        click.echo(f"chainward: error: {exc.format_message()}", err=True)
-        return EXIT_ERROR
-    except ChainwardError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"chainward: error: {exc.diagnostics()}", err=True)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        click.echo("chainward: interrupted", err=True)
-        return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_ERROR
-    except Exception as exc:  # the one place an unexpected error becomes exit 2
-        if debug:
-            traceback.print_exc()
-        message = " ".join(str(exc).split()) or exc.__class__.__name__
-        click.echo(
-            f"chainward: internal error: {exc.__class__.__name__}: {message} "
-            "(run with --debug for a traceback)",
-            err=True,
-        )
-        return EXIT_ERROR
-    if isinstance(result, int):
-        return result
-    return EXIT_OK
+
+    def invoke() -> int:
+        try:
+            result = cli.main(args=args, prog_name="chainward", standalone_mode=False, obj={})
+        except click.exceptions.Exit as exc:
+            return int(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("chainward: aborted", err=True)
+            return EXIT_ERROR
+        except click.ClickException as exc:
+            click.echo(f"chainward: error: {exc.format_message()}", err=True)
+            return EXIT_ERROR
+        return result if isinstance(result, int) else EXIT_OK
+
+    return run_guarded(invoke, debug="--debug" in args)
 
 
 def run() -> None:

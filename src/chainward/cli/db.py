@@ -10,11 +10,13 @@ from typing import Any
 import click
 
 from chainward.cli.options import emit, is_quiet, report_options
-from chainward.errors import ConfigError
 from chainward.exitcodes import EXIT_OK
 from chainward.report.interface import Report, Section
-
-DEFAULT_MAX_AGE_DAYS = 7
+from chainward.vulndb.freshness import (
+    DEFAULT_MAX_AGE_DAYS,
+    resolve_max_age,
+    staleness_warning,
+)
 
 
 def db_option(func: Any) -> Any:
@@ -37,35 +39,6 @@ def max_age_option(func: Any) -> Any:
         f"(default: $CHAINWARD_DB_MAX_AGE or {DEFAULT_MAX_AGE_DAYS}).",
         metavar="DAYS",
     )(func)
-
-
-def resolve_max_age(value: int | None) -> int:
-    if value is not None:
-        return value
-    raw = os.environ.get("CHAINWARD_DB_MAX_AGE")
-    if raw is None or raw == "":
-        return DEFAULT_MAX_AGE_DAYS
-    try:
-        days = int(raw)
-    except ValueError:
-        raise ConfigError(f"CHAINWARD_DB_MAX_AGE must be a number of days, got {raw!r}") from None
-    if days < 0:
-        raise ConfigError("CHAINWARD_DB_MAX_AGE must not be negative")
-    return days
-
-
-def staleness_warning(meta: Any, max_age: int) -> str | None:
-    from chainward.audit.auditor import data_age_days
-
-    age = data_age_days(meta)
-    if age is None:
-        return "the advisory database is empty: run 'chainward db update' or 'chainward db import'"
-    if age > max_age:
-        return (
-            f"advisory data is {age} days old (newest record {meta.newest_modified}, source: "
-            f"{meta.source}); run 'chainward db update'"
-        )
-    return None
 
 
 def _stats_document(stats: Any) -> dict[str, Any]:

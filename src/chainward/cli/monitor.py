@@ -306,7 +306,7 @@ def sync(source: str | None, server: str | None, token: str | None, output_forma
 def _status_report(document: dict[str, Any]) -> Any:
     """Rebuild the audit report (tables, SARIF findings) from the server's audit document."""
     from chainward.audit.auditor import AuditResult, DependencyResult, Suppressed, Vulnerability
-    from chainward.cli.audit import audit_report
+    from chainward.audit.command import audit_report
     from chainward.records import Component, Finding, Scope, Severity, Skipped
 
     def severity(text: str) -> Severity | None:

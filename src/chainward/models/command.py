@@ -14,13 +14,12 @@ the same result and the usual messages.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chainward.errors import ChainwardError, InputError
-from chainward.exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from chainward._internal.fastcli import parse_options, render, run_guarded, split_global_flags
+from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
 from chainward.records import Severity, Verdict
 
 _VERDICT_TEXT = {
@@ -77,118 +76,47 @@ def exit_code(result: Any, findings: Sequence[Any], fail_on: str, strict: bool) 
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def render(report: Any, output_format: str, output: Path | None, *, quiet: bool) -> None:
-    """Like ``cli.options.emit``: the report to stdout or ``output``, warnings to stderr."""
-    from chainward.report.registry import OutputFormat, reporter_for
-
-    text = reporter_for(OutputFormat(output_format.lower())).render(report)
-    if not quiet:
-        for warning in report.warnings:
-            sys.stderr.write(f"warning: {warning}\n")
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write report: {exc.strerror}", path=str(output)) from None
-
-
 def fast_main(argv: Sequence[str]) -> int | None:
     """Run ``chainward ARGV`` if it is a plain ``model scan``; None to use the full CLI."""
     parsed = _parse(list(argv))
     if parsed is None:
         return None
     debug, quiet, paths, fmt, fail_on, strict, follow, jobs = parsed
-    try:
+
+    def action() -> int:
         from chainward.models import ScanOptions, scan
 
         result = scan(paths, ScanOptions(follow_symlinks=follow, jobs=jobs))
         report = build_report(result)
         render(report, fmt, None, quiet=quiet)
         return exit_code(result, report.findings, fail_on, strict)
-    # the same mapping as chainward.cli.main
-    except ChainwardError as exc:
-        if debug:
-            import traceback
 
-            traceback.print_exc()
-        sys.stderr.write(f"chainward: error: {exc.diagnostics()}\n")
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        sys.stderr.write("chainward: interrupted\n")
-        return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_ERROR
-    except Exception as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        message = " ".join(str(exc).split()) or exc.__class__.__name__
-        sys.stderr.write(
-            f"chainward: internal error: {exc.__class__.__name__}: {message} "
-            "(run with --debug for a traceback)\n"
-        )
-        return EXIT_ERROR
+    return run_guarded(action, debug=debug)
 
 
 _Parsed = tuple[bool, bool, list[Path], str, str, bool, bool, int]
+_VALUED = {"--format": "--format", "-f": "--format", "--fail-on": "--fail-on"}
+_VALUED |= {"--jobs": "--jobs", "-j": "--jobs"}
 
 
 def _parse(args: list[str]) -> _Parsed | None:
-    debug = quiet = False
-    while args and args[0] in ("-q", "--quiet", "--debug"):
-        if args.pop(0) == "--debug":
-            debug = True
-        else:
-            quiet = True
+    debug, quiet, args = split_global_flags(args)
     if args[:2] != ["model", "scan"]:
         return None
-    paths: list[Path] = []
-    fmt, fail_on, strict, follow, jobs = "table", "high", False, False, 0
-    rest = args[2:]
-    index = 0
-    while index < len(rest):
-        token = rest[index]
-        index += 1
-        if not token.startswith("-"):
-            if not token:
-                return None
-            paths.append(Path(token))
-            continue
-        name, eq, value = token.partition("=")
-        if name in ("--strict", "--follow-symlinks"):
-            if eq:
-                return None
-            strict = strict or name == "--strict"
-            follow = follow or name == "--follow-symlinks"
-            continue
-        if name not in ("--format", "-f", "--fail-on", "--jobs", "-j"):
-            return None  # --help, --output, --dynamic, "-", "--", anything unknown
-        if not eq:
-            if index >= len(rest):
-                return None
-            value = rest[index]
-            index += 1
-        elif len(name) == 2:
-            return None  # "-f=json" means the value "=json" to click
-        if name in ("--format", "-f"):
-            if value.lower() not in FORMATS:
-                return None
-            fmt = value.lower()
-        elif name == "--fail-on":
-            if value.lower() not in SEVERITIES:
-                return None
-            fail_on = value.lower()
-        else:
-            if not value.isdigit() or not value.isascii():
-                return None
-            jobs = int(value)
-    if not paths:
+    parsed = parse_options(args[2:], ("--strict", "--follow-symlinks"), _VALUED)
+    if parsed is None:
         return None
-    return debug, quiet, paths, fmt, fail_on, strict, follow, jobs
+    positional, options = parsed
+    fmt = options.get("--format", ["table"])[-1].lower()
+    fail_on = options.get("--fail-on", ["high"])[-1].lower()
+    jobs = options.get("--jobs", ["0"])[-1]
+    if fmt not in FORMATS or fail_on not in SEVERITIES:
+        return None
+    if not jobs.isdigit() or not jobs.isascii() or not positional:
+        return None
+    strict, follow = "--strict" in options, "--follow-symlinks" in options
+    paths = [Path(p) for p in positional]
+    return debug, quiet, paths, fmt, fail_on, strict, follow, int(jobs)
 
 
 __all__ = ["build_report", "exit_code", "fast_main", "render"]

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import shutil
-import subprocess
-import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -15,7 +12,7 @@ import pytest
 from chainward.cli.options import SEVERITY_NAMES
 from chainward.models.command import FORMATS, SEVERITIES, fast_main
 from chainward.report.registry import FORMAT_NAMES
-from tests.conftest import CliResult, asset, run_cli
+from tests.conftest import CliResult, asset, modules_after, run_cli
 
 CORPUS = asset("models")
 EVIL = str(CORPUS / "malicious/pickle/os_system_proto2.pkl")
@@ -98,23 +95,6 @@ def test_anything_unusual_goes_to_the_full_cli(args: tuple[str, ...]) -> None:
     assert run_fast(*args) is None
 
 
-def _modules_after(*argv: str) -> tuple[int, set[str]]:
-    code = (
-        "import json, runpy, sys\n"
-        f"sys.argv = ['chainward', *{list(argv)!r}]\n"
-        "try:\n"
-        "    runpy.run_module('chainward', run_name='__main__')\n"
-        "except SystemExit as exc:\n"
-        "    status = exc.code\n"
-        "sys.stderr.write('\\n' + json.dumps([status, sorted(sys.modules)]))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    status, modules = json.loads(proc.stderr.strip().splitlines()[-1])
-    return status, set(modules)
-
-
 HEAVY = {
     "click",
     "rich",
@@ -126,14 +106,14 @@ HEAVY = {
 
 
 def test_json_scan_of_one_file_imports_only_its_format() -> None:
-    status, modules = _modules_after("model", "scan", "--format", "json", SAFETENSORS)
+    status, modules = modules_after("model", "scan", "--format", "json", SAFETENSORS)
     assert status == 0
     assert "chainward.models.safetensors" in modules
     assert not HEAVY & modules, HEAVY & modules
     others = {"pickles", "torch", "onnx", "keras", "hdf5", "gguf", "tf", "containers"}
     assert not {f"chainward.models.{m}" for m in others} & modules
 
-    status, modules = _modules_after("model", "scan", "--format", "json", EVIL)
+    status, modules = modules_after("model", "scan", "--format", "json", EVIL)
     assert status == 1
     assert "chainward.models.pickles" in modules
     assert not HEAVY & modules
@@ -141,6 +121,6 @@ def test_json_scan_of_one_file_imports_only_its_format() -> None:
 
 
 def test_other_commands_still_use_the_cli() -> None:
-    status, modules = _modules_after("model", "scan", "--output", "/dev/null", SAFETENSORS)
+    status, modules = modules_after("model", "scan", "--output", "/dev/null", SAFETENSORS)
     assert status == 0
     assert "click" in modules and "chainward.cli.model_scan" in modules
