@@ -205,9 +205,9 @@ def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
         return [[advisories[0]]]
     pysec = sorted((a for a in advisories if a.id.startswith("PYSEC-")), key=lambda a: a.id)
     others = sorted((a for a in advisories if not a.id.startswith("PYSEC-")), key=lambda a: a.id)
-    groups: list[tuple[set[str], list[Advisory]]] = [(set(a.ids), [a]) for a in pysec]
+    groups: list[tuple[set[str], list[Advisory]]] = [({a.id, *a.aliases}, [a]) for a in pysec]
     for advisory in others:
-        ids = advisory.ids
+        ids = {advisory.id, *advisory.aliases}
         for group_ids, members in groups:
             if group_ids & ids:
                 group_ids |= ids
@@ -220,6 +220,8 @@ def fold(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
 
 def _record_primary(advisory: Advisory) -> tuple[tuple[int, int, str], str]:
     """The id pip-audit would show for one record: PYSEC, else CVE, else its own id."""
+    if advisory.id.startswith("PYSEC-"):  # ranks first whatever its aliases
+        return (0, 0, advisory.id), advisory.id
     ranked = [(_id_rank(advisory.id)[0], 0, advisory.id)]
     ranked += [(_id_rank(alias)[0], 1, alias) for alias in advisory.aliases]
     best = min(ranked)
@@ -230,14 +232,15 @@ def _vulnerability(group: list[Advisory], matcher: PackageMatcher, version: str)
     if len(group) == 1:
         primary_record = group[0]
         primary = _record_primary(primary_record)[1]
-        ids = set(primary_record.ids)
+        ids = {primary_record.id, *primary_record.aliases}
     else:
         ranked = [_record_primary(a) for a in group]
         best = min(range(len(group)), key=lambda i: ranked[i][0])
         primary_record, primary = group[best], ranked[best][1]
         ids = set()
         for advisory in group:
-            ids |= advisory.ids
+            ids.add(advisory.id)
+            ids.update(advisory.aliases)
     ids.discard(primary)
     if len(group) == 1:
         severity = primary_record.severity
@@ -267,10 +270,14 @@ def _skip_reason(component: Component) -> str | None:
     return None
 
 
-def _finding(component: Component, vuln: Vulnerability, fix: str | None) -> Finding:
-    location = None
-    if component.source is not None:
-        location = Location(component.source.file, component.source.line)
+def _location(component: Component) -> Location | None:
+    source = component.source
+    return None if source is None else Location(source.file, source.line)
+
+
+def _finding(
+    component: Component, vuln: Vulnerability, fix: str | None, location: Location | None
+) -> Finding:
     what = "known-malicious release" if vuln.malicious else "known vulnerability"
     message = f"{component.name} {component.version}: {what} {vuln.id}"
     if vuln.summary:
@@ -415,7 +422,8 @@ def _audit(
             else:
                 fix = package.first_fix(kept_groups, version)
         results.append(DependencyResult(component, tuple(kept), fix))
-        findings.extend(_finding(component, v, fix) for v in kept)
+        location = _location(component)
+        findings.extend(_finding(component, v, fix, location) for v in kept)
 
     return AuditResult(
         dependencies=tuple(results),

@@ -250,17 +250,15 @@ class _Row:
                 return True
         return False
 
-    def affects_candidate(
-        self, candidate: str, pep: str, memo: dict[tuple[str, str], bool]
-    ) -> bool:
-        """:meth:`affects` for a fix candidate: this record's own ones are flagged already."""
-        if self._flags is None:
-            self._flags = {c[0]: c[1] == _SELF_AFFECTED for c in self.fixed}
-        found = self._flags.get(candidate)
+    def affects_candidate(self, candidate: str, pep: str) -> bool:
+        """:meth:`affects` for a fix candidate, remembered: this record's own candidates
+        are flagged at import already."""
+        flags = self._flags
+        if flags is None:
+            flags = self._flags = {c[0]: c[1] == _SELF_AFFECTED for c in self.fixed}
+        found = flags.get(candidate)
         if found is None:
-            found = memo.get((self.id, candidate))
-            if found is None:
-                found = memo[(self.id, candidate)] = self.affects(candidate, pep)
+            found = flags[candidate] = self.affects(candidate, pep)
         return found
 
     def _keyed_hit(self, version: str) -> bool:
@@ -271,6 +269,10 @@ class _Row:
             keys = (parse_pep440(v) for v in self.keyed)
             self.keys = frozenset(k for k in keys if k is not None)
         return key in self.keys
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
 
 
 def _range_hit(version: Any, events: list[list[Any]], limits: list[str], parse: Any) -> bool:
@@ -302,7 +304,6 @@ class CompiledMatcher(PackageMatcher):
     ) -> None:
         self._rows = [_Row(row, build) for row in rows]
         self._by_id = {row.id: row for row in self._rows}
-        self._memo: dict[tuple[str, str], bool] = {}
 
     def matching(self, version: str) -> list[Advisory]:
         return [row.advisory for row in self._rows if row.affects(version)]
@@ -324,15 +325,13 @@ class CompiledMatcher(PackageMatcher):
         keyed: list[tuple[Any, str, str]] = sorted(
             {(parse_pep440(c[2]), c[0], c[2]) for row in rows for c in row.fixed}
         )
-        memo = self._memo
         out: list[str] = []
         taken: set[Any] = set()
-        for key, candidate, pep in keyed:
-            if current is not None and not key > current:
-                continue
+        start = 0 if current is None else bisect_right(keyed, current, key=_first)
+        for key, candidate, pep in keyed[start:]:
             if key in taken:
                 continue
-            blocker = next((r for r in rows if r.affects_candidate(candidate, pep, memo)), None)
+            blocker = next((r for r in rows if r.affects_candidate(candidate, pep)), None)
             if blocker is not None:
                 # ascending candidates: the record that covers one likely covers the next
                 if blocker is not rows[0]:
