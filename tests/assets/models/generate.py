@@ -5,7 +5,7 @@ the gguf package):
 
     pip install torch==2.13.0 numpy joblib scikit-learn pandas onnx h5py gguf \
         safetensors keras tensorboard py7zr xgboost lightgbm statsmodels omegaconf \
-        transformers accelerate trl peft sentence-transformers
+        transformers accelerate trl peft sentence-transformers lightning tables
     KERAS_BACKEND=torch python tests/assets/models/generate.py            # everything
     KERAS_BACKEND=torch python tests/assets/models/generate.py benign_breadth  # one section
 
@@ -2281,6 +2281,184 @@ def _npz_with_pickle_member(payload: bytes) -> bytes:
     return buf.getvalue()
 
 
+# ------------------------------------------------------------ user classes (Lightning)
+
+_LITPROJ = """\
+import enum
+from typing import NamedTuple
+
+
+class Stage(enum.Enum):
+    TRAIN = "train"
+    EVAL = "eval"
+
+
+class Precision(enum.IntEnum):
+    FP32 = 32
+    BF16 = 16
+
+
+class Optim(str, enum.Enum):
+    ADAM = "adam"
+
+
+class Aug(enum.Flag):
+    FLIP = 1
+    CROP = 2
+
+
+class Kernel(enum.Enum):
+    SMALL = (3, 3)
+
+
+class Size(NamedTuple):
+    h: int
+    w: int
+"""
+
+
+def _stand_in(module: str, qualname: str) -> type:
+    """A placeholder registered under ``module.qualname`` so pickle writes that name.
+
+    Only its name reaches the file; nothing here is ever unpickled.
+    """
+    import types
+
+    parts = module.split(".")
+    for i in range(1, len(parts) + 1):
+        sys.modules.setdefault(".".join(parts[:i]), types.ModuleType(".".join(parts[:i])))
+    stand_in = type(qualname, (), {"__module__": module, "__qualname__": qualname})
+    setattr(sys.modules[module], qualname, stand_in)
+    return stand_in
+
+
+class _Reduce:
+    """An object that pickles as ``func(*args)``."""
+
+    def __init__(self, func: object, *args: object) -> None:
+        self.func, self.args = func, args
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.func, self.args)
+
+
+def lightning_user_classes() -> None:
+    """A real Lightning checkpoint whose hyper_parameters hold the user's own Enums
+    (pickled by value: ``Stage('train')``), and look-alikes that call something else."""
+    import tempfile
+
+    import lightning
+    import torch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "litproj").mkdir()
+        (Path(tmp) / "litproj" / "__init__.py").write_text("")
+        (Path(tmp) / "litproj" / "config.py").write_text(_LITPROJ)
+        sys.path.insert(0, tmp)
+        try:
+            from litproj.config import (  # type: ignore[import-not-found]
+                Aug,
+                Kernel,
+                Optim,
+                Precision,
+                Size,
+                Stage,
+            )
+
+            class Net(lightning.LightningModule):  # type: ignore[misc]
+                def __init__(
+                    self,
+                    stage: object = Stage.TRAIN,
+                    precision: object = Precision.BF16,
+                    optim: object = Optim.ADAM,
+                    aug: object = Aug.FLIP | Aug.CROP,
+                    kernel: object = Kernel.SMALL,
+                    size: object = Size(4, 4),
+                    lr: float = 0.01,
+                ) -> None:
+                    super().__init__()
+                    self.save_hyperparameters()
+                    self.layer = torch.nn.Linear(4, 1)
+
+                def training_step(self, batch: object, idx: int) -> object:
+                    return self.layer(batch[0]).sum()  # type: ignore[index]
+
+                def configure_optimizers(self) -> object:
+                    return torch.optim.SGD(self.parameters(), lr=0.01)
+
+            data = torch.utils.data.DataLoader(
+                torch.utils.data.TensorDataset(torch.ones(4, 4)), batch_size=2
+            )
+            trainer = lightning.Trainer(
+                max_steps=1,
+                accelerator="cpu",
+                logger=False,
+                enable_progress_bar=False,
+                enable_model_summary=False,
+                enable_checkpointing=False,
+                default_root_dir=tmp,
+            )
+            trainer.fit(Net(), data)
+            out = BENIGN / "lightning"
+            out.mkdir(parents=True, exist_ok=True)
+            trainer.save_checkpoint(out / "user_enum.ckpt")
+            label(
+                out / "user_enum.ckpt",
+                "benign",
+                "suspicious",
+                f"lightning {lightning.__version__} Trainer.save_checkpoint, save_hyperparameters "
+                "with the user's Enum/IntEnum/str-Enum/Flag/tuple-Enum and NamedTuple: review, "
+                "never unsafe",
+            )
+            ckpt = torch.load(out / "user_enum.ckpt", weights_only=False)  # our own file
+        finally:
+            sys.path.remove(tmp)
+    import pandas
+
+    # the user module did `from subprocess import Popen`
+    popen = _stand_in("litproj.config", "Popen")
+    client = _stand_in("distributed.client", "Client")
+    make_stage = _stand_in("litproj.config", "make_stage")
+    looks = {
+        "enum_reexported_popen.ckpt": (
+            _Reduce(popen, "true"),
+            "a user module re-exports subprocess.Popen: litproj.config.Popen('true') "
+            "looks like Stage('train')",
+        ),
+        "enum_function_argument.ckpt": (
+            _Reduce(Stage, os.system),
+            "an Enum-looking class handed a function (posix.system), which a constructor may call",
+        ),
+        "enum_nested_call.ckpt": (
+            _Reduce(Stage, _Reduce(make_stage, "train")),
+            "an Enum-looking class whose argument is built by calling a user-module function",
+        ),
+        "stdlib_gzip_writer.ckpt": (
+            _Reduce(gzip.GzipFile, "/nonexistent/run.gz", "wb"),
+            "a standard-library class whose constructor writes a file, called like an Enum",
+        ),
+        "pandas_hdfstore_writer.ckpt": (
+            _Reduce(pandas.HDFStore, "/nonexistent/x.h5", "w"),
+            "a known library's class (pandas.HDFStore opens a file for writing) with literals",
+        ),
+        "dask_client.ckpt": (
+            _Reduce(client, "tcp://127.0.0.1:8786"),
+            "distributed.Client('tcp://...') connects to a scheduler that sends pickles back",
+        ),
+        "user_function_call.ckpt": (
+            _Reduce(make_stage, "train"),
+            "a lowercase user-module function called with a literal (not a class)",
+        ),
+    }
+    out = MALICIOUS / "lightning"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (payload, source) in looks.items():
+        evil = dict(ckpt)
+        evil["hyper_parameters"] = {**ckpt["hyper_parameters"], "stage": payload}
+        torch.save(evil, out / name)
+        label(out / name, "malicious", "unsafe", source)
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -2297,6 +2475,7 @@ SECTIONS = {
     "malicious_formats": lambda: malicious_formats(),
     "benign_breadth": lambda: benign_breadth(),
     "malicious_bypasses": lambda: malicious_bypasses(),
+    "lightning_user_classes": lambda: lightning_user_classes(),
 }
 
 

@@ -8,6 +8,9 @@
 * a class outside the profiles reconstructed only through the default path
   (NEWOBJ, ``copyreg._reconstructor``, OBJ without arguments) is **suspicious**,
   and so is a plain reference to an unknown global (its module is imported);
+* so is a *user* class called with literal data only (an ``enum.Enum`` member
+  pickles as ``Stage('train')``): a CapWords name outside the standard library and
+  the libraries we know, not a known dangerous class name, no callable arguments;
 * a reference to a known danger (``os.system``) is **unsafe** even if not called.
 """
 
@@ -16,11 +19,12 @@ from __future__ import annotations
 import functools
 import io
 import re
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from chainward.models.pickle.denylist import danger_of
+from chainward.models.pickle.denylist import DANGERS, danger_of
 from chainward.models.pickle.profiles import (
     CONTAINER_TYPES,
     HIGHER_ORDER,
@@ -352,6 +356,16 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         elif kind == "reduce" and isinstance(callee, Global) and _called_profile_class(callee):
             consumed.add(id(callee))
             _grade_function_arguments(callee, inv, add)
+        elif kind == "reduce" and isinstance(callee, Global) and _user_class_call(callee, inv.args):
+            consumed.add(id(callee))
+            add(
+                "pickle-unknown-class-call",
+                Severity.MEDIUM,
+                f"calls {_name(callee)}(...) with literal data only: by its name a class of the "
+                "user's own code (an Enum member pickles this way), outside the allowlist "
+                "profiles; its constructor runs at load time, review it",
+                inv.offset,
+            )
         else:
             _grade_callee(callee, kind, inv.offset, add, consumed)
             if kind == "new" and isinstance(callee, Global):
@@ -459,6 +473,96 @@ def _called_profile_class(callee: Global) -> bool:
         and is_profile_class(callee)
         and not any(_is_dunder(p) for p in callee.name.split(".")[:-1])
     )
+
+
+# top-level packages whose own classes are never taken for the user's: the profiles'
+# libraries, every module of the denylist, and libraries whose classes open
+# connections, start programs or load code when constructed
+_OTHER_LIBRARIES = (
+    "dask distributed paramiko fabric invoke pexpect ptyprocess sh plumbum docker "
+    "IPython ipykernel jupyter_client jupyter_core notebook ray rpyc Pyro4 Pyro5 zmq "
+    "pymongo redis celery kombu git boto3 botocore s3fs fsspec gcsfs google azure "
+    "tornado twisted gevent eventlet numba Cython pyximport psutil pyautogui selenium "
+    "playwright wandb comet_ml neptune tensorboard tensorboardX gradio streamlit flask "
+    "django fastapi uvicorn starlette werkzeug sqlalchemy psycopg2 pymysql lightning "
+    "pytorch_lightning lightning_fabric accelerate deepspeed datasets peft trl diffusers "
+    "sentence_transformers xgboost lightgbm catboost h5py tables onnx onnxruntime "
+    "tf_keras jax jaxlib flax cloudpickle dill pytest _pytest py nose mock tqdm rich "
+    "click typer fire hydra PIL cv2 matplotlib seaborn plotly bokeh nltk gensim "
+    "tokenizers sentencepiece safetensors timm torchvision torchaudio torchtext optuna "
+    "scipy joblib sklearn statsmodels pyarrow omegaconf numpy pandas torch keras "
+    "tensorflow sympy networkx pydantic attr attrs cattrs marshmallow"
+)
+_KNOWN_PACKAGES = frozenset(
+    {
+        *sys.stdlib_module_names,
+        *("__builtin__", "copy_reg", "commands", "popen2", "cPickle", "cStringIO", "StringIO"),
+        *(name.split(".")[0] for p in PROFILES for name in (*p.calls, *p.refs, *p.classes)),
+        *(name.split(".")[0] for name in DANGERS),
+        *_OTHER_LIBRARIES.split(),
+    }
+)
+# class names that start programs, load libraries, open files or connections, or
+# run code, wherever they are re-exported (``from subprocess import Popen``)
+_DANGEROUS_CLASS_NAMES = re.compile(
+    r"(?:Popen\d?|PopenSpawn|[A-Z]*DLL|LibraryLoader|FileIO|[A-Za-z]*File|[A-Za-z]*Handler|"
+    r"Process|[A-Za-z]*Pool|Thread|Timer|[A-Za-z]*Executor|[A-Za-z]*Console|[A-Za-z]*Interpreter|"
+    r"[A-Za-z]*Shell|[A-Za-z]*Shell[A-Za-z]*|Pdb|[A-Za-z]*Client|[A-Za-z]*Connection|Repo|"
+    r"[A-Za-z]*Command|[A-Za-z]*Server|Listener|[A-Za-z]*Manager|[A-Za-z]*Loader|"
+    r"[A-Za-z]*Importer|[A-Za-z]*Socket|[A-Za-z]*Spawn|TemporaryDirectory|Spawn[A-Za-z]*)"
+)
+_MAX_LITERAL_NODES = 256
+
+
+def _user_class_call(callee: Global, args: Value) -> bool:
+    """``Stage('train')``: what pickle writes for a member of a user's ``enum.Enum``.
+
+    The name decides without importing anything: CapWords parts, a top-level module
+    that is neither the standard library nor a library we know (their classes either
+    are in a profile or stay unsafe: ``subprocess.Popen``, ``gzip.GzipFile(path, 'w')``,
+    ``pandas.HDFStore``), no known dangerous class name (a user module may re-export
+    ``Popen``), and arguments that are literal data (a function or class handed to a
+    constructor may be called by it).
+    """
+    if callee.computed or danger_of(callee.dotted) is not None:
+        return False
+    modules = [callee.module]
+    if callee.written is not None:
+        modules.append(callee.written[0])
+        if danger_of(".".join(callee.written)) is not None:
+            return False
+    if any(m.split(".")[0] in _KNOWN_PACKAGES for m in modules):
+        return False
+    if not all(part.isidentifier() for m in modules for part in m.split(".")):
+        return False
+    parts = callee.name.split(".")
+    if not all(p.isidentifier() and p[:1].isupper() and not _is_dunder(p) for p in parts):
+        return False
+    if _DANGEROUS_CLASS_NAMES.fullmatch(parts[-1]):
+        return False
+    if not isinstance(args, Seq) or args.kind != "tuple":
+        return False
+    return _literal_data(args)
+
+
+def _literal_data(value: Value) -> bool:
+    stack = [value]
+    seen = 0
+    while stack:
+        seen += 1
+        if seen > _MAX_LITERAL_NODES:
+            return False
+        item = stack.pop()
+        if isinstance(item, Lit):
+            continue
+        if isinstance(item, Seq):
+            stack.extend(item.items)
+        elif isinstance(item, Map):
+            for key, val in item.items:
+                stack.extend((key, val))
+        else:
+            return False  # a global, a call result or a persistent object
+    return True
 
 
 def _grade_function_arguments(callee: Global, inv: Invocation, add: _Add) -> None:
