@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,17 @@ def asset(*parts: str) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="rewrite golden files")
+
+
+def run_fast(fast_main: Callable[[list[str]], int | None], *args: str) -> CliResult | None:
+    """Run a click-free fast path (``fast_main(argv)``) in-process, like :func:`run_cli`;
+    None when it hands the command line to the full CLI."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = fast_main(list(args))
+    if code is None:
+        return None
+    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def modules_after(*argv: str) -> tuple[int, set[str]]:

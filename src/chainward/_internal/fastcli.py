@@ -81,7 +81,7 @@ def parse_options(
 
 
 def render(report: Any, output_format: str, output: Path | None, *, quiet: bool) -> None:
-    """Like ``cli.options.emit``: the report to stdout or ``output``, warnings to stderr."""
+    """The one way a report is written: to stdout or ``output``; warnings to stderr."""
     from chainward.report.registry import OutputFormat, reporter_for
 
     text = reporter_for(OutputFormat(output_format.lower())).render(report)

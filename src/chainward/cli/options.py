@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from chainward.errors import InputError
+from chainward._internal.fastcli import render
 from chainward.records import Finding, Severity
 from chainward.report.interface import Report
-from chainward.report.registry import FORMAT_NAMES, OutputFormat, reporter_for
+from chainward.report.registry import FORMAT_NAMES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,18 +70,7 @@ def db_option(func: F) -> F:
 
 def emit(report: Report, output_format: str, output: Path | None, *, quiet: bool = False) -> None:
     """Render ``report`` in the chosen format to stdout or ``output``; warnings go to stderr."""
-    text = reporter_for(OutputFormat(output_format.lower())).render(report)
-    if not quiet:
-        for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write report: {exc.strerror}", path=str(output)) from None
+    render(report, output_format, output, quiet=quiet)
 
 
 def reached(findings: Iterable[Finding], threshold: str | Severity) -> bool:

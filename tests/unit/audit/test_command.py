@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -12,20 +10,11 @@ import pytest
 from chainward.audit.command import FORMATS, SEVERITIES, fast_main
 from chainward.cli.options import SEVERITY_NAMES
 from chainward.report.registry import FORMAT_NAMES
-from tests.conftest import CliResult, asset, modules_after, run_cli
+from tests.conftest import asset, modules_after, run_cli, run_fast
 
 AUDIT = asset("audit")
 VULNERABLE = str(AUDIT / "requirements-vulnerable.txt")
 CLEAN = str(AUDIT / "requirements-clean.txt")
-
-
-def run_fast(*args: str) -> CliResult | None:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = fast_main(list(args))
-    if code is None:
-        return None
-    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def test_choices_are_the_cli_choices() -> None:
@@ -64,7 +53,7 @@ def test_same_output_and_exit_code_as_the_cli(
     args: tuple[str, ...], project: str, osv_db_file: Path
 ) -> None:
     argv = [a.replace("{dir}", project).replace("{db}", str(osv_db_file)) for a in args]
-    fast = run_fast(*argv)
+    fast = run_fast(fast_main, *argv)
     assert fast is not None, argv
     full = run_cli(*argv)
     assert (fast.code, fast.stdout) == (full.code, full.stdout)
@@ -78,7 +67,7 @@ def test_expired_ignore_and_skipped_entries_are_reported_alike(
 ) -> None:
     argv = ["audit", f"{project}", "-r", f"{project}/requirements-vulnerable.txt"]
     argv += ["--db", str(osv_db_file), "-f", "json"]
-    fast = run_fast(*argv)
+    fast = run_fast(fast_main, *argv)
     assert fast is not None
     full = run_cli(*argv)
     assert "EXPIRED IGNORE" in fast.stderr
@@ -113,7 +102,7 @@ def test_expired_ignore_and_skipped_entries_are_reported_alike(
     ],
 )
 def test_anything_unusual_goes_to_the_full_cli(args: tuple[str, ...]) -> None:
-    assert run_fast(*args) is None
+    assert run_fast(fast_main, *args) is None
 
 
 def test_plain_audit_does_not_import_the_command_line_framework(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -12,21 +10,12 @@ import pytest
 from chainward.cli.options import SEVERITY_NAMES
 from chainward.models.command import FORMATS, SEVERITIES, fast_main
 from chainward.report.registry import FORMAT_NAMES
-from tests.conftest import CliResult, asset, modules_after, run_cli
+from tests.conftest import asset, modules_after, run_cli, run_fast
 
 CORPUS = asset("models")
 EVIL = str(CORPUS / "malicious/pickle/os_system_proto2.pkl")
 GOOD = str(CORPUS / "benign/torch/state_dict.pt")
 SAFETENSORS = str(CORPUS / "benign/safetensors/model.safetensors")
-
-
-def run_fast(*args: str) -> CliResult | None:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = fast_main(list(args))
-    if code is None:
-        return None
-    return CliResult(code, out.getvalue(), err.getvalue())
 
 
 def test_choices_are_the_cli_choices() -> None:
@@ -60,7 +49,7 @@ def _folder(tmp_path: Path) -> str:
 def test_same_output_and_exit_code_as_the_cli(args: tuple[str, ...], tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     argv = [a.replace("{dir}", folder) for a in args]
-    fast = run_fast(*argv)
+    fast = run_fast(fast_main, *argv)
     assert fast is not None, argv
     full = run_cli(*argv)
     assert (fast.code, fast.stdout) == (full.code, full.stdout)
@@ -92,7 +81,7 @@ def test_same_output_and_exit_code_as_the_cli(args: tuple[str, ...], tmp_path: P
     ],
 )
 def test_anything_unusual_goes_to_the_full_cli(args: tuple[str, ...]) -> None:
-    assert run_fast(*args) is None
+    assert run_fast(fast_main, *args) is None
 
 
 HEAVY = {
