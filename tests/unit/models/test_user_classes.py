@@ -124,6 +124,10 @@ UNSAFE = {
     "torch class outside the profile": reduce2("torch.utils.data", "DataLoader", TRAIN),
     "dask client": reduce2("distributed", "Client", b"(" + s("tcp://127.0.0.1:1") + b"t"),
     "GitPython re-export": reduce2("git.cmd", "Popen", TRAIN),
+    # what every environment has next to the model: pip, setuptools
+    "pip class": stack4("pip._internal.cli.main_parser", "ConfigOptionParser", TRAIN),
+    "setuptools class": reduce2("setuptools.sandbox", "DirectorySandbox", TRAIN),
+    "pkg_resources class": reduce2("pkg_resources", "Distribution", TRAIN),
     # a user module re-exporting a dangerous class under its own name
     "re-exported Popen": reduce2("myproj.config", "Popen", TRAIN),
     "re-exported CDLL": reduce2("myproj.config", "CDLL", TRAIN),

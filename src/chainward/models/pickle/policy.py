@@ -491,7 +491,11 @@ _OTHER_LIBRARIES = (
     "click typer fire hydra PIL cv2 matplotlib seaborn plotly bokeh nltk gensim "
     "tokenizers sentencepiece safetensors timm torchvision torchaudio torchtext optuna "
     "scipy joblib sklearn statsmodels pyarrow omegaconf numpy pandas torch keras "
-    "tensorflow sympy networkx pydantic attr attrs cattrs marshmallow"
+    "tensorflow sympy networkx pydantic attr attrs cattrs marshmallow "
+    # what nearly every environment has installed, next to the model
+    "pip setuptools pkg_resources _distutils_hack wheel virtualenv pipx transformers "
+    "huggingface_hub mlflow requests urllib3 httpx aiohttp asyncssh jinja2 mako yaml "
+    "ruamel lxml numexpr setuptools_scm certifi six"
 )
 _KNOWN_PACKAGES = frozenset(
     {
