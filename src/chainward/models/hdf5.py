@@ -16,11 +16,22 @@ B-tree). Filtered (compressed) heaps and shared attribute messages are reported
 as unreadable. Every offset and length is checked against the file size;
 message, record, node and block counts are capped, and every structure is
 visited at most once.
+
+:func:`find_pickles` walks every group (symbol-table groups with their v1
+B-trees and local heaps; compact and dense link storage) for what PyTables —
+and so pandas ``HDFStore`` — unpickles when it reads a node: any string
+attribute ending in ``.`` (``tables/attributeset.py``: pandas keeps
+``non_index_axes``, ``info``, an index ``freq`` there as protocol-0 pickles)
+and every row of a variable-length ``uint8`` array (``VLArray`` of
+``ObjectAtom``: pandas' object columns in ``format="fixed"``), read through
+contiguous, compact or chunked (v1 B-tree, deflate) layouts and the global heap.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -215,6 +226,23 @@ def _v2_messages(f: _File, address: int) -> list[tuple[int, bytes]]:
 
 
 def _attribute(f: _File, body: bytes) -> tuple[str | None, str | bytes | None]:
+    parsed = _attribute_parts(f, body)
+    if parsed is None:
+        return None, None
+    name, dtype, count, data = parsed
+    if count != 1 or not dtype:
+        return name, None
+    klass = dtype[0] & 0x0F
+    elem_size = f.uint(dtype, 4, 4)
+    if klass == 3:
+        return name, data[:elem_size].rstrip(b"\x00")
+    if klass == 9 and (dtype[1] & 0x0F) == 1:
+        return name, _vlen_string(f, data)
+    return name, None
+
+
+def _attribute_parts(f: _File, body: bytes) -> tuple[str, bytes, int, bytes] | None:
+    """(name, datatype message, element count, raw data) of an attribute message."""
     version = body[0]
     name_size = f.uint(body, 2, 2)
     type_size = f.uint(body, 4, 2)
@@ -232,24 +260,14 @@ def _attribute(f: _File, body: bytes) -> tuple[str | None, str | bytes | None]:
             return n
 
     else:
-        return None, None
+        return None
     name = body[pos : pos + name_size].split(b"\x00", 1)[0].decode("utf-8", errors="replace")
     pos += pad(name_size)
     dtype = body[pos : pos + type_size]
     pos += pad(type_size)
     space = body[pos : pos + space_size]
     pos += pad(space_size)
-    data = body[pos:]
-    count = _dataspace_count(f, space)
-    if count != 1 or not dtype:
-        return name, None
-    klass = dtype[0] & 0x0F
-    elem_size = f.uint(dtype, 4, 4)
-    if klass == 3:
-        return name, data[:elem_size].rstrip(b"\x00")
-    if klass == 9 and (dtype[1] & 0x0F) == 1:
-        return name, _vlen_string(f, data)
-    return name, None
+    return name, dtype, _dataspace_count(f, space), body[pos:]
 
 
 def _dataspace_count(f: _File, space: bytes) -> int:
@@ -564,8 +582,373 @@ def _find_direct_block(f: _File, heap: _Heap, offset: int) -> tuple[int, int]:
     raise Hdf5Error("fractal heap is nested too deeply")
 
 
+# ---------------------------------------------------------------- pickles in any node
+
+MAX_OBJECTS = 20_000  # groups and datasets visited
+MAX_PICKLE_BYTES = 64 << 20  # candidate bytes collected from one file
+MAX_VLEN_ROWS = 100_000
+MAX_CHUNK = 64 << 20
+
+
+@dataclass
+class Hdf5Pickles:
+    """What PyTables would unpickle: ``(where, bytes)``, and what could not be read."""
+
+    items: list[tuple[str, bytes]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    objects: int = 0
+    size: int = 0
+
+    def add(self, where: str, data: bytes) -> None:
+        if self.size + len(data) > MAX_PICKLE_BYTES:
+            raise Hdf5Error(f"more than {MAX_PICKLE_BYTES} bytes of pickled attributes/rows")
+        self.size += len(data)
+        self.items.append((where, data))
+
+
+def find_pickles(fh: BinaryIO, size: int) -> Hdf5Pickles:
+    """Pickled attribute values and object-array rows of every node (see the module doc)."""
+    f = _File(fh, size)
+    root = _root_address(f, fh, size)
+    out = Hdf5Pickles()
+    queue: list[tuple[int, str]] = [(root, "/")]
+    seen: set[int] = set()
+    while queue:
+        address, path = queue.pop(0)
+        if address in seen or f.undefined(address, f.offset_size):
+            continue
+        seen.add(address)
+        out.objects += 1
+        if out.objects > MAX_OBJECTS:
+            out.problems.append(f"more than {MAX_OBJECTS} objects; the rest were not read")
+            break
+        try:
+            messages = _object_header_messages(f, address)
+            children = _node_pickles(f, messages, path, out)
+        except (Hdf5Error, IndexError, struct.error, zlib.error) as exc:
+            out.problems.append(f"{path}: {exc or type(exc).__name__}")
+            continue
+        for name, child in children:
+            queue.append((child, path.rstrip("/") + "/" + name))
+    return out
+
+
+def _root_address(f: _File, fh: BinaryIO, size: int) -> int:
+    base = _find_superblock(fh, size)
+    sb = f.read_at(base, 96 if size - base >= 96 else size - base)
+    version = sb[8]
+    if version in (0, 1):
+        f.offset_size, f.length_size = sb[13], sb[14]
+        o = f.offset_size
+        pos = 24 if version == 0 else 28
+        base_address = f.uint(sb, pos, o)
+        root = f.uint(sb, pos + 4 * o + o, o)
+    elif version in (2, 3):
+        f.offset_size, f.length_size = sb[9], sb[10]
+        o = f.offset_size
+        base_address = f.uint(sb, 12, o)
+        root = f.uint(sb, 12 + 3 * o, o)
+    else:
+        raise Hdf5Error(f"unsupported superblock version {version}")
+    if f.offset_size not in (2, 4, 8) or f.length_size not in (2, 4, 8):
+        raise Hdf5Error("unsupported offset or length size")
+    f.base = base_address if base_address else base
+    return root
+
+
+def _node_pickles(
+    f: _File, messages: list[tuple[int, bytes]], path: str, out: Hdf5Pickles
+) -> list[tuple[str, int]]:
+    """Collect one object's pickles; return its children (name, object header address)."""
+    children: list[tuple[str, int]] = []
+    attributes: list[bytes] = []
+    dtype = layout = filters = b""
+    for mtype, body in messages:
+        if mtype == 0x000C:
+            attributes.append(body)
+        elif mtype == 0x0015:
+            attributes.extend(_dense_attributes_of(f, body))
+        elif mtype == 0x0011:
+            children.extend(_symbol_table_children(f, body))
+        elif mtype == 0x0006:
+            link = _hard_link(f, body)
+            if link is not None:
+                children.append(link)
+        elif mtype == 0x0002:
+            children.extend(_dense_links(f, body))
+        elif mtype == 0x0003:
+            dtype = body
+        elif mtype == 0x0008:
+            layout = body
+        elif mtype == 0x000B:
+            filters = body
+    for body in attributes:
+        parsed = _attribute_parts(f, body)
+        if parsed is None:
+            continue
+        name, atype, count, data = parsed
+        value = _scalar_bytes(f, atype, count, data)
+        # tables/attributeset.py: a string attribute ending in "." is handed to pickle.loads
+        if value is not None and value.rstrip(b"\x00").endswith(b".") and len(value) > 2:
+            out.add(f"{path} attribute {name!r}", value.rstrip(b"\x00"))
+    if dtype and layout and _is_byte_sequence(dtype):
+        for index, row in enumerate(_vlen_rows(f, layout, filters)):
+            if row:
+                out.add(f"{path} row {index}", row)
+    return children
+
+
+def _scalar_bytes(f: _File, dtype: bytes, count: int, data: bytes) -> bytes | None:
+    if count != 1 or len(dtype) < 8:
+        return None
+    klass = dtype[0] & 0x0F
+    if klass in (3, 5):  # fixed-length string, opaque
+        return data[: f.uint(dtype, 4, 4)]
+    if klass == 9 and ((dtype[1] & 0x0F) == 1 or _is_byte_sequence(dtype)):
+        return _vlen_string(f, data)
+    return None
+
+
+def _is_byte_sequence(dtype: bytes) -> bool:
+    """A variable-length sequence of 1-byte integers (PyTables' ObjectAtom rows)."""
+    if len(dtype) < 16 or dtype[0] & 0x0F != 9 or dtype[1] & 0x0F != 0:
+        return False
+    base = dtype[8:]
+    return base[0] & 0x0F == 0 and int.from_bytes(base[4:8], "little") == 1
+
+
+def _vlen_rows(f: _File, layout: bytes, filters: bytes) -> Iterator[bytes]:
+    ref = 4 + f.offset_size + 4
+    rows = 0
+    for block in _layout_blocks(f, layout, filters):
+        # rows fill a chunk from its start; the unused rest is zeros (skip it at C speed)
+        used = len(block.rstrip(b"\x00"))
+        for pos in range(0, min(used, len(block) - ref + 1), ref):
+            length = f.uint(block, pos, 4)
+            collection = f.uint(block, pos + 4, f.offset_size)
+            if length == 0 or collection == 0 or f.undefined(collection, f.offset_size):
+                continue
+            rows += 1
+            if rows > MAX_VLEN_ROWS:
+                raise Hdf5Error(f"more than {MAX_VLEN_ROWS} variable-length rows")
+            value = _vlen_string(f, block[pos : pos + ref])
+            if value is not None:
+                yield value
+
+
+def _layout_blocks(f: _File, layout: bytes, filters: bytes) -> Iterator[bytes]:
+    """The raw bytes of a dataset, block by block (compact, contiguous or v1-B-tree chunks)."""
+    o, n = f.offset_size, f.length_size
+    if not layout or layout[0] != 3:
+        raise Hdf5Error(f"data layout message version {layout[:1].hex() or '?'} is not supported")
+    klass = layout[1]
+    if klass == 0:
+        size = f.uint(layout, 2, 2)
+        yield layout[4 : 4 + size]
+        return
+    if klass == 1:
+        address = f.uint(layout, 2, o)
+        size = f.uint(layout, 2 + o, n)
+        if f.undefined(address, o):
+            return
+        if size > MAX_CHUNK:
+            raise Hdf5Error("variable-length dataset over the size limit")
+        yield f.read_at(address, size)
+        return
+    if klass != 2:
+        raise Hdf5Error(f"data layout class {klass} is not supported")
+    rank = layout[2]
+    btree = f.uint(layout, 3, o)
+    if f.undefined(btree, o):
+        return
+    pipeline = _filters(f, filters)
+    for chunk_size, mask, address in _chunk_index(f, btree, rank):
+        if chunk_size > MAX_CHUNK:
+            raise Hdf5Error("chunk over the size limit")
+        data = f.read_at(address, chunk_size)
+        # filters run in order when writing, so in reverse when reading
+        for index in reversed(range(len(pipeline))):
+            if mask & (1 << index):
+                continue  # this filter was skipped for this chunk
+            ident, values = pipeline[index]
+            data = _unfilter(ident, values, data)
+        yield data
+
+
+_FILTER_NAMES = {1: "deflate", 2: "shuffle", 3: "fletcher32"}
+
+
+def _filters(f: _File, body: bytes) -> list[tuple[int, list[int]]]:
+    """The filter pipeline message: (filter id, client values) in writing order."""
+    if not body:
+        return []
+    version, count = body[0], body[1]
+    pos = 8 if version == 1 else 2
+    out = []
+    for _ in range(min(count, 32)):
+        ident = f.uint(body, pos, 2)
+        named = version == 1 or ident >= 256
+        name_len = f.uint(body, pos + 2, 2) if named else 0
+        pos += 4 if named else 2
+        pos += 2  # flags
+        nvalues = f.uint(body, pos, 2)
+        pos += 2
+        pos += (name_len + 7) & ~7 if version == 1 else name_len
+        values = [f.uint(body, pos + 4 * i, 4) for i in range(min(nvalues, 64))]
+        pos += 4 * nvalues + (4 if version == 1 and nvalues % 2 else 0)
+        if ident not in _FILTER_NAMES:
+            raise Hdf5Error(f"chunk filter {ident} cannot be undone here (only deflate, shuffle)")
+        out.append((ident, values))
+    return out
+
+
+def _unfilter(ident: int, values: list[int], data: bytes) -> bytes:
+    if ident == 1:
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(data, MAX_CHUNK)
+        if inflater.unconsumed_tail:
+            raise Hdf5Error("chunk inflates past the size limit")
+        return data
+    if ident == 3:
+        return data[:-4]  # the Fletcher-32 checksum trails the chunk
+    size = values[0] if values else 1  # shuffle: its first client value is the element size
+    count = len(data) // size if size > 1 else 0
+    if count < 2:
+        return data
+    out = bytearray(data)
+    for j in range(size):
+        out[j : count * size : size] = data[j * count : (j + 1) * count]
+    return bytes(out)
+
+
+def _chunk_index(f: _File, address: int, rank: int) -> Iterator[tuple[int, int, int]]:
+    """(chunk size, filter mask, address) of every chunk in a v1 B-tree (node type 1)."""
+    o = f.offset_size
+    key = 8 + 8 * rank
+    stack = [address]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node in seen or len(seen) >= MAX_BTREE_NODES:
+            raise Hdf5Error("chunk B-tree has a cycle or too many nodes")
+        seen.add(node)
+        head = f.read_at(node, 8 + 2 * o)
+        if head[:4] != b"TREE" or head[4] != 1:
+            raise Hdf5Error("bad chunk B-tree node")
+        level, entries = head[5], f.uint(head, 6, 2)
+        body = f.read_at(node + 8 + 2 * o, entries * (key + o) + key)
+        for i in range(entries):
+            pos = i * (key + o)
+            child = f.uint(body, pos + key, o)
+            if level:
+                stack.append(child)
+            else:
+                yield f.uint(body, pos, 4), f.uint(body, pos + 4, 4), child
+
+
+def _symbol_table_children(f: _File, body: bytes) -> list[tuple[str, int]]:
+    """Old-style group: its v1 B-tree (node type 0) of symbol table nodes, names in a local heap."""
+    o, n = f.offset_size, f.length_size
+    btree = f.uint(body, 0, o)
+    heap = f.read_at(f.uint(body, o, o), 8 + 2 * n + o)
+    if heap[:4] != b"HEAP":
+        raise Hdf5Error("bad local heap")
+    heap_size = f.uint(heap, 8, n)
+    names = f.read_at(f.uint(heap, 8 + 2 * n, o), min(heap_size, MAX_ATTRIBUTE))
+    out: list[tuple[str, int]] = []
+    stack = [btree]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node in seen or len(seen) >= MAX_BTREE_NODES:
+            raise Hdf5Error("group B-tree has a cycle or too many nodes")
+        seen.add(node)
+        head = f.read_at(node, 8 + 2 * o)
+        if head[:4] != b"TREE" or head[4] != 0:
+            raise Hdf5Error("bad group B-tree node")
+        level, entries = head[5], f.uint(head, 6, 2)
+        body_ = f.read_at(node + 8 + 2 * o, entries * (n + o) + n)
+        for i in range(entries):
+            child = f.uint(body_, i * (n + o) + n, o)
+            if level:
+                stack.append(child)
+                continue
+            snod = f.read_at(child, 8)
+            if snod[:4] != b"SNOD":
+                raise Hdf5Error("bad symbol table node")
+            count = f.uint(snod, 6, 2)
+            entry = 2 * o + 24
+            table = f.read_at(child + 8, count * entry)
+            for k in range(count):
+                name_at = f.uint(table, k * entry, o)
+                header = f.uint(table, k * entry + o, o)
+                name = names[name_at:].split(b"\x00", 1)[0].decode("utf-8", "replace")
+                out.append((name, header))
+                if len(out) > MAX_OBJECTS:
+                    raise Hdf5Error("too many group members")
+    return out
+
+
+def _hard_link(f: _File, body: bytes) -> tuple[str, int] | None:
+    """A link message's (name, object header address), for hard links."""
+    flags = body[1]
+    pos = 2
+    link_type = 0
+    if flags & 0x08:
+        link_type = body[pos]
+        pos += 1
+    if flags & 0x04:
+        pos += 8
+    if flags & 0x10:
+        pos += 1
+    width = 1 << (flags & 3)
+    name_len = f.uint(body, pos, width)
+    pos += width
+    name = body[pos : pos + name_len].decode("utf-8", "replace")
+    pos += name_len
+    if link_type != 0:
+        return None  # soft and external links name other places, not objects here
+    return name, f.uint(body, pos, f.offset_size)
+
+
+def _dense_links(f: _File, body: bytes) -> list[tuple[str, int]]:
+    o = f.offset_size
+    flags = body[1]
+    pos = 2 + (8 if flags & 1 else 0)
+    heap_address = f.uint(body, pos, o)
+    names = f.uint(body, pos + o, o)
+    if f.undefined(heap_address, o):
+        return []
+    heap = _read_heap(f, heap_address)
+    out = []
+    for record in _btree_records(f, names, expect_type=5):
+        link = _hard_link(f, _heap_object(f, heap, record[4 : 4 + heap.id_length]))
+        if link is not None:
+            out.append(link)
+    return out
+
+
+def _dense_attributes_of(f: _File, body: bytes) -> list[bytes]:
+    flags = body[1] if len(body) > 1 else 0
+    pos = 2 + (2 if flags & 1 else 0)
+    o = f.offset_size
+    heap = f.uint(body, pos, o) if pos + o <= len(body) else 0
+    names = f.uint(body, pos + o, o) if pos + 2 * o <= len(body) else 0
+    if f.undefined(heap, o):
+        return []
+    return _dense_attribute_messages(f, heap, names)
+
+
 def as_text(value: str | bytes) -> str:
     return value if isinstance(value, str) else value.decode("utf-8", errors="replace")
 
 
-__all__ = ["Hdf5Error", "RootAttributes", "as_text", "read_root_attributes", "struct"]
+__all__ = [
+    "Hdf5Error",
+    "Hdf5Pickles",
+    "RootAttributes",
+    "as_text",
+    "find_pickles",
+    "read_root_attributes",
+    "struct",
+]

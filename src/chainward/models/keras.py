@@ -21,13 +21,17 @@ member. HDF5 files are read with :mod:`chainward.models.hdf5` (no h5py).
 
 from __future__ import annotations
 
+import io
 import json
+from typing import BinaryIO
 
 from chainward.models.containers import iter_zip_members, scan_member
 from chainward.models.context import ScanContext, Source
-from chainward.models.hdf5 import Hdf5Error, as_text, read_root_attributes
+from chainward.models.hdf5 import Hdf5Error, as_text, find_pickles, read_root_attributes
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.denylist import danger_of
+from chainward.models.pickle.policy import grade
+from chainward.models.pickle.vm import run_all
 from chainward.records import Severity
 
 SAFE_MODULE_PREFIXES = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
@@ -299,6 +303,7 @@ class Hdf5Scanner(FormatScanner):
             except (Hdf5Error, IndexError, ValueError) as exc:
                 ctx.error(where, f"HDF5 root attributes could not be read: {exc}")
                 return
+            _scan_hdf5_pickles(fh, source.size, ctx, where)
         for key in ("model_config", "training_config"):
             value = attrs.values.get(key)
             if value is not None:
@@ -319,6 +324,25 @@ class Hdf5Scanner(FormatScanner):
                 f"root attributes in HDF5 dense storage could not be read ({attrs.dense_error}); "
                 "a model config there was not checked",
             )
+
+
+def _scan_hdf5_pickles(fh: BinaryIO, size: int, ctx: ScanContext, where: str) -> None:
+    """What PyTables (pandas ``HDFStore``) unpickles: string attributes and object rows."""
+    try:
+        found = find_pickles(fh, size)
+    except (Hdf5Error, IndexError, ValueError) as exc:
+        ctx.error(where, f"HDF5 groups could not be walked for pickled attributes: {exc}")
+        return
+    for place, data in found.items:
+        # PyTables keeps the raw string when unpickling fails: only what a load would run counts
+        trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops, max_streams=1)
+        for item in grade(trace):
+            detail = f"HDF5 {place}" + ("" if item.offset is None else f", byte {item.offset}")
+            ctx.add(
+                item.rule, item.severity, f"{item.message} (pickle in HDF5 {place})", where, detail
+            )
+    for problem in found.problems[:8]:
+        ctx.error(where, f"HDF5 node not fully read for pickled data: {problem}")
 
 
 __all__ = ["Hdf5Scanner", "KerasScanner", "check_config"]

@@ -2459,6 +2459,146 @@ def lightning_user_classes() -> None:
         label(out / name, "malicious", "unsafe", source)
 
 
+# ------------------------------------------------------------ pandas HDFStore (PyTables)
+
+
+class _Inert:
+    """Pickles as ``os.system('true')`` (posix.system on Linux); never unpickled here."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.system, ("true",))
+
+
+def _gzip_if_big(path: Path, limit: int = 200_000) -> Path:
+    """PyTables preallocates whole chunks (a 65536-row VLArray is 1 MB of zeros): keep
+    large files as .gz, which the scanner opens like any compressed wrapper."""
+    if path.stat().st_size <= limit:
+        return path
+    packed = path.with_name(path.name + ".gz")
+    packed.write_bytes(gzip.compress(path.read_bytes(), 9, mtime=0))
+    path.unlink()
+    return packed
+
+
+def pandas_hdfstore() -> None:
+    """pandas ``HDFStore`` files: PyTables pickles attributes (``non_index_axes``,
+    ``info``, an index's ``freq``, user metadata) and object columns (VLArray rows)."""
+    import warnings as _w
+
+    import h5py
+    import numpy as np
+    import pandas as pd
+    import tables
+
+    _w.simplefilter("ignore")
+    out = BENIGN / "pandas_hdf"
+    out.mkdir(parents=True, exist_ok=True)
+    df = pd.DataFrame(
+        {
+            "a": np.arange(6),
+            "b": list("abcdef"),
+            "mixed": [1, "x", 2.5, None, (1, 2), {"k": 1}],
+            "cat": pd.Categorical(list("xyxyxy")),
+        },
+        index=pd.date_range("2024-01-01", periods=6, freq="D"),
+    )
+    multi = pd.DataFrame(
+        {"v": np.arange(4.0)},
+        index=pd.MultiIndex.from_product([["a", "b"], [1, 2]], names=["k", "n"]),
+    )
+    path = out / "hdfstore_fixed_table.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    with pd.HDFStore(path, "w") as store:
+        store.put("fixed_df", df.drop(columns="cat"), format="fixed")
+        # index=False: no PyTables column index (it preallocates about 2 MB)
+        store.put(
+            "table_df", df.drop(columns="mixed"), format="table", data_columns=["a"], index=False
+        )
+        store.put("multi", multi, format="table", index=False)
+        store.put("series", pd.Series([1.0, 2.0], index=["x", "y"]))
+        store.get_storer("table_df").attrs.metadata = {"run": "r1", "lr": 0.1}
+    label(
+        _gzip_if_big(path),
+        "benign",
+        "safe",
+        f"pandas {pd.__version__} HDFStore (tables {tables.__version__}): fixed and table "
+        "formats, object/categorical columns, freq index, MultiIndex, metadata attribute",
+    )
+    path = out / "hdfstore_compressed.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    df.drop(columns="cat").to_hdf(path, key="df", format="fixed", complevel=9, complib="zlib")
+    label(
+        _gzip_if_big(path),
+        "benign",
+        "safe",
+        "pandas to_hdf(complevel=9, complib='zlib'), object column",
+    )
+
+    bad = MALICIOUS / "pandas_hdf"
+    bad.mkdir(parents=True, exist_ok=True)
+    path = bad / "metadata_attribute.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    with pd.HDFStore(path, "w") as store:
+        store.put("df", df[["a", "b"]], format="table", index=False)
+        store.get_storer("df").attrs.metadata = _Inert()  # PyTables pickles it (protocol 0)
+    label(
+        _gzip_if_big(path),
+        "malicious",
+        "unsafe",
+        "HDFStore user metadata attribute holding a pickle: pandas.read_hdf unpickles it",
+    )
+    path = bad / "object_column.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    evil = pd.DataFrame({"a": [1, 2], "obj": [_Inert(), "x"]})
+    evil.to_hdf(path, key="df", format="fixed")
+    label(
+        _gzip_if_big(path),
+        "malicious",
+        "unsafe",
+        "object column in format='fixed': a VLArray row pickle",
+    )
+    path = bad / "object_column_zlib.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    evil.to_hdf(path, key="df", format="fixed", complevel=9, complib="zlib")
+    label(
+        _gzip_if_big(path),
+        "malicious",
+        "unsafe",
+        "object column VLArray, deflate-compressed chunks",
+    )
+    path = bad / "index_freq_attribute.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    df[["a"]].to_hdf(path, key="df", format="fixed")
+    with tables.open_file(path, "a") as h5:
+        h5.get_node("/df/axis1")._v_attrs.freq = _Inert()
+    label(
+        _gzip_if_big(path),
+        "malicious",
+        "unsafe",
+        "an index's pickled freq attribute replaced by a payload",
+    )
+    path = bad / "h5py_latest_nested_group.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    with h5py.File(path, "w", libver="latest") as h5:
+        group = h5.create_group("a/b/c")
+        group.create_dataset("x", data=np.arange(3))
+        group.attrs["meta"] = np.bytes_(pickle.dumps(_Inert(), protocol=0))
+    label(
+        _gzip_if_big(path),
+        "malicious",
+        "unsafe",
+        "h5py libver='latest' (link messages): a string attribute ending in '.' in a nested "
+        "group, which PyTables unpickles when it reads the node",
+    )
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -2476,6 +2616,7 @@ SECTIONS = {
     "benign_breadth": lambda: benign_breadth(),
     "malicious_bypasses": lambda: malicious_bypasses(),
     "lightning_user_classes": lambda: lightning_user_classes(),
+    "pandas_hdfstore": lambda: pandas_hdfstore(),
 }
 
 
