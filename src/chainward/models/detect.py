@@ -404,10 +404,18 @@ def _plausible_pickle(data: bytes) -> bool:
             if pos + width > end:
                 break
             pos += width + int.from_bytes(data[pos : pos + width], "little")
+            opened = data[0] in b"(]})" or globals_seen  # a text/protocol-1 pickle's start
+            if pos > end and (data[0] == 0x80 or (ops >= 2 and opened)):
+                # a literal longer than the head (pickle.dumps((big_bytes, obj)) writes
+                # PROTO + BINBYTES first, outside any frame): nothing contradicts a pickle
+                return True
         elif kind == "line":
             nl = data.find(b"\n", pos)
             if nl < 0:
-                break
+                # protocol 0 writes a long string on one line: "(V" + text past the head
+                long_text = op == ord("V") or (op == ord("S") and data[pos : pos + 1] in b"'\"")
+                opened = data[0] == ord("(") or globals_seen
+                return long_text and ops >= 2 and opened and end >= HEAD_SIZE
             if not _plausible_line(op, data[pos:nl]):
                 return False
             pos = nl + 1

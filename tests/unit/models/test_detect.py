@@ -112,3 +112,50 @@ def test_safetensors_needs_a_consistent_length() -> None:
 def test_unreadable_paths(tmp_path: Path) -> None:
     assert detect_format(tmp_path / "missing") is None
     assert detect_format(tmp_path) is None
+
+
+# a pickle whose first literal is longer than the sniffed head (pickle.dumps((blob, obj))
+# writes PROTO + BINBYTES outside any frame; protocol 0 writes the text on one line) was
+# not recognised as a pickle, so its payload was skipped as a non-model file
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("first", ["x" * 100_000, b"x" * 100_000], ids=["str", "bytes"])
+def test_pickle_starting_with_a_long_literal(protocol: int, first: object) -> None:
+    import os
+    import pickle
+
+    from chainward.models import scan_bytes
+    from chainward.records import Verdict
+
+    class Inert:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, ("true",))
+
+    data = pickle.dumps((first, Inert()), protocol=protocol)
+    result = scan_bytes(data, "blob")
+    assert result.format == "pickle"
+    assert result.verdict is Verdict.UNSAFE
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x80\x04B" + b"\xff" * 8192,  # a length op cut by the head, then junk: still a pickle
+        b"(V" + b"x" * 9000,
+    ],
+    ids=["binbytes", "text"],
+)
+def test_long_literal_prefix_is_sniffed_as_pickle(data: bytes) -> None:
+    from chainward.models.detect import detect_stream
+
+    assert detect_stream(io.BytesIO(data), data[:8192], len(data)) == "pickle"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"V" + b"x" * 9000, b"(Vshort", b"B" + b"\xff" * 9000, b"hello world " * 1000],
+    ids=["bare-text", "short", "bare-binbytes", "prose"],
+)
+def test_text_without_a_pickle_start_is_not_a_pickle(data: bytes) -> None:
+    from chainward.models.detect import detect_stream
+
+    assert detect_stream(io.BytesIO(data), data[:8192], len(data)) != "pickle"
