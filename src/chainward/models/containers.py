@@ -24,6 +24,7 @@ from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
 from chainward.models.detect import HEAD_SIZE, detect_stream
 from chainward.models.interface import FormatScanner
+from chainward.models.zipread import zstd_module
 from chainward.records import Severity
 
 
@@ -426,20 +427,6 @@ def _lz4(fh: BinaryIO, limit: int) -> bytes:
 
 class _OverLimit(Exception):
     """Decompressed data went past the budget."""
-
-
-def zstd_module() -> Any:
-    """The standard library's ``compression.zstd`` (3.14+), its backport, or None.
-
-    Both have lzma's decompressor interface (eof, needs_input, unused_data)."""
-    try:
-        from compression import zstd  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        try:
-            from backports import zstd  # type: ignore[no-redef, unused-ignore]
-        except ImportError:
-            return None
-    return zstd
 
 
 def _zstd(fh: BinaryIO, limit: int) -> bytes:

@@ -293,7 +293,51 @@ def _decompressor(method: int) -> _Decompressor | None:
     if method == 14:
         # ZIP's LZMA: 2-byte version, 2-byte properties size, then raw LZMA1 properties
         return _Decompressor(_ZipLzma())
+    if method == 93:
+        zstd = zstd_module()
+        if zstd is None:
+            raise ZipFormatError(
+                "member compressed with zstd (method 93) was not read: it needs Python 3.14's "
+                "compression.zstd or chainward[zstd] (backports.zstd)"
+            )
+        return _Decompressor(_ZipZstd(zstd))
     raise ZipFormatError(f"unsupported compression method {method}")
+
+
+def zstd_module() -> Any:
+    """The standard library's ``compression.zstd`` (3.14+), its backport, or None.
+
+    Both have lzma's decompressor interface (eof, needs_input, unused_data)."""
+    try:
+        from compression import zstd  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        try:
+            from backports import zstd  # type: ignore[no-redef, unused-ignore]
+        except ImportError:
+            return None
+    return zstd
+
+
+class _ZipZstd:
+    """Zstandard inside ZIP (method 93, APPNOTE 6.3.7; Python 3.14's zipfile): one frame.
+
+    Errors become ZipFormatError; like zipfile, reading stops at the end of the frame.
+    """
+
+    def __init__(self, zstd: Any) -> None:
+        self._zstd = zstd
+        self._inner = zstd.ZstdDecompressor()
+        self.eof = False
+        self.needs_input = True
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        try:
+            result: bytes = self._inner.decompress(data, max_length)
+        except self._zstd.ZstdError as exc:
+            raise ZipFormatError(f"invalid zstd data: {exc}") from None
+        self.eof = self._inner.eof
+        self.needs_input = self._inner.needs_input
+        return result
 
 
 class _ZipLzma:
@@ -337,4 +381,5 @@ __all__ = [
     "read_index",
     "read_local_header",
     "read_member",
+    "zstd_module",
 ]
