@@ -361,11 +361,14 @@ def _decompressor(kind: str) -> Any:
     raise ValueError(kind)
 
 
-def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
+def _decompress_stream(
+    kind: str, fh: BinaryIO, limit: int, problems: list[str] | None = None
+) -> bytes:
+    """The decompressed stream; integrity problems a reader may ignore go to ``problems``."""
     if kind == "zstd":
         return _zstd(fh, limit)
     if kind == "lz4":
-        return _lz4(fh, limit)
+        return _lz4(fh, limit, problems)
     obj = _decompressor(kind)
     zlib_like = kind in ("gzip", "zlib")
     out = bytearray()
@@ -403,7 +406,7 @@ def _decompress_stream(kind: str, fh: BinaryIO, limit: int) -> bytes:
     return bytes(out)
 
 
-def _lz4(fh: BinaryIO, limit: int) -> bytes:
+def _lz4(fh: BinaryIO, limit: int, problems: list[str] | None = None) -> bytes:
     from chainward.models.lz4 import Lz4Limit, decompress_stream
 
     try:
@@ -417,10 +420,11 @@ def _lz4(fh: BinaryIO, limit: int) -> bytes:
             try:
                 return bytes(fast.open(fh, "rb").read(limit + 1))
             except RuntimeError:
-                # the C library refuses legacy frames and trailing data after a frame;
-                # the pure decoder reads those the way the lz4 tool does
+                # the C library refuses legacy frames, trailing data after a frame and
+                # bad checksums; the pure decoder reads those the way the lz4 tool does
+                # (and a streaming loader, before the end-of-frame checksum) and reports
                 fh.seek(0)
-        return decompress_stream(fh, limit)
+        return decompress_stream(fh, limit, problems)
     except Lz4Limit:
         raise _OverLimit from None
 
@@ -468,9 +472,10 @@ class CompressedScanner(FormatScanner):
     def scan(self, source: Source, ctx: ScanContext) -> None:
         kind = source.format or "gzip"
         limit = min(ctx.options.max_member_bytes, ctx.options.max_total_bytes - ctx.total_bytes)
+        problems: list[str] = []
         try:
             with source.open() as fh:
-                data = _decompress_stream(kind, fh, limit)
+                data = _decompress_stream(kind, fh, limit, problems)
         except ImportError:
             ctx.error(
                 source.display,
@@ -497,6 +502,15 @@ class CompressedScanner(FormatScanner):
                 source.display,
             )
             return
+        for problem in problems[:8]:
+            ctx.add(
+                f"{kind}-checksum-mismatch",
+                Severity.LOW,
+                f"{kind} {problem}: the lz4 tool refuses the file, but a streaming loader "
+                "(joblib) has already read the data before the end-of-frame checksum; "
+                "scanned as decoded",
+                source.display,
+            )
         ctx.charge(len(data))
         inner = Source.from_bytes(f"{source.display}!<{kind}>", data)
         scan_member(inner, data[:HEAD_SIZE], ctx)

@@ -5,7 +5,7 @@ the gguf package):
 
     pip install torch==2.13.0 numpy joblib scikit-learn pandas onnx h5py gguf \
         safetensors keras tensorboard py7zr xgboost lightgbm statsmodels omegaconf \
-        transformers accelerate trl peft sentence-transformers lightning tables
+        transformers accelerate trl peft sentence-transformers lightning tables lz4
     KERAS_BACKEND=torch python tests/assets/models/generate.py            # everything
     KERAS_BACKEND=torch python tests/assets/models/generate.py benign_breadth  # one section
 
@@ -2599,6 +2599,66 @@ def pandas_hdfstore() -> None:
     )
 
 
+# ------------------------------------------------------------ LZ4 frame checksums
+
+
+def lz4_checksums() -> None:
+    """LZ4 frames with header/block/content checksums (xxHash32), as lz4.frame writes them."""
+    import lz4
+    import lz4.frame
+    import numpy as np
+
+    weights = {"w": np.arange(20_000, dtype="f4").reshape(100, 200), "step": 3}
+    plain = pickle.dumps(weights, protocol=4)
+    ok = BENIGN / "lz4"
+    ok.mkdir(parents=True, exist_ok=True)
+    for name, kwargs in {
+        "state_checksums.pkl.lz4": {"content_checksum": True, "block_checksum": True},
+        "state_one_block.pkl.lz4": {
+            "content_checksum": True,
+            "block_size": lz4.frame.BLOCKSIZE_MAX4MB,
+            "block_linked": False,
+        },
+    }.items():
+        (ok / name).write_bytes(lz4.frame.compress(plain, **kwargs))  # type: ignore[arg-type]
+        label(
+            ok / name,
+            "benign",
+            "safe",
+            f"lz4.frame.compress (lz4 {lz4.__version__}) with {sorted(kwargs)}",
+        )
+    evil = pickle.dumps({**weights, "hook": _Inert()}, protocol=4)
+    frame = lz4.frame.compress(evil, content_checksum=True, block_checksum=True)
+    bad = MALICIOUS / "lz4"
+    bad.mkdir(parents=True, exist_ok=True)
+    # magic, FLG, BD, [content size], HC, then blocks: size word, data, [block checksum]
+    hc = 6 + (8 if frame[4] & 0x08 else 0)
+    size = int.from_bytes(frame[hc + 1 : hc + 5], "little") & 0x7FFFFFFF
+    block_sum = hc + 5 + size
+
+    def flip(data: bytes, at: int, n: int) -> bytes:
+        return data[:at] + bytes(b ^ 0xFF for b in data[at : at + n]) + data[at + n :]
+
+    variants = {
+        "payload_checksums.pkl.lz4": (frame, "payload in an LZ4 frame with valid checksums"),
+        "payload_bad_content_checksum.pkl.lz4": (
+            flip(frame, len(frame) - 4, 4),
+            "content checksum corrupted: lz4.frame raises only at the end of the frame, after "
+            "a streaming loader (joblib) has unpickled the payload",
+        ),
+        "payload_bad_header_checksum.pkl.lz4": (
+            flip(frame, hc, 1),
+            "frame header checksum corrupted (decoders that skip it still read the payload)",
+        ),
+        "payload_bad_block_checksum.pkl.lz4": (
+            flip(frame, block_sum, 4),
+            "block checksum corrupted (a scanner that trusts it stops; the lz4 tool refuses)",
+        ),
+    }
+    for name, (data, source) in variants.items():
+        put("malicious", f"lz4/{name}", data, "unsafe", source)
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -2617,6 +2677,7 @@ SECTIONS = {
     "malicious_bypasses": lambda: malicious_bypasses(),
     "lightning_user_classes": lambda: lightning_user_classes(),
     "pandas_hdfstore": lambda: pandas_hdfstore(),
+    "lz4_checksums": lambda: lz4_checksums(),
 }
 
 
