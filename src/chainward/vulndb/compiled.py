@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
+from chainward.vulndb._json import compact
 from chainward.vulndb.interface import Advisory, Affected, PackageMatcher
 from chainward.vulndb.match import _AFTER, _FAST, _PLAIN_ONE, PepKey, odd_versions, parse_pep440
 from chainward.vulndb.semver import SemVer, parse_semver
@@ -141,26 +142,52 @@ def _compile_range(kind: str, events: Iterable[tuple[str, str]]) -> list[Any] | 
     ]
 
 
+# Import-time memo tables (an export repeats version lists and ranges across the records
+# of a package); :func:`clear_memo` empties them at the end of an import.
+@lru_cache(maxsize=8192)
+def _plain_text(versions: tuple[str, ...], strange: tuple[str, ...]) -> str:
+    """``normalise_plain`` of an entry's plainly spelled versions ("" when none)."""
+    if not strange:
+        return normalise_plain(versions)
+    skip = set(strange)
+    plain = [v for v in versions if v not in skip]
+    return normalise_plain(plain) if plain else ""
+
+
+@lru_cache(maxsize=16384)
+def _range_parts(kind: str, events: tuple[tuple[str, str], ...]) -> tuple[Any, tuple[str, ...]]:
+    """A non-GIT range compiled, and its ``fixed`` values."""
+    return _compile_range(kind, events), tuple([v for k, v in events if k == "fixed"])
+
+
+def clear_memo() -> None:
+    _plain_text.cache_clear()
+    _range_parts.cache_clear()
+
+
 def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
     """The ``vnorm`` and ``m`` columns for one package's PyPI entries of one record."""
-    plain: list[str] = []
+    # ``normalise_plain`` works on each version alone, so the framed text of several
+    # lists is their framed texts joined.
+    texts: list[str] = []
     odd: list[str] = []
     ranges: list[Any] = []
     fixed: dict[str, None] = {}
     for entry in entries:
-        if entry.versions:
-            strange = entry.odd if entry.odd is not None else odd_versions(entry.versions)
+        versions = entry.versions
+        if versions:
+            strange = entry.odd if entry.odd is not None else odd_versions(versions)
+            text = _plain_text(versions, strange)
+            if text:
+                texts.append(text)
             if strange:
                 odd.extend(strange)
-                skip = set(strange)
-                plain.extend(v for v in entry.versions if v not in skip)
-            else:
-                plain.extend(entry.versions)
         for rng in entry.ranges:
             if rng.type == "GIT":
                 continue
-            fixed.update((value, None) for kind, value in rng.events if kind == "fixed")
-            compiled = _compile_range(rng.type, rng.events)
+            compiled, fixed_values = _range_parts(rng.type, rng.events)
+            for value in fixed_values:
+                fixed[value] = None
             if compiled is not None and compiled[1]:
                 ranges.append(compiled)
     exact: list[str] = []
@@ -169,28 +196,37 @@ def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
         key = parse_pep440(version)
         form = normal_form(key)
         if form is not None:
-            plain.append(form)
+            texts.append(normalise_plain((form,)))
         elif key is None:
             exact.append(version)
         else:
             keyed_odd.append(version)
-    vnorm = normalise_plain(plain) if plain else None
-    row = _Row(("", "", vnorm, [exact, keyed_odd, ranges, []]), _no_advisory)
-    spelled = sorted(
-        (k, c, spelling) for c in fixed for k, spelling in (_pep440_spelling(c),) if k is not None
-    )
+    if not texts:
+        vnorm = None
+    elif len(texts) == 1:
+        vnorm = texts[0]
+    else:
+        vnorm = "\n" + "\n".join([t[1:-1] for t in texts]) + "\n"
     candidates: list[list[Any]] = []
-    clean_keys: set[Any] = set()
-    for key, candidate, spelling in spelled:
-        if row.affects(candidate, spelling):
-            flag = _SELF_AFFECTED
-        elif key in clean_keys:
-            flag = _REPEATED
-        else:
-            flag = _CLEAN
-            clean_keys.add(key)
-        candidates.append([candidate, flag, spelling])  # as written, flag, spelling to parse
-    return vnorm, _COMPACT.encode([exact, keyed_odd, ranges, candidates])
+    if fixed:
+        row = _Row(("", "", vnorm, [exact, keyed_odd, ranges, []]), _no_advisory)
+        spelled = sorted(
+            (k, c, spelling)
+            for c in fixed
+            for k, spelling in (_pep440_spelling(c),)
+            if k is not None
+        )
+        clean_keys: set[Any] = set()
+        for key, candidate, spelling in spelled:
+            if row.affects(candidate, spelling):
+                flag = _SELF_AFFECTED
+            elif key in clean_keys:
+                flag = _REPEATED
+            else:
+                flag = _CLEAN
+                clean_keys.add(key)
+            candidates.append([candidate, flag, spelling])  # as written, flag, spelling to parse
+    return vnorm, compact([exact, keyed_odd, ranges, candidates])
 
 
 class _Row:

@@ -10,16 +10,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from chainward.records import Severity, canonical_name
+from chainward.vulndb._json import compact, string_list
 from chainward.vulndb.interface import Affected, Range
 from chainward.vulndb.match import odd_versions
 from chainward.vulndb.severity import record_severity
 
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
 _SUMMARY_MAX = 300
+_MAPPING = (dict, Mapping)  # dict first: records come from JSON, the ABC check is slow
+_decode_text = json.JSONDecoder().decode
 
 
 class MalformedRecord(ValueError):
@@ -40,7 +43,74 @@ class ParsedRecord:
 
 def normalize_package(ecosystem: str, name: str) -> str:
     """Names are compared PEP 503 normalised for PyPI, verbatim elsewhere."""
-    return canonical_name(name) if ecosystem == "PyPI" else name
+    return _canonical(name) if ecosystem == "PyPI" else name
+
+
+# Import-time memo tables: an export repeats package names, version lists (every record
+# of a package lists much the same releases), ranges and severity vectors many times.
+# ``clear_memo`` empties them at the end of an import.
+@lru_cache(maxsize=16384)
+def _canonical(name: str) -> str:
+    return canonical_name(name)
+
+
+# Verdicts of odd_versions on single versions seen in this import (ASCII ones only).
+_PLAIN_SEEN: set[str] = set()
+_ODD_SEEN: set[str] = set()
+_MAX_SEEN = 1_000_000
+
+
+@lru_cache(maxsize=8192)
+def _odd_of(versions: tuple[str, ...]) -> tuple[str, ...]:
+    """``odd_versions(versions)``, deciding each distinct list and version once per import.
+
+    On a list of ASCII versions without line breaks ``odd_versions`` judges every version
+    on its own, so earlier verdicts carry over; other lists go to it whole.
+    """
+    if not versions:
+        return ()
+    joined = "".join(versions)
+    if "\n" in joined or not joined.isascii():
+        return odd_versions(versions)
+    unknown = set(versions)
+    unknown -= _PLAIN_SEEN
+    if not unknown:
+        return ()
+    unknown -= _ODD_SEEN
+    if unknown:
+        if len(_PLAIN_SEEN) + len(_ODD_SEEN) > _MAX_SEEN:  # bounded memory
+            _PLAIN_SEEN.clear()
+            _ODD_SEEN.clear()
+            unknown = set(versions)
+        odd = set(odd_versions(tuple(unknown)))
+        _ODD_SEEN.update(odd)
+        _PLAIN_SEEN.update(unknown - odd)
+    if _ODD_SEEN.isdisjoint(versions):
+        return ()
+    return tuple([v for v in versions if v in _ODD_SEEN])
+
+
+@lru_cache(maxsize=8192)
+def _strings_json(values: tuple[str, ...]) -> str:
+    return string_list(values)
+
+
+@lru_cache(maxsize=8192)
+def _ranges_json(ranges: tuple[Range, ...]) -> str:
+    return compact([[r.type, r.events] for r in ranges])
+
+
+@lru_cache(maxsize=16384)
+def _range_object(kind: str, events: tuple[tuple[str, str], ...]) -> Range:
+    return Range(kind, events)
+
+
+def clear_memo() -> None:
+    """Forget the import-time memo tables (they only help within one import)."""
+    for cached in (_canonical, _odd_of, _strings_json, _ranges_json, _range_object):
+        cached.cache_clear()
+    _PLAIN_SEEN.clear()
+    _ODD_SEEN.clear()
 
 
 def _summary(record: Mapping[str, Any]) -> str:
@@ -49,10 +119,11 @@ def _summary(record: Mapping[str, Any]) -> str:
         details = record.get("details")
         text = ""
         if isinstance(details, str):
-            for line in details[:4096].splitlines():
-                if line.strip():
-                    text = line
-                    break
+            # The first line holding anything but white space: every line boundary is
+            # white space, so it starts where the stripped text starts.
+            rest = details[:4096].lstrip()
+            if rest:
+                text = rest.partition("\n")[0].splitlines()[0]
     text = " ".join(text.split())
     return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1] + "…"
 
@@ -66,30 +137,34 @@ def _strings(values: Any) -> tuple[str, ...]:
 
 
 def _range(raw: Any) -> Range:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, _MAPPING):
         raise MalformedRecord("a range is not an object")
     events: list[tuple[str, str]] = []
-    for event in raw.get("events") or ():
+    try:
+        listed = iter(raw.get("events") or ())
+    except TypeError:
+        raise MalformedRecord("range events is not a list") from None
+    for event in listed:
         if not isinstance(event, dict):
             raise MalformedRecord("a range event is not an object")
         for kind, value in event.items():
             if kind in _EVENT_KINDS and isinstance(value, str):
                 events.append((kind, value))
                 break
-    return Range(str(raw.get("type", "")), tuple(events))
+    return _range_object(str(raw.get("type", "")), tuple(events))
 
 
 def _affected(raw: Any) -> Affected | None:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, _MAPPING):
         raise MalformedRecord("an affected entry is not an object")
     package = raw.get("package")
-    if not isinstance(package, Mapping):
+    if not isinstance(package, _MAPPING):
         return None  # OSV allows affected entries without a package (commit-only)
     ecosystem, name = package.get("ecosystem"), package.get("name")
     if not isinstance(ecosystem, str) or not isinstance(name, str) or not name:
         raise MalformedRecord("an affected package lacks ecosystem or name")
     # Ecosystems may carry a suffix ("Debian:11"); only the base name matters here.
-    base = ecosystem.split(":", 1)[0]
+    base = ecosystem.partition(":")[0]
     versions = raw.get("versions") or ()
     if not isinstance(versions, list | tuple):
         raise MalformedRecord("affected versions is not a list")
@@ -101,14 +176,21 @@ def _affected(raw: Any) -> Affected | None:
         ecosystem=base,
         name=normalize_package(base, name),
         versions=listed,
-        ranges=tuple(_range(r) for r in ranges),
-        odd=odd_versions(listed) if base == "PyPI" else (),
+        ranges=tuple([_range(r) for r in ranges]),
+        odd=_odd_of(listed) if base == "PyPI" else (),
     )
+
+
+def _loads(raw: bytes) -> Any:
+    if raw[:1] == b"{" and len(raw) > 1 and raw[1]:
+        # What json.loads does with such bytes (UTF-8, no BOM), minus its detection.
+        return _decode_text(raw.decode("utf-8", "surrogatepass"))
+    return json.loads(raw)
 
 
 def parse_record(raw: bytes) -> ParsedRecord:
     try:
-        record = json.loads(raw)
+        record = _loads(raw) if isinstance(raw, bytes) else json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedRecord(f"not JSON: {exc}") from None
     except RecursionError:
@@ -127,7 +209,7 @@ def parse_record(raw: bytes) -> ParsedRecord:
     if not isinstance(affected_raw, list | tuple):
         raise MalformedRecord(f"{ident}: affected is not a list")
     try:
-        affected = tuple(a for a in (_affected(x) for x in affected_raw) if a is not None)
+        affected = tuple([a for a in map(_affected, affected_raw) if a is not None])
     except MalformedRecord as exc:
         raise MalformedRecord(f"{ident}: {exc}") from None
     withdrawn = record.get("withdrawn")
@@ -135,7 +217,7 @@ def parse_record(raw: bytes) -> ParsedRecord:
         id=ident.strip(),
         modified=modified.strip(),
         withdrawn=withdrawn if isinstance(withdrawn, str) and withdrawn else None,
-        aliases=tuple(str(a) for a in aliases if isinstance(a, str) and a != ident),
+        aliases=tuple([str(a) for a in aliases if isinstance(a, str) and a != ident]),
         summary=_summary(record),
         severity=record_severity(record),
         affected=affected,
@@ -152,19 +234,21 @@ def affected_to_json(entries: list[Affected]) -> str:
 
     Each entry is [ecosystem, name, versions, ranges, odd]: ``odd`` lists the versions not
     spelled plainly, found once at import so that queries never scan the whole list.
+    (The compact JSON of that list, assembled from memoised pieces.)
     """
-    return _COMPACT.encode(
-        [
-            [
-                e.ecosystem,
-                e.name,
-                e.versions,
-                [[r.type, r.events] for r in e.ranges],
-                () if e.ecosystem != "PyPI" else _odd(e),
-            ]
-            for e in entries
-        ]
-    )
+    parts = []
+    for e in entries:
+        parts.append(
+            compact([e.ecosystem, e.name])[:-1]
+            + ","
+            + _strings_json(e.versions)
+            + ","
+            + _ranges_json(e.ranges)
+            + ","
+            + ("[]" if e.ecosystem != "PyPI" else string_list(_odd(e)))
+            + "]"
+        )
+    return "[" + ",".join(parts) + "]"
 
 
 def affected_from_json(text: str) -> tuple[Affected, ...]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from chainward.records import Severity
+
+_MAPPING = (dict, Mapping)  # dict first: records come from JSON, the ABC check is slow
 
 
 def _from_score(score: float) -> Severity:
@@ -20,6 +23,7 @@ def _from_score(score: float) -> Severity:
     return Severity.NONE
 
 
+@lru_cache(maxsize=4096)  # exports repeat a few vectors thousands of times
 def _from_vector(kind: str, vector: str) -> Severity | None:
     try:
         if kind == "CVSS_V3":
@@ -38,6 +42,11 @@ def _from_vector(kind: str, vector: str) -> Severity | None:
 def _from_label(value: Any) -> Severity | None:
     if not isinstance(value, str) or not value.strip():
         return None
+    return _label(value)
+
+
+@lru_cache(maxsize=1024)
+def _label(value: str) -> Severity | None:
     try:
         return Severity.parse(value)
     except ValueError:
@@ -49,28 +58,31 @@ def record_severity(record: Mapping[str, Any]) -> Severity | None:
 
     Vectors win over labels; malicious-package records (``MAL-``) are always critical.
     """
-    if str(record.get("id", "")).startswith("MAL-"):
+    ident = record.get("id", "")
+    if (ident if isinstance(ident, str) else str(ident)).startswith("MAL-"):
         return Severity.CRITICAL
-    found: list[Severity] = []
-    for entry in record.get("severity") or ():
-        if isinstance(entry, Mapping):
-            level = _from_vector(str(entry.get("type", "")), str(entry.get("score", "")))
-            if level is not None:
-                found.append(level)
-    if found:
-        return max(found)
+    vectors = record.get("severity")
+    if vectors and isinstance(vectors, list | tuple):
+        found: list[Severity] = []
+        for entry in vectors:
+            if isinstance(entry, _MAPPING):
+                level = _from_vector(str(entry.get("type", "")), str(entry.get("score", "")))
+                if level is not None:
+                    found.append(level)
+        if found:
+            return max(found)
     labels: list[Severity] = []
     specific = record.get("database_specific")
-    if isinstance(specific, Mapping):
+    if specific is not None and isinstance(specific, _MAPPING):
         level = _from_label(specific.get("severity"))
         if level is not None:
             labels.append(level)
     for affected in record.get("affected") or ():
-        if not isinstance(affected, Mapping):
+        if not isinstance(affected, _MAPPING):
             continue
         for key in ("ecosystem_specific", "database_specific"):
             block = affected.get(key)
-            if isinstance(block, Mapping):
+            if block is not None and isinstance(block, _MAPPING):
                 level = _from_label(block.get("severity"))
                 if level is not None:
                     labels.append(level)

@@ -12,17 +12,19 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import operator
 import os
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from chainward.records import Severity, canonical_name
+from chainward.vulndb._json import string_list
 from chainward.vulndb.interface import (
     Advisory,
     AdvisoryDataError,
@@ -129,32 +131,58 @@ def _connect(
 
 
 _AffectedRow = tuple[str, str, str, str]
+_first2 = operator.itemgetter(0, 1)
+_first3 = operator.itemgetter(0, 1, 2)
 _MatchingRow = tuple[str, str, str, int | None, str, str, str, str | None]
 
 
 def _derived_rows(
-    parsed: ParsedRecord, aliases: str | None = None
+    parsed: ParsedRecord,
+    aliases: str | None = None,
+    compiler: Callable[[list[Affected]], tuple[str | None, str]] | None = None,
 ) -> tuple[list[_AffectedRow], list[_MatchingRow]]:
     """The ``affected`` rows of one record (one per package) and its ``matching`` rows
-    (one per PyPI package, none when the record is withdrawn)."""
-    from chainward.vulndb.compiled import compile_entries
+    (one per PyPI package, none when the record is withdrawn). ``compiler`` is
+    :func:`~chainward.vulndb.compiled.compile_entries` (imported here when not given)."""
+    if compiler is None:
+        from chainward.vulndb.compiled import compile_entries
 
-    by_package: dict[tuple[str, str], list[Affected]] = {}
-    for entry in parsed.affected:
-        by_package.setdefault((entry.ecosystem, entry.name), []).append(entry)
+        compiler = compile_entries
+
+    entries = parsed.affected
+    groups: Iterable[tuple[tuple[str, str], list[Affected]]]
+    if len(entries) == 1:  # the usual case
+        groups = (((entries[0].ecosystem, entries[0].name), list(entries)),)
+    else:
+        by_package: dict[tuple[str, str], list[Affected]] = {}
+        for entry in entries:
+            by_package.setdefault((entry.ecosystem, entry.name), []).append(entry)
+        groups = by_package.items()
     affected: list[_AffectedRow] = []
     matching: list[_MatchingRow] = []
     if aliases is None:
-        aliases = json.dumps(list(parsed.aliases))
+        aliases = _aliases_json(parsed.aliases)
     severity = None if parsed.severity is None else int(parsed.severity)
-    for (ecosystem, name), group in by_package.items():
+    for (ecosystem, name), group in groups:
         affected.append((ecosystem, name, parsed.id, affected_to_json(group)))
         if ecosystem == "PyPI" and not parsed.withdrawn:
-            vnorm, m = compile_entries(group)
+            vnorm, m = compiler(group)
             matching.append(
                 (name, parsed.id, parsed.modified, severity, aliases, parsed.summary, m, vnorm)
             )
     return affected, matching
+
+
+def _aliases_json(aliases: tuple[str, ...]) -> str:
+    """The ``aliases`` column: ``json.dumps`` of the list."""
+    return string_list(aliases, ", ")
+
+
+def _clear_memo() -> None:
+    from chainward.vulndb import compiled, osv
+
+    osv.clear_memo()
+    compiled.clear_memo()
 
 
 def _schema_version(conn: sqlite3.Connection) -> str | None:
@@ -490,112 +518,12 @@ class SqliteAdvisoryStore(AdvisoryStore):
         """
         started = time.perf_counter()
         with self._lock, _gc_paused():
-            conn = self._conn
-            stored = dict(conn.execute("SELECT id, modified FROM advisories").fetchall())
-            counts = {"seen": 0, "added": 0, "modified": 0, "unchanged": 0, "skipped": 0}
-            problems: list[str] = []
-            written: dict[str, tuple[Any, ...]] = {}
-            affected_rows: list[_AffectedRow] = []
-            matching_rows: list[_MatchingRow] = []
-            change_rows: set[tuple[int, str, str]] = set()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                import_id = int(
-                    conn.execute(
-                        "INSERT INTO imports(at, source) VALUES (?, ?)", (now_iso(), source)
-                    ).lastrowid
-                    or 0
-                )
-                for entry_name, data in entries:
-                    counts["seen"] += 1
-                    if isinstance(data, Oversized):
-                        counts["skipped"] += 1
-                        if len(problems) < _MAX_PROBLEMS:
-                            problems.append(f"{entry_name}: record of {data.size} bytes skipped")
-                        continue
-                    try:
-                        parsed = parse_record(data)
-                    except MalformedRecord as exc:
-                        counts["skipped"] += 1
-                        if len(problems) < _MAX_PROBLEMS:
-                            problems.append(f"{entry_name}: {exc}")
-                        continue
-                    previous = stored.get(parsed.id)
-                    if previous is not None and not _newer(parsed.modified, previous):
-                        counts["unchanged"] += 1
-                        continue
-                    touched: set[tuple[str, str]] = set()
-                    if parsed.id in written:
-                        # The same id twice in one export: the later, newer copy wins.
-                        affected_rows = [r for r in affected_rows if r[2] != parsed.id]
-                        matching_rows = [r for r in matching_rows if r[1] != parsed.id]
-                    elif previous is not None:
-                        touched.update(
-                            conn.execute(
-                                "SELECT ecosystem, name FROM affected WHERE id = ?", (parsed.id,)
-                            ).fetchall()
-                        )
-                        conn.execute("DELETE FROM affected WHERE id = ?", (parsed.id,))
-                        conn.execute("DELETE FROM matching WHERE id = ?", (parsed.id,))
-                        counts["modified"] += 1
-                    else:
-                        counts["added"] += 1
-                    stored[parsed.id] = parsed.modified
-                    aliases = json.dumps(list(parsed.aliases))
-                    written[parsed.id] = (
-                        parsed.id,
-                        parsed.modified,
-                        parsed.withdrawn,
-                        aliases,
-                        parsed.summary,
-                        None if parsed.severity is None else int(parsed.severity),
-                        import_id,
-                        parsed.raw,
-                    )
-                    more_affected, more_matching = _derived_rows(parsed, aliases)
-                    affected_rows.extend(more_affected)
-                    matching_rows.extend(more_matching)
-                    touched.update((row[0], row[1]) for row in more_affected)
-                    change_rows.update((import_id, eco, name) for eco, name in touched)
-                if counts["seen"] == counts["skipped"]:
-                    # Nothing usable: the wrong file, not a partial success.
-                    detail = f" ({problems[0]})" if problems else ""
-                    raise AdvisoryDataError(
-                        f"no OSV records found in {source}: {counts['seen']} entries, none "
-                        f"readable{detail}"
-                    )
-                conn.executemany(
-                    "INSERT OR REPLACE INTO advisories(id, modified, withdrawn, aliases, "
-                    "summary, severity, import_id, record) VALUES (?,?,?,?,?,?,?,?)",
-                    written.values(),
-                )
-                conn.executemany(
-                    "INSERT INTO affected(ecosystem, name, id, spec) VALUES (?,?,?,?)",
-                    affected_rows,
-                )
-                conn.executemany("INSERT INTO matching VALUES (?,?,?,?,?,?,?,?)", matching_rows)
-                conn.executemany(
-                    "INSERT OR IGNORE INTO changes(import_id, ecosystem, name) VALUES (?,?,?)",
-                    change_rows,
-                )
-                conn.execute(
-                    "UPDATE imports SET seen=?, added=?, modified=?, unchanged=?, skipped=? "
-                    "WHERE id=?",
-                    (*counts.values(), import_id),
-                )
-                values = {
-                    "source": source,
-                    "last_update": now_iso(),
-                    "counts": json.dumps(self._counts()),
-                    **(meta or {}),
-                }
-                conn.executemany(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items()
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                # Everything an import holds lives in _apply's frame and is freed before
+                # the collector runs again (a collection over it costs more than freeing).
+                import_id, counts, problems = self._apply(entries, source, meta)
+            finally:
+                _clear_memo()
             self._cache.clear()
             self._data_version = self._current_data_version()
         return ImportStats(
@@ -604,6 +532,123 @@ class SqliteAdvisoryStore(AdvisoryStore):
             problems=tuple(problems),
             **counts,
         )
+
+    def _apply(
+        self, entries: Iterable[Entry], source: str, meta: dict[str, str] | None
+    ) -> tuple[int, dict[str, int], list[str]]:
+        """The body of :meth:`import_entries` (the caller holds the locks)."""
+        from chainward.vulndb.compiled import compile_entries
+
+        conn = self._conn
+        stored = dict(conn.execute("SELECT id, modified FROM advisories").fetchall())
+        counts = {"seen": 0, "added": 0, "modified": 0, "unchanged": 0, "skipped": 0}
+        problems: list[str] = []
+        written: dict[str, tuple[Any, ...]] = {}
+        affected_rows: list[_AffectedRow] = []
+        matching_rows: list[_MatchingRow] = []
+        change_rows: set[tuple[int, str, str]] = set()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            import_id = int(
+                conn.execute(
+                    "INSERT INTO imports(at, source) VALUES (?, ?)", (now_iso(), source)
+                ).lastrowid
+                or 0
+            )
+            for entry_name, data in entries:
+                counts["seen"] += 1
+                if isinstance(data, Oversized):
+                    counts["skipped"] += 1
+                    if len(problems) < _MAX_PROBLEMS:
+                        problems.append(f"{entry_name}: record of {data.size} bytes skipped")
+                    continue
+                try:
+                    parsed = parse_record(data)
+                except MalformedRecord as exc:
+                    counts["skipped"] += 1
+                    if len(problems) < _MAX_PROBLEMS:
+                        problems.append(f"{entry_name}: {exc}")
+                    continue
+                previous = stored.get(parsed.id)
+                if previous is not None and not _newer(parsed.modified, previous):
+                    counts["unchanged"] += 1
+                    continue
+                touched: set[tuple[str, str]] = set()
+                if parsed.id in written:
+                    # The same id twice in one export: the later, newer copy wins.
+                    affected_rows = [r for r in affected_rows if r[2] != parsed.id]
+                    matching_rows = [r for r in matching_rows if r[1] != parsed.id]
+                elif previous is not None:
+                    touched.update(
+                        conn.execute(
+                            "SELECT ecosystem, name FROM affected WHERE id = ?", (parsed.id,)
+                        ).fetchall()
+                    )
+                    conn.execute("DELETE FROM affected WHERE id = ?", (parsed.id,))
+                    conn.execute("DELETE FROM matching WHERE id = ?", (parsed.id,))
+                    counts["modified"] += 1
+                else:
+                    counts["added"] += 1
+                stored[parsed.id] = parsed.modified
+                aliases = _aliases_json(parsed.aliases)
+                written[parsed.id] = (
+                    parsed.id,
+                    parsed.modified,
+                    parsed.withdrawn,
+                    aliases,
+                    parsed.summary,
+                    None if parsed.severity is None else int(parsed.severity),
+                    import_id,
+                    parsed.raw,
+                )
+                more_affected, more_matching = _derived_rows(parsed, aliases, compile_entries)
+                affected_rows.extend(more_affected)
+                matching_rows.extend(more_matching)
+                touched.update((row[0], row[1]) for row in more_affected)
+                change_rows.update((import_id, eco, name) for eco, name in touched)
+            if counts["seen"] == counts["skipped"]:
+                # Nothing usable: the wrong file, not a partial success.
+                detail = f" ({problems[0]})" if problems else ""
+                raise AdvisoryDataError(
+                    f"no OSV records found in {source}: {counts['seen']} entries, none "
+                    f"readable{detail}"
+                )
+            conn.executemany(
+                "INSERT OR REPLACE INTO advisories(id, modified, withdrawn, aliases, "
+                "summary, severity, import_id, record) VALUES (?,?,?,?,?,?,?,?)",
+                written.values(),
+            )
+            # In primary key order: these tables are b-trees on it (WITHOUT ROWID), and
+            # appending to one is much cheaper than inserting all over it.
+            affected_rows.sort(key=_first3)
+            matching_rows.sort(key=_first2)
+            conn.executemany(
+                "INSERT INTO affected(ecosystem, name, id, spec) VALUES (?,?,?,?)",
+                affected_rows,
+            )
+            conn.executemany("INSERT INTO matching VALUES (?,?,?,?,?,?,?,?)", matching_rows)
+            conn.executemany(
+                "INSERT OR IGNORE INTO changes(import_id, ecosystem, name) VALUES (?,?,?)",
+                sorted(change_rows),
+            )
+            conn.execute(
+                "UPDATE imports SET seen=?, added=?, modified=?, unchanged=?, skipped=? WHERE id=?",
+                (*counts.values(), import_id),
+            )
+            values = {
+                "source": source,
+                "last_update": now_iso(),
+                "counts": json.dumps(self._counts()),
+                **(meta or {}),
+            }
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items()
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return import_id, counts, problems
 
 
 def build_database(path: Path, entries: Iterable[Entry], *, source: str) -> ImportStats:
