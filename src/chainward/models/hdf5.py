@@ -62,7 +62,10 @@ class _File:
         self.base = 0
         self.offset_size = 8
         self.length_size = 8
-        self.collections: dict[int, bytes] = {}  # global heap collections already read
+        # global heap collections already read, with their objects by index
+        self.collections: dict[int, tuple[bytes, dict[int, tuple[int, int]]]] = {}
+        # bytes of global heap collections (re-reads included) and object-array chunks read
+        self.heap_budget = 2 * size + (64 << 20)
 
     def read_at(self, pos: int, n: int) -> bytes:
         pos += self.base
@@ -298,26 +301,43 @@ def _vlen_string(f: _File, data: bytes) -> bytes | None:
     index = f.uint(data, 4 + o, 4)
     if length > MAX_ATTRIBUTE:
         raise Hdf5Error("variable-length attribute over the size limit")
-    head = f.read_at(collection, 8 + f.length_size)
+    heap, objects = _collection(f, collection)
+    found = objects.get(index)
+    if found is None:
+        return None
+    start, size = found
+    return heap[start : start + min(size, length)]
+
+
+def _collection(f: _File, address: int) -> tuple[bytes, dict[int, tuple[int, int]]]:
+    """A global heap collection and its objects' (start, size) by index, read once."""
+    cached = f.collections.get(address)
+    if cached is not None:
+        return cached
+    head = f.read_at(address, 8 + f.length_size)
     if head[:4] != b"GCOL":
         raise Hdf5Error("bad global heap collection")
     size = f.uint(head, 8, f.length_size)
     if size > min(f.size, MAX_ATTRIBUTE + 4096):
         raise Hdf5Error("global heap collection over the size limit")
-    heap = f.collections.get(collection) or f.read_at(collection, size)
-    if len(f.collections) < 16:
-        f.collections[collection] = heap
-    pos = 8 + f.length_size
+    f.heap_budget -= size
+    if f.heap_budget < 0:
+        raise Hdf5Error("global heap collections re-read past the read budget")
+    heap = f.read_at(address, size)
+    objects: dict[int, tuple[int, int]] = {}
     entry = 8 + f.length_size
+    pos = entry
     while pos + entry <= len(heap):
         obj_index = f.uint(heap, pos, 2)
         obj_size = f.uint(heap, pos + 8, f.length_size)
         if obj_index == 0:
             break
-        if obj_index == index:
-            return heap[pos + entry : pos + entry + min(obj_size, length)]
+        objects.setdefault(obj_index, (pos + entry, obj_size))
         pos += entry + ((obj_size + 7) & ~7)
-    return None
+    if len(f.collections) >= 16:
+        f.collections.pop(next(iter(f.collections)))  # keep the most recent few
+    f.collections[address] = (heap, objects)
+    return heap, objects
 
 
 # ---------------------------------------------------------------- dense attribute storage
@@ -682,16 +702,24 @@ def _node_pickles(
             layout = body
         elif mtype == 0x000B:
             filters = body
+    object_rows = False
     for body in attributes:
         parsed = _attribute_parts(f, body)
         if parsed is None:
             continue
         name, atype, count, data = parsed
         value = _scalar_bytes(f, atype, count, data)
+        if value is None:
+            continue
+        value = value.rstrip(b"\x00")
+        if name == "PSEUDOATOM" and value == b"object":
+            object_rows = True
         # tables/attributeset.py: a string attribute ending in "." is handed to pickle.loads
-        if value is not None and value.rstrip(b"\x00").endswith(b".") and len(value) > 2:
-            out.add(f"{path} attribute {name!r}", value.rstrip(b"\x00"))
-    if dtype and layout and _is_byte_sequence(dtype):
+        if value.endswith(b".") and len(value) > 2:
+            out.add(f"{path} attribute {name!r}", value)
+    # PyTables unpickles every row of a VLArray of ObjectAtom (PSEUDOATOM "object");
+    # other variable-length byte datasets (encoded images...) are data, never read here
+    if object_rows and dtype and layout and _is_byte_sequence(dtype):
         for index, row in enumerate(_vlen_rows(f, layout, filters)):
             if row:
                 out.add(f"{path} row {index}", row)
@@ -772,6 +800,9 @@ def _layout_blocks(f: _File, layout: bytes, filters: bytes) -> Iterator[bytes]:
                 continue  # this filter was skipped for this chunk
             ident, values = pipeline[index]
             data = _unfilter(ident, values, data)
+        f.heap_budget -= len(data)  # decompressed chunks count against the same budget
+        if f.heap_budget < 0:
+            raise Hdf5Error("object-array chunks decompress past the read budget")
         yield data
 
 

@@ -91,3 +91,15 @@ def test_mutated_and_truncated_stores_never_crash() -> None:
     for sample in samples:
         result = scan_bytes(sample, "fuzz.h5")
         assert not any(f.rule == "internal-error" for f in result.findings)
+
+
+def test_only_pytables_object_arrays_are_read_as_pickles() -> None:
+    # without PSEUDOATOM "object" PyTables returns the rows as uint8 arrays and unpickles
+    # nothing; such datasets (encoded images, raw bytes) are data and are not read
+    data = _read("malicious/pandas_hdf/object_column.h5.gz")
+    assert data.count(b"PSEUDOATOM") == 1
+    renamed = data.replace(b"PSEUDOATOM", b"PSEUDOATOX")
+    found = find_pickles(io.BytesIO(renamed), len(renamed))
+    assert not [where for where, _ in found.items if " row " in where]
+    assert scan_bytes(renamed, "rows.h5").verdict is Verdict.SAFE
+    assert scan_bytes(data, "rows.h5").verdict is Verdict.UNSAFE
