@@ -495,7 +495,11 @@ _OTHER_LIBRARIES = (
     # what nearly every environment has installed, next to the model
     "pip setuptools pkg_resources _distutils_hack wheel virtualenv pipx transformers "
     "huggingface_hub mlflow requests urllib3 httpx aiohttp asyncssh jinja2 mako yaml "
-    "ruamel lxml numexpr setuptools_scm certifi six"
+    "ruamel lxml numexpr setuptools_scm certifi six "
+    # classes that create files or databases, or connect, when constructed
+    "httplib2 filelock portalocker smart_open absl simplejson msgpack cachetools diskcache "
+    "sqlitedict lmdb zarr netCDF4 xarray fastparquet polars duckdb peewee pymssql oracledb "
+    "mysql keyring websocket websockets grpc kafka confluent_kafka pika nats boto minio"
 )
 _KNOWN_PACKAGES = frozenset(
     {
