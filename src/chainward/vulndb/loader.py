@@ -12,7 +12,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from chainward.vulndb.interface import AdvisoryDataError
 
@@ -39,16 +39,9 @@ _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _CORRUPT = (OSError, EOFError, zlib.error, struct.error, ValueError)
 
 
-class _Member(NamedTuple):
-    """What reading one member needs (a subset of ``zipfile.ZipInfo``)."""
-
-    filename: str
-    flag_bits: int
-    compress_type: int
-    header_offset: int
-    compress_size: int
-    file_size: int
-    CRC: int
+# What reading one member needs: name, flag bits, method, header offset, compressed
+# size, size, CRC (as in ``zipfile.ZipInfo``).
+_Member = tuple[str, int, int, int, int, int, int]
 
 
 def _plain_extra(extra: bytes) -> bool:
@@ -80,19 +73,21 @@ def _central_directory(view: mmap.mmap) -> list[_Member] | None:
     if end >= 20 and view[end - 20 : end - 16] == b"PK\x06\x07":
         return None  # zip64 locator
     members: list[_Member] = []
+    unpack = _CENTRAL.unpack_from
+    methods = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+    newest = zipfile.MAX_EXTRACT_VERSION
     position = cd_offset
     while position < end:
         if position + _CENTRAL.size > end:
             return None
-        fields = _CENTRAL.unpack_from(view, position)
-        name_length, extra_length, comment_length = fields[12:15]
-        flags, method, offset = fields[5], fields[6], fields[18]
+        (signature, _, _, version, _, flags, method, _, _, crc, compressed, size,
+         name_length, extra_length, comment_length, _, _, _, offset) = unpack(view, position)  # fmt: skip
         if (
-            fields[0] != b"PK\x01\x02"
-            or fields[3] > zipfile.MAX_EXTRACT_VERSION
+            signature != b"PK\x01\x02"
+            or version > newest
             or flags & 0x1
-            or method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-            or 0xFFFFFFFF in (fields[10], fields[11], offset)
+            or method not in methods
+            or 0xFFFFFFFF in (compressed, size, offset)
         ):
             return None
         start = position + _CENTRAL.size
@@ -105,15 +100,16 @@ def _central_directory(view: mmap.mmap) -> list[_Member] | None:
             name = view[start : start + name_length].decode("utf-8" if flags & 0x800 else "cp437")
         except UnicodeDecodeError:
             return None
-        name = name.partition("\0")[0]  # as ZipInfo does
+        if "\0" in name:
+            name = name.partition("\0")[0]  # as ZipInfo does
         if os.sep != "/":
             name = name.replace(os.sep, "/")
         if name.endswith(".json"):
-            members.append(_Member(name, flags, method, offset, fields[10], fields[11], fields[9]))
+            members.append((name, flags, method, offset, compressed, size, crc))
     return members if position == end else None
 
 
-def _member_bytes(view: mmap.mmap, info: zipfile.ZipInfo | _Member) -> bytes | None:
+def _member_bytes(view: mmap.mmap, info: zipfile.ZipInfo) -> bytes | None:
     """Decompress one member straight from the mapped archive (no ZipExtFile per member).
 
     Returns None for anything unusual (encryption, other methods) so the caller can use

@@ -11,12 +11,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from typing import Any
 
 from chainward.records import Severity, canonical_name
 from chainward.vulndb._json import compact, string_list
 from chainward.vulndb.interface import Affected, Range
-from chainward.vulndb.match import odd_versions
+from chainward.vulndb.match import _DIGITS_AND_DOTS, _PLAIN_ONE, odd_versions
 from chainward.vulndb.severity import record_severity
 
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
@@ -54,40 +55,37 @@ def _canonical(name: str) -> str:
     return canonical_name(name)
 
 
-# Verdicts of odd_versions on single versions seen in this import (ASCII ones only).
-_PLAIN_SEEN: set[str] = set()
-_ODD_SEEN: set[str] = set()
-_MAX_SEEN = 1_000_000
+_VERSION_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_MAX_VERSION_LISTS = 100_000
+
+# "." and "\n" as "\n", the digits 1-9 as "1": a version segment with a leading zero
+# ("[.\n]0[0-9]" in odd_versions) is then "\n00" or "\n01", two C-speed searches.
+_LEADING_ZERO_MAP = str.maketrans({".": "\n", **dict.fromkeys("23456789", "1")})
 
 
 @lru_cache(maxsize=8192)
 def _odd_of(versions: tuple[str, ...]) -> tuple[str, ...]:
-    """``odd_versions(versions)``, deciding each distinct list and version once per import.
-
-    On a list of ASCII versions without line breaks ``odd_versions`` judges every version
-    on its own, so earlier verdicts carry over; other lists go to it whole.
-    """
+    """``odd_versions(versions)`` (match.py), computed once per distinct list in an
+    import and with string operations in place of its leading-zero regular expression."""
     if not versions:
         return ()
-    joined = "".join(versions)
-    if "\n" in joined or not joined.isascii():
-        return odd_versions(versions)
-    unknown = set(versions)
-    unknown -= _PLAIN_SEEN
-    if not unknown:
-        return ()
-    unknown -= _ODD_SEEN
-    if unknown:
-        if len(_PLAIN_SEEN) + len(_ODD_SEEN) > _MAX_SEEN:  # bounded memory
-            _PLAIN_SEEN.clear()
-            _ODD_SEEN.clear()
-            unknown = set(versions)
-        odd = set(odd_versions(tuple(unknown)))
-        _ODD_SEEN.update(odd)
-        _PLAIN_SEEN.update(unknown - odd)
-    if _ODD_SEEN.isdisjoint(versions):
-        return ()
-    return tuple([v for v in versions if v in _ODD_SEEN])
+    joined = "\n".join(versions)
+    zeros = f"\n{joined}".translate(_LEADING_ZERO_MAP)
+    if (
+        not joined
+        or "\n00" in zeros
+        or "\n01" in zeros
+        or joined.startswith((".", "\n"))
+        or joined.endswith((".", "\n"))
+        or ".." in joined
+        or ".\n" in joined
+        or "\n." in joined
+        or "\n\n" in joined
+    ):
+        return odd_versions(versions)  # leading zeros or empty segments: one by one
+    others = compress(versions, joined.translate(_DIGITS_AND_DOTS).split("\n"))
+    plain = _PLAIN_ONE.fullmatch
+    return tuple([v for v in others if plain(v) is None])
 
 
 @lru_cache(maxsize=8192)
@@ -109,8 +107,7 @@ def clear_memo() -> None:
     """Forget the import-time memo tables (they only help within one import)."""
     for cached in (_canonical, _odd_of, _strings_json, _ranges_json, _range_object):
         cached.cache_clear()
-    _PLAIN_SEEN.clear()
-    _ODD_SEEN.clear()
+    _VERSION_LISTS.clear()
 
 
 def _summary(record: Mapping[str, Any]) -> str:
@@ -172,6 +169,12 @@ def _affected(raw: Any) -> Affected | None:
     if not isinstance(ranges, list | tuple):
         raise MalformedRecord("affected ranges is not a list")
     listed = _strings(versions)
+    if listed:
+        # One object per distinct list: the memo tables below then find it by identity
+        # instead of comparing hundreds of strings.
+        if len(_VERSION_LISTS) > _MAX_VERSION_LISTS:
+            _VERSION_LISTS.clear()
+        listed = _VERSION_LISTS.setdefault(listed, listed)
     return Affected(
         ecosystem=base,
         name=normalize_package(base, name),

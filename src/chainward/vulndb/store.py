@@ -573,17 +573,15 @@ class SqliteAdvisoryStore(AdvisoryStore):
                 if previous is not None and not _newer(parsed.modified, previous):
                     counts["unchanged"] += 1
                     continue
-                touched: set[tuple[str, str]] = set()
                 if parsed.id in written:
                     # The same id twice in one export: the later, newer copy wins.
                     affected_rows = [r for r in affected_rows if r[2] != parsed.id]
                     matching_rows = [r for r in matching_rows if r[1] != parsed.id]
                 elif previous is not None:
-                    touched.update(
-                        conn.execute(
-                            "SELECT ecosystem, name FROM affected WHERE id = ?", (parsed.id,)
-                        ).fetchall()
-                    )
+                    for eco, name in conn.execute(
+                        "SELECT ecosystem, name FROM affected WHERE id = ?", (parsed.id,)
+                    ).fetchall():
+                        change_rows.add((import_id, eco, name))
                     conn.execute("DELETE FROM affected WHERE id = ?", (parsed.id,))
                     conn.execute("DELETE FROM matching WHERE id = ?", (parsed.id,))
                     counts["modified"] += 1
@@ -604,8 +602,8 @@ class SqliteAdvisoryStore(AdvisoryStore):
                 more_affected, more_matching = _derived_rows(parsed, aliases, compile_entries)
                 affected_rows.extend(more_affected)
                 matching_rows.extend(more_matching)
-                touched.update((row[0], row[1]) for row in more_affected)
-                change_rows.update((import_id, eco, name) for eco, name in touched)
+                for row in more_affected:
+                    change_rows.add((import_id, row[0], row[1]))
             if counts["seen"] == counts["skipped"]:
                 # Nothing usable: the wrong file, not a partial success.
                 detail = f" ({problems[0]})" if problems else ""
