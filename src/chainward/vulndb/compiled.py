@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from chainward.vulndb._json import compact
-from chainward.vulndb.interface import Advisory, Affected, PackageMatcher
+from chainward.vulndb.interface import Advisory, Affected, PackageMatcher, Range
 from chainward.vulndb.match import _AFTER, _FAST, _PLAIN_ONE, PepKey, odd_versions, parse_pep440
 from chainward.vulndb.semver import SemVer, parse_semver
 
@@ -163,10 +163,27 @@ def _range_parts(kind: str, events: tuple[tuple[str, str], ...]) -> tuple[Any, t
 def clear_memo() -> None:
     _plain_text.cache_clear()
     _range_parts.cache_clear()
+    _compile_one.cache_clear()
 
 
 def compile_entries(entries: Iterable[Affected]) -> tuple[str | None, str]:
     """The ``vnorm`` and ``m`` columns for one package's PyPI entries of one record."""
+    if isinstance(entries, list | tuple) and len(entries) == 1:
+        # The usual case, and records of one package often repeat an entry exactly.
+        entry = entries[0]
+        odd = entry.odd if entry.odd is not None else odd_versions(entry.versions)
+        return _compile_one(entry.versions, odd, entry.ranges)
+    return _compile(entries)
+
+
+@lru_cache(maxsize=4096)
+def _compile_one(
+    versions: tuple[str, ...], odd: tuple[str, ...], ranges: tuple[Range, ...]
+) -> tuple[str | None, str]:
+    return _compile((Affected("PyPI", "", versions, ranges, odd),))
+
+
+def _compile(entries: Iterable[Affected]) -> tuple[str | None, str]:
     # ``normalise_plain`` works on each version alone, so the framed text of several
     # lists is their framed texts joined.
     texts: list[str] = []

@@ -96,8 +96,10 @@ def _central_directory(view: mmap.mmap) -> list[_Member] | None:
             view[start + name_length : start + name_length + extra_length]
         ):
             return None
+        raw_name = view[start : start + name_length]
         try:
-            name = view[start : start + name_length].decode("utf-8" if flags & 0x800 else "cp437")
+            # (ASCII reads the same in cp437, whose codec need not be loaded for it)
+            name = raw_name.decode("utf-8" if flags & 0x800 or raw_name.isascii() else "cp437")
         except UnicodeDecodeError:
             return None
         if "\0" in name:

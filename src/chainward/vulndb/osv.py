@@ -57,6 +57,7 @@ def _canonical(name: str) -> str:
 
 _VERSION_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
 _MAX_VERSION_LISTS = 100_000
+_LETTERED: dict[str, bool] = {}  # version -> not spelled plainly
 
 # "." and "\n" as "\n", the digits 1-9 as "1": a version segment with a leading zero
 # ("[.\n]0[0-9]" in odd_versions) is then "\n00" or "\n01", two C-speed searches.
@@ -83,14 +84,29 @@ def _odd_of(versions: tuple[str, ...]) -> tuple[str, ...]:
         or "\n\n" in joined
     ):
         return odd_versions(versions)  # leading zeros or empty segments: one by one
-    others = compress(versions, joined.translate(_DIGITS_AND_DOTS).split("\n"))
-    plain = _PLAIN_ONE.fullmatch
-    return tuple([v for v in others if plain(v) is None])
+    # Versions with letters (pre-, post-, dev releases) repeat across lists: each is
+    # matched against the plain spelling once per import.
+    verdicts = _LETTERED
+    if len(verdicts) > _MAX_VERSION_LISTS:
+        verdicts.clear()
+    odd: list[str] = []
+    for version in compress(versions, joined.translate(_DIGITS_AND_DOTS).split("\n")):
+        verdict = verdicts.get(version)
+        if verdict is None:
+            verdict = verdicts[version] = _PLAIN_ONE.fullmatch(version) is None
+        if verdict:
+            odd.append(version)
+    return tuple(odd)
 
 
 @lru_cache(maxsize=8192)
 def _strings_json(values: tuple[str, ...]) -> str:
     return string_list(values)
+
+
+@lru_cache(maxsize=16384)
+def _entry_head(ecosystem: str, name: str) -> str:
+    return compact([ecosystem, name])[:-1] + ","
 
 
 @lru_cache(maxsize=8192)
@@ -105,9 +121,10 @@ def _range_object(kind: str, events: tuple[tuple[str, str], ...]) -> Range:
 
 def clear_memo() -> None:
     """Forget the import-time memo tables (they only help within one import)."""
-    for cached in (_canonical, _odd_of, _strings_json, _ranges_json, _range_object):
+    for cached in (_canonical, _odd_of, _strings_json, _entry_head, _ranges_json, _range_object):
         cached.cache_clear()
     _VERSION_LISTS.clear()
+    _LETTERED.clear()
 
 
 def _summary(record: Mapping[str, Any]) -> str:
@@ -121,7 +138,9 @@ def _summary(record: Mapping[str, Any]) -> str:
             rest = details[:4096].lstrip()
             if rest:
                 text = rest.partition("\n")[0].splitlines()[0]
-    text = " ".join(text.split())
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        # (every white space character but " " is unprintable: else it is already so)
+        text = " ".join(text.split())
     return text if len(text) <= _SUMMARY_MAX else text[: _SUMMARY_MAX - 1] + "…"
 
 
@@ -242,8 +261,7 @@ def affected_to_json(entries: list[Affected]) -> str:
     parts = []
     for e in entries:
         parts.append(
-            compact([e.ecosystem, e.name])[:-1]
-            + ","
+            _entry_head(e.ecosystem, e.name)
             + _strings_json(e.versions)
             + ","
             + _ranges_json(e.ranges)
