@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import operator
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -171,6 +173,130 @@ def _derived_rows(
                 (name, parsed.id, parsed.modified, severity, aliases, parsed.summary, m, vnorm)
             )
     return affected, matching
+
+
+# What one record contributes, worked out without the database: ("bad", message), or
+# ("ok", id, modified, withdrawn, aliases, summary, severity[, affected rows, matching rows]).
+_Outcome = tuple[Any, ...]
+# Fresh databases of at least this many records are worked out by two processes.
+FORK_MIN_RECORDS = 1000
+
+
+def _head(parsed: ParsedRecord) -> _Outcome:
+    return (
+        "ok",
+        parsed.id,
+        parsed.modified,
+        parsed.withdrawn,
+        _aliases_json(parsed.aliases),
+        parsed.summary,
+        None if parsed.severity is None else int(parsed.severity),
+    )
+
+
+def _outcome(data: bytes, compiler: Callable[[list[Affected]], tuple[str | None, str]]) -> _Outcome:
+    try:
+        parsed = parse_record(data)
+    except MalformedRecord as exc:
+        return ("bad", str(exc))
+    head = _head(parsed)
+    return (*head, *_derived_rows(parsed, head[4], compiler))
+
+
+def _can_fork(records: int) -> bool:
+    if records < FORK_MIN_RECORDS or sys.platform != "linux" or not hasattr(os, "fork"):
+        return False
+    if threading.active_count() != 1:
+        return False  # forking a threaded process can deadlock the child
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except (AttributeError, OSError):
+        return False
+
+
+def _outcomes(
+    entries: list[Entry], compiler: Callable[[list[Affected]], tuple[str | None, str]]
+) -> list[_Outcome | None]:
+    """:func:`_outcome` of every entry (None for oversized ones), in order.
+
+    The pure-Python part of an import (parsing, compiling) is most of its time; with a
+    spare CPU a forked child works out the second half of the records and sends its
+    results back (``marshal``: strings, numbers, tuples and lists only), while this
+    process does the first half. Anything going wrong in the child only costs time:
+    this process then does the second half itself.
+    """
+    records: list[bytes | None] = [None if isinstance(d, Oversized) else d for _, d in entries]
+    half = len(records) // 2
+    child = _fork(records[half:], compiler) if _can_fork(len(records)) else None
+    if child is None:
+        return [None if d is None else _outcome(d, compiler) for d in records]
+    pid, pipe = child
+    try:
+        mine = [None if d is None else _outcome(d, compiler) for d in records[:half]]
+    except BaseException:  # interrupted: stop the child
+        _abandon(pid, pipe)
+        raise
+    theirs = _collect(pid, pipe)
+    if theirs is None or len(theirs) != len(records) - half:
+        theirs = [None if d is None else _outcome(d, compiler) for d in records[half:]]
+    return mine + theirs
+
+
+def _fork(
+    records: list[bytes | None], compiler: Callable[[list[Affected]], tuple[str | None, str]]
+) -> tuple[int, int] | None:
+    import marshal
+
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: compute, send, leave without any clean-up of the parent's
+        status = 1
+        try:
+            os.close(read_end)
+            payload = marshal.dumps([None if d is None else _outcome(d, compiler) for d in records])
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _abandon(pid: int, pipe: int) -> None:
+    import signal
+
+    with contextlib.suppress(OSError):
+        os.close(pipe)
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+def _collect(pid: int, pipe: int) -> list[_Outcome | None] | None:
+    import marshal
+
+    try:
+        with os.fdopen(pipe, "rb") as source:
+            payload = source.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return None
+    try:
+        value = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, list) else None
 
 
 def _aliases_json(aliases: tuple[str, ...]) -> str:
@@ -555,51 +681,63 @@ class SqliteAdvisoryStore(AdvisoryStore):
                 ).lastrowid
                 or 0
             )
-            for entry_name, data in entries:
+            if not stored:
+                # A fresh database: every record is written, so all of them can be
+                # worked out up front (two processes where that helps).
+                entries = list(entries)
+                precomputed: Iterator[_Outcome | None] = iter(_outcomes(entries, compile_entries))
+            else:
+                precomputed = itertools.repeat(None)
+            for (entry_name, data), outcome in zip(entries, precomputed, strict=False):
                 counts["seen"] += 1
                 if isinstance(data, Oversized):
                     counts["skipped"] += 1
                     if len(problems) < _MAX_PROBLEMS:
                         problems.append(f"{entry_name}: record of {data.size} bytes skipped")
                     continue
-                try:
-                    parsed = parse_record(data)
-                except MalformedRecord as exc:
+                if outcome is None:
+                    try:
+                        parsed = parse_record(data)
+                    except MalformedRecord as exc:
+                        outcome = ("bad", str(exc))
+                    else:
+                        outcome = _head(parsed)
+                if outcome[0] == "bad":
                     counts["skipped"] += 1
                     if len(problems) < _MAX_PROBLEMS:
-                        problems.append(f"{entry_name}: {exc}")
+                        problems.append(f"{entry_name}: {outcome[1]}")
                     continue
-                previous = stored.get(parsed.id)
-                if previous is not None and not _newer(parsed.modified, previous):
+                ident, modified = outcome[1], outcome[2]
+                previous = stored.get(ident)
+                if previous is not None and not _newer(modified, previous):
                     counts["unchanged"] += 1
                     continue
-                if parsed.id in written:
+                if ident in written:
                     # The same id twice in one export: the later, newer copy wins.
-                    affected_rows = [r for r in affected_rows if r[2] != parsed.id]
-                    matching_rows = [r for r in matching_rows if r[1] != parsed.id]
+                    affected_rows = [r for r in affected_rows if r[2] != ident]
+                    matching_rows = [r for r in matching_rows if r[1] != ident]
                 elif previous is not None:
                     for eco, name in conn.execute(
-                        "SELECT ecosystem, name FROM affected WHERE id = ?", (parsed.id,)
+                        "SELECT ecosystem, name FROM affected WHERE id = ?", (ident,)
                     ).fetchall():
                         change_rows.add((import_id, eco, name))
-                    conn.execute("DELETE FROM affected WHERE id = ?", (parsed.id,))
-                    conn.execute("DELETE FROM matching WHERE id = ?", (parsed.id,))
+                    conn.execute("DELETE FROM affected WHERE id = ?", (ident,))
+                    conn.execute("DELETE FROM matching WHERE id = ?", (ident,))
                     counts["modified"] += 1
                 else:
                     counts["added"] += 1
-                stored[parsed.id] = parsed.modified
-                aliases = _aliases_json(parsed.aliases)
-                written[parsed.id] = (
-                    parsed.id,
-                    parsed.modified,
-                    parsed.withdrawn,
-                    aliases,
-                    parsed.summary,
-                    None if parsed.severity is None else int(parsed.severity),
+                stored[ident] = modified
+                written[ident] = (
+                    *outcome[1:7],
                     import_id,
-                    parsed.raw,
+                    data if isinstance(data, bytes) else bytes(data),
                 )
-                more_affected, more_matching = _derived_rows(parsed, aliases, compile_entries)
+                if len(outcome) > 7:
+                    more_affected, more_matching = outcome[7], outcome[8]
+                else:  # derived only now: an unchanged record needs none
+                    more_affected, more_matching = _derived_rows(
+                        parsed, outcome[4], compile_entries
+                    )
                 affected_rows.extend(more_affected)
                 matching_rows.extend(more_matching)
                 for row in more_affected:

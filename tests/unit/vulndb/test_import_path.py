@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import mmap
+import os
 import random
 import sqlite3
 import zipfile
@@ -276,3 +277,69 @@ def test_bad_shapes_are_counted_not_fatal(tmp_path: Path) -> None:
     stats = build_database(tmp_path / "db.sqlite", iter_entries(folder), source="t")
     assert (stats.seen, stats.added, stats.skipped) == (2, 1, 1)
     assert "range events is not a list" in stats.problems[0]
+
+
+def _contents(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        out = {}
+        for table in tables:
+            rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+            if table == "imports":
+                rows = [r[:1] + r[2:] for r in rows]  # without the time stamp
+            if table == "meta":
+                rows = [r for r in rows if r[0] != "last_update"]
+            out[table] = sorted(rows, key=repr)
+        return out
+    finally:
+        conn.close()
+
+
+def test_forked_build_equals_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh build works out half of the records in a forked child (where it can);
+    the database is the same, and a child that fails only costs time."""
+    from chainward.vulndb import store as store_module
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    with zipfile.ZipFile(OSV_ALL) as archive:
+        for name in archive.namelist()[::9]:
+            (folder / name).write_bytes(archive.read(name))
+    (folder / "zz-bad.json").write_bytes(b"{not json")
+    (folder / "zz-twin.json").write_bytes(
+        json.dumps({**json.loads((folder / name).read_bytes()), "modified": "2099-01-01"}).encode()
+    )
+
+    def build(target: str) -> dict[str, list[tuple[Any, ...]]]:
+        stats = build_database(tmp_path / target, iter_entries(folder), source="t")
+        assert (stats.seen, stats.skipped) == (297, 1)
+        return _contents(tmp_path / target)
+
+    monkeypatch.setattr(store_module, "_can_fork", lambda records: False)
+    alone = build("alone.sqlite")
+    forks: list[int] = []
+    real_fork = store_module._fork
+
+    def counted(*args: Any) -> Any:
+        found = real_fork(*args)
+        forks.append(1 if found else 0)
+        return found
+
+    monkeypatch.setattr(store_module, "_can_fork", lambda records: True)
+    monkeypatch.setattr(store_module, "_fork", counted)
+    assert build("forked.sqlite") == alone
+    assert forks == [1]
+
+    parent = os.getpid()
+    real_outcome = store_module._outcome
+
+    def failing_in_child(*args: Any) -> Any:
+        if os.getpid() != parent:
+            raise MemoryError("the child dies")
+        return real_outcome(*args)
+
+    monkeypatch.setattr(store_module, "_outcome", failing_in_child)
+    assert build("failed.sqlite") == alone
