@@ -56,7 +56,7 @@ def _plain_extra(extra: bytes) -> bool:
 
 def _central_directory(view: mmap.mmap) -> list[_Member] | None:
     """The archive's ``.json`` members as ``zipfile`` lists them, read straight from its
-    central directory (zipfile builds a full ZipInfo per member, a tenth of an import).
+    central directory (zipfile builds a full ZipInfo per member, a few percent of an import).
 
     None for anything unusual (zip64, an archive comment or prefix, encryption, other
     compression methods, extra fields with meaning): ``zipfile`` handles those.
