@@ -289,11 +289,14 @@ def _collect(pid: int, pipe: int) -> list[_Outcome | None] | None:
         with os.fdopen(pipe, "rb") as source:
             payload = source.read()
     finally:
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # reaped already (SIGCHLD ignored): the payload tells
+            status = 0
     if status != 0:
         return None
     try:
-        value = marshal.loads(payload)
+        value = marshal.loads(payload)  # a truncated payload does not load
     except (EOFError, ValueError, TypeError):
         return None
     return value if isinstance(value, list) else None
