@@ -72,8 +72,12 @@ class ServerProcess:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        # a private temp dir: uploads a SIGKILLed server was holding stay in the test's tree
+        scratch = self.home / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
         env.update(
             {
+                "TMPDIR": str(scratch),
                 "CHAINWARD_HOME": str(self.home),
                 "CHAINWARD_SYNC_INTERVAL": "0",
                 "CHAINWARD_WEBHOOK_BACKOFF": "0.2",
