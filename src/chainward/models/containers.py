@@ -15,7 +15,6 @@ from __future__ import annotations
 import bz2
 import io
 import lzma
-import tarfile
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -274,6 +273,8 @@ class TarScanner(FormatScanner):
 
 
 def scan_tar(source: Source, ctx: ScanContext) -> None:
+    import tarfile  # with shutil and friends: only for tar files
+
     where = source.display
     count = 0
     with source.open() as fh:

@@ -25,14 +25,6 @@ from chainward.models.detect import _has_trailing_zip, _pickle_kind
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.vm import run_all
 from chainward.models.pickles import buffered, report_trace
-from chainward.models.pysource import analyze_python
-from chainward.models.torchscript import (
-    MAX_CODE_BYTES,
-    analyze_bytecode,
-    analyze_code,
-    custom_class_issues,
-    is_code_member,
-)
 from chainward.records import Severity
 
 LEGACY_STREAMS = 5
@@ -102,15 +94,21 @@ class TorchScanner(FormatScanner):
                 continue
             report_trace(trace, ctx, member.display)
             names = [f"{g.module}.{g.name}" for g in trace.globals]
-            for issue in custom_class_issues(names):
-                ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
+            # TorchScript analysis (and its ast/pickletools imports) only where it applies
+            if any("torch.classes." in name for name in names):
+                from chainward.models.torchscript import custom_class_issues
+
+                for issue in custom_class_issues(names):
+                    ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
             if entry.name.rsplit("/", 1)[-1] == "bytecode.pkl":
+                from chainward.models.torchscript import analyze_bytecode
+
                 for issue in analyze_bytecode(data):
                     ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
         for name, member in sources:
             if package:
                 _scan_code(member, ctx, python=True)
-            elif is_code_member(name):
+            elif name.endswith(".py") and _is_code_member(name):
                 _scan_code(member, ctx)
             else:
                 scan_member(member, member.head(), ctx)
@@ -126,6 +124,9 @@ class TorchScanner(FormatScanner):
 def _scan_code(member: Source, ctx: ScanContext, *, python: bool = False) -> None:
     """A TorchScript source file (compiled and run by ``torch.jit.load``) or, with
     ``python``, a ``torch.package`` module (imported by ``PackageImporter``)."""
+    from chainward.models.pysource import analyze_python
+    from chainward.models.torchscript import MAX_CODE_BYTES, analyze_code
+
     if member.size > MAX_CODE_BYTES:
         ctx.add(
             "torchscript-too-large",
@@ -140,6 +141,12 @@ def _scan_code(member: Source, ctx: ScanContext, *, python: bool = False) -> Non
     text = data.decode("utf-8", errors="replace")
     for issue in analyze_python(text) if python else analyze_code(text):
         ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
+
+
+def _is_code_member(name: str) -> bool:
+    from chainward.models.torchscript import is_code_member
+
+    return is_code_member(name)
 
 
 __all__ = ["TorchScanner"]
