@@ -197,7 +197,7 @@ def manifests(root: Path) -> list[Path]:
         for p in root.rglob("*")
         if p.is_file()
         and not p.name.endswith(SKIP_SUFFIXES)
-        and not p.name.startswith(".")
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
         and p.name != RECORD_NAME
     )
 

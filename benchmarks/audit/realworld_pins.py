@@ -130,11 +130,42 @@ def _pipfile_lock(doc: dict[str, Any]) -> list[tuple[str, str | None]]:
     return out
 
 
+# Pipfile tables may name a marker variable as a key: waitress = {sys_platform = "== 'win32'"}
+_PIPFILE_MARKER_KEYS = (
+    "os_name",
+    "sys_platform",
+    "platform_machine",
+    "platform_python_implementation",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_version",
+    "python_full_version",
+    "implementation_name",
+    "implementation_version",
+)
+
+
+def _applies_here(marker: str) -> bool:
+    """Whether a marker holds on this interpreter, as pip-audit decides for a requirements
+    line: a manifest's marker-limited entry is left out of its requirements export here."""
+    from packaging.markers import InvalidMarker, Marker
+
+    try:
+        return not marker or Marker(marker).evaluate()
+    except InvalidMarker:
+        return True
+
+
 def _pipfile(doc: dict[str, Any]) -> list[tuple[str, str | None]]:
     out = []
     for section in ("packages", "dev-packages"):
         for name, entry in doc.get(section, {}).items():
             if isinstance(entry, dict):
+                parts = [str(entry["markers"])] if entry.get("markers") else []
+                parts += [f"{k} {entry[k]}" for k in _PIPFILE_MARKER_KEYS if k in entry]
+                if not _applies_here(" and ".join(f"({p})" for p in parts)):
+                    continue
                 direct = any(key in entry for key in ("git", "path", "file", "editable"))
                 version = None if direct else _exact(entry.get("version", "*"))
             else:
@@ -147,8 +178,11 @@ def _strings_to_items(strings: list[str]) -> list[tuple[str, str | None]]:
     out = []
     for text in strings:
         try:
-            name = Requirement(text).name
+            req = Requirement(text)
         except InvalidRequirement:
+            continue
+        name = req.name
+        if req.marker is not None and not _applies_here(str(req.marker)):
             continue
         pin = _pep508_pin(text)
         out.append((name, pin[1] if pin else None))
@@ -212,7 +246,10 @@ def _purl_pin(purl: str) -> Pin | None:
         return None
     from urllib.parse import unquote
 
-    return canonicalize_name(unquote(match.group(1))), unquote(match.group(2))
+    name = unquote(match.group(1))
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name):
+        return None  # not a PyPI project (sbom4python: "pkg:pypi/gcc runtime library@1.9.3")
+    return canonicalize_name(name), unquote(match.group(2))
 
 
 def _sbom(doc: dict[str, Any]) -> tuple[list[Pin], list[str]]:

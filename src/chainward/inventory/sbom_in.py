@@ -59,7 +59,16 @@ _NOT_PACKAGES = {"file", "data", "machine-learning-model"}
 # --------------------------------------------------------------------- detection
 
 
-def _sniff_kind(head: bytes) -> str | None:
+# cyclonedx-py writes "$schema", "bomFormat" and "specVersion" after the components, so a
+# large document shows them only in its tail: there they must be key and value together
+_TAIL_CYCLONEDX = re.compile(rb'"bomFormat"\s*:\s*"CycloneDX"')
+_TAIL_SPDX = re.compile(rb'"spdxVersion"\s*:\s*"SPDX-')
+
+
+_PYPI_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # PEP 508 names
+
+
+def _sniff_kind(head: bytes, tail: bytes = b"") -> str | None:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<"):
         return "cyclonedx-xml" if b"cyclonedx.org/schema/bom" in head else None
@@ -71,6 +80,10 @@ def _sniff_kind(head: bytes) -> str | None:
         return "spdx-json"
     if b"spdx.org/rdf/3" in head and b"@context" in head:
         return "spdx3-json"
+    if _TAIL_CYCLONEDX.search(tail):
+        return "cyclonedx-json"
+    if _TAIL_SPDX.search(tail):
+        return "spdx-json"
     return None
 
 
@@ -81,9 +94,13 @@ def looks_like_sbom(path: Path) -> bool:
             return False
         with path.open("rb") as handle:
             head = handle.read(_SNIFF_BYTES)
+            tail = b""
+            if len(head) == _SNIFF_BYTES:
+                handle.seek(max(_SNIFF_BYTES, path.stat().st_size - _SNIFF_BYTES))
+                tail = handle.read(_SNIFF_BYTES)
     except OSError:
         return False
-    return _sniff_kind(head) is not None
+    return _sniff_kind(head, tail) is not None
 
 
 # --------------------------------------------------------------------- shared building
@@ -172,6 +189,17 @@ class _Doc:
         ecosystem = _ECOSYSTEMS.get(purl.type, purl.type)
         package_name = purl.name if purl.namespace is None else f"{purl.namespace}/{purl.name}"
         if purl.type == "pypi":
+            if not _PYPI_NAME.fullmatch(purl.name):
+                # sbom4python names a library vendored in a wheel as the package itself:
+                # pkg:pypi/gcc runtime library@1.9.3 (scipy's libgfortran) is no PyPI project
+                self.skipped.append(
+                    Skipped(
+                        name or ref,
+                        f"invalid purl {purl_text!r}: not a Python package name",
+                        Provenance(self.source),
+                    )
+                )
+                return
             package_name = canonical_name(purl.name)
         self.packages[ref] = _Pkg(
             ref,
@@ -668,7 +696,7 @@ def read_sbom(path: Path) -> Inventory:
     """
     shown = display(path)
     data = read_bytes(path)
-    kind = _sniff_kind(data[:_SNIFF_BYTES])
+    kind = _sniff_kind(data[:_SNIFF_BYTES], data[_SNIFF_BYTES:][-_SNIFF_BYTES:])
     if kind is None:
         raise InventoryError("not a CycloneDX or SPDX document", path=shown)
     if kind == "cyclonedx-xml":

@@ -22,6 +22,7 @@ import pytest
 
 from chainward.audit import audit
 from chainward.inventory import collect
+from chainward.inventory.interface import InventoryError
 from chainward.vulndb import SqliteAdvisoryStore
 from tests.conftest import asset, run_cli
 
@@ -363,3 +364,28 @@ def test_rye_requirements_lock_is_found_in_a_project(tmp_path: Path) -> None:
         ("pytest", "3.4.2"),
     }
     assert not any("chart" in (s.source.file if s.source else s.entry) for s in inv.skipped)
+
+
+def test_cyclonedx_py_sbom_with_bom_format_after_the_components_is_read(tmp_path: Path) -> None:
+    # cyclonedx-py writes "$schema"/"bomFormat"/"specVersion" last: a 250 kB SBOM shows
+    # them only in its tail, and was "unrecognised JSON file"
+    sbom = ROOT / "sbom" / "gen-ml-churn" / "requirements.cdx.json"
+    head = sbom.read_bytes()[: 64 * 1024]
+    assert b'"bomFormat"' not in head and sbom.stat().st_size > 128 * 1024
+    inv = collect([sbom])
+    assert ("pillow", "9.3.0") in {(c.name, c.version) for c in inv.components}
+    # a large JSON file whose tail merely mentions the words is still no SBOM
+    other = tmp_path / "notes.json"
+    other.write_text(json.dumps({"items": ["x" * 70_000], "note": "bomFormat CycloneDX"}))
+    with pytest.raises(InventoryError, match="unrecognised JSON file"):
+        collect([other])
+
+
+def test_purl_whose_name_is_no_python_package_is_skipped_with_a_warning() -> None:
+    # sbom4python names scipy's vendored libgfortran "pkg:pypi/gcc runtime library@1.9.3"
+    sbom = ROOT / "sbom" / "gen-ml-churn" / "environment.spdx.json"
+    inv = collect([sbom])
+    names = {c.name for c in inv.components}
+    assert "numpy" in names and not any(" " in n for n in names)
+    [skip] = [s for s in inv.skipped if "gcc runtime library" in s.entry]
+    assert "not a Python package name" in skip.reason
