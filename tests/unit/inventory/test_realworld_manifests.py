@@ -32,6 +32,8 @@ RECORDED: dict[str, dict[str, Any]] = json.loads((ROOT / "pip-audit-findings.jso
 HOST_LIKE_RECORDING = (
     sys.version_info >= (3, 9) and platform.machine() != "aarch64" and sys.platform == "linux"
 )
+# the generated projects' exports and manifests carry python_version forks (uv, poetry)
+GEN_LIKE_RECORDING = HOST_LIKE_RECORDING and sys.version_info[:2] == (3, 11)
 
 
 def _ours(path: Path, store: SqliteAdvisoryStore) -> dict[str, list[frozenset[str]]]:
@@ -47,6 +49,8 @@ def _ours(path: Path, store: SqliteAdvisoryStore) -> dict[str, list[frozenset[st
 def test_same_pins_and_findings_as_pip_audit(name: str, store: SqliteAdvisoryStore) -> None:
     if name.startswith("requirements/ml-service/") and not HOST_LIKE_RECORDING:
         pytest.skip("environment markers evaluate differently here than where recorded")
+    if "/gen-" in name and not GEN_LIKE_RECORDING:
+        pytest.skip("python_version markers of the generated files evaluate differently here")
     expected = RECORDED[name]
     ours = _ours(ROOT / name, store)
     assert sorted(ours) == expected["pins"]
