@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +103,31 @@ class AuditResult:
     warnings: tuple[str, ...] = ()
     expired_ignores: tuple[IgnoreRule, ...] = ()
     database: StoreMetadata | None = None
-    findings: tuple[Finding, ...] = field(default=())
+    # findings as a server reported them; None: derived from ``dependencies`` on first use
+    # (a JSON report never asks: its document is the dependencies)
+    reported_findings: tuple[Finding, ...] | None = None
+
+    @cached_property
+    def findings(self) -> tuple[Finding, ...]:
+        """One finding per (dependency, vulnerability), in dependency order."""
+        if self.reported_findings is not None:
+            return self.reported_findings
+        found: list[Finding] = []
+        for dep in self.dependencies:
+            if dep.vulns:
+                location = _location(dep.component)
+                found.extend(
+                    _finding(dep.component, v, dep.fix_version, location) for v in dep.vulns
+                )
+        return tuple(found)
+
+    def reaches(self, threshold: Severity) -> bool:
+        """Is any finding at or above ``threshold``? (without building the findings)"""
+        if self.reported_findings is not None:
+            return any(f.severity >= threshold for f in self.reported_findings)
+        return any(
+            v.effective_severity >= threshold for dep in self.dependencies for v in dep.vulns
+        )
 
     @property
     def vulnerable(self) -> tuple[DependencyResult, ...]:
@@ -376,7 +401,6 @@ def _audit(
 
     results: list[DependencyResult] = []
     suppressed: list[Suppressed] = []
-    findings: list[Finding] = []
     for component in auditable:
         version = component.version
         assert version is not None
@@ -422,8 +446,6 @@ def _audit(
             else:
                 fix = package.first_fix(kept_groups, version)
         results.append(DependencyResult(component, tuple(kept), fix))
-        location = _location(component)
-        findings.extend(_finding(component, v, fix, location) for v in kept)
 
     return AuditResult(
         dependencies=tuple(results),
@@ -432,7 +454,6 @@ def _audit(
         warnings=tuple(warnings),
         expired_ignores=expired,
         database=store.metadata(),
-        findings=tuple(findings),
     )
 
 

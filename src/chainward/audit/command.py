@@ -67,8 +67,8 @@ def audit_report(
 ) -> Report:
     """The report of one audit (shared by ``chainward scan`` and the monitor).
 
-    ``tables=False`` leaves out the sections and summary lines, for the JSON format that
-    prints only the document.
+    ``tables=False`` leaves out the sections, summary lines and findings, for the JSON
+    format that prints only the document (so the findings are never built).
     """
     warnings = [
         *result.warnings,
@@ -82,7 +82,6 @@ def audit_report(
         return Report(
             kind="audit",
             document=result.to_document(),
-            findings=result.findings,
             warnings=tuple(warnings),
         )
     vuln_rows = []
@@ -262,8 +261,7 @@ def run_audit_command(options: AuditOptions, *, quiet: bool = False) -> int:
         extra.extend(_fix(result, dry_run=o.dry_run))
     report = audit_report(result, tuple(extra), tables=o.output_format.lower() != "json")
     render(report, o.output_format, o.output, quiet=quiet)
-    threshold = Severity.parse(o.fail_on)
-    if any(f.severity >= threshold for f in result.findings):
+    if result.reaches(Severity.parse(o.fail_on)):
         return EXIT_FINDINGS
     if o.strict and result.skipped:
         return EXIT_FINDINGS

@@ -366,7 +366,7 @@ def _status_report(document: dict[str, Any]) -> Any:
         dependencies=tuple(dependencies),
         skipped=skipped,
         suppressed=suppressed,
-        findings=tuple(findings),
+        reported_findings=tuple(findings),
     )
     report = audit_report(result)
     return replace(report, document=document)
