@@ -852,29 +852,37 @@ def _unfilter(ident: int, values: list[int], data: bytes) -> bytes:
     return bytes(out)
 
 
-def _chunk_index(f: _File, address: int, rank: int) -> Iterator[tuple[int, int, int]]:
-    """(chunk size, filter mask, address) of every chunk in a v1 B-tree (node type 1)."""
+def _btree_v1_leaves(
+    f: _File, address: int, node_type: int, key_size: int, what: str
+) -> Iterator[tuple[bytes, int, int]]:
+    """(node body, key offset, child address) of every leaf entry of a version 1 B-tree
+    (node type 0: group symbol table nodes, 1: dataset chunks)."""
     o = f.offset_size
-    key = 8 + 8 * rank
     stack = [address]
     seen: set[int] = set()
     while stack:
         node = stack.pop()
         if node in seen or len(seen) >= MAX_BTREE_NODES:
-            raise Hdf5Error("chunk B-tree has a cycle or too many nodes")
+            raise Hdf5Error(f"{what} B-tree has a cycle or too many nodes")
         seen.add(node)
         head = f.read_at(node, 8 + 2 * o)
-        if head[:4] != b"TREE" or head[4] != 1:
-            raise Hdf5Error("bad chunk B-tree node")
+        if head[:4] != b"TREE" or head[4] != node_type:
+            raise Hdf5Error(f"bad {what} B-tree node")
         level, entries = head[5], f.uint(head, 6, 2)
-        body = f.read_at(node + 8 + 2 * o, entries * (key + o) + key)
+        body = f.read_at(node + 8 + 2 * o, entries * (key_size + o) + key_size)
         for i in range(entries):
-            pos = i * (key + o)
-            child = f.uint(body, pos + key, o)
+            pos = i * (key_size + o)
+            child = f.uint(body, pos + key_size, o)
             if level:
                 stack.append(child)
             else:
-                yield f.uint(body, pos, 4), f.uint(body, pos + 4, 4), child
+                yield body, pos, child
+
+
+def _chunk_index(f: _File, address: int, rank: int) -> Iterator[tuple[int, int, int]]:
+    """(chunk size, filter mask, address) of every chunk in a v1 B-tree (node type 1)."""
+    for body, pos, child in _btree_v1_leaves(f, address, 1, 8 + 8 * rank, "chunk"):
+        yield f.uint(body, pos, 4), f.uint(body, pos + 4, 4), child
 
 
 def _symbol_table_children(f: _File, body: bytes) -> list[tuple[str, int]]:
@@ -887,36 +895,20 @@ def _symbol_table_children(f: _File, body: bytes) -> list[tuple[str, int]]:
     heap_size = f.uint(heap, 8, n)
     names = f.read_at(f.uint(heap, 8 + 2 * n, o), min(heap_size, MAX_ATTRIBUTE))
     out: list[tuple[str, int]] = []
-    stack = [btree]
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if node in seen or len(seen) >= MAX_BTREE_NODES:
-            raise Hdf5Error("group B-tree has a cycle or too many nodes")
-        seen.add(node)
-        head = f.read_at(node, 8 + 2 * o)
-        if head[:4] != b"TREE" or head[4] != 0:
-            raise Hdf5Error("bad group B-tree node")
-        level, entries = head[5], f.uint(head, 6, 2)
-        body_ = f.read_at(node + 8 + 2 * o, entries * (n + o) + n)
-        for i in range(entries):
-            child = f.uint(body_, i * (n + o) + n, o)
-            if level:
-                stack.append(child)
-                continue
-            snod = f.read_at(child, 8)
-            if snod[:4] != b"SNOD":
-                raise Hdf5Error("bad symbol table node")
-            count = f.uint(snod, 6, 2)
-            entry = 2 * o + 24
-            table = f.read_at(child + 8, count * entry)
-            for k in range(count):
-                name_at = f.uint(table, k * entry, o)
-                header = f.uint(table, k * entry + o, o)
-                name = names[name_at:].split(b"\x00", 1)[0].decode("utf-8", "replace")
-                out.append((name, header))
-                if len(out) > MAX_OBJECTS:
-                    raise Hdf5Error("too many group members")
+    for _body, _pos, child in _btree_v1_leaves(f, btree, 0, n, "group"):
+        snod = f.read_at(child, 8)
+        if snod[:4] != b"SNOD":
+            raise Hdf5Error("bad symbol table node")
+        count = f.uint(snod, 6, 2)
+        entry = 2 * o + 24
+        table = f.read_at(child + 8, count * entry)
+        for k in range(count):
+            name_at = f.uint(table, k * entry, o)
+            header = f.uint(table, k * entry + o, o)
+            name = names[name_at:].split(b"\x00", 1)[0].decode("utf-8", "replace")
+            out.append((name, header))
+            if len(out) > MAX_OBJECTS:
+                raise Hdf5Error("too many group members")
     return out
 
 
