@@ -88,28 +88,7 @@ class _File:
 
 def read_root_attributes(fh: BinaryIO, size: int) -> RootAttributes:
     f = _File(fh, size)
-    base = _find_superblock(fh, size)
-    sb = f.read_at(base, 96 if size - base >= 96 else size - base)
-    f.base = 0
-    version = sb[8]
-    if version in (0, 1):
-        f.offset_size, f.length_size = sb[13], sb[14]
-        pos = 24 if version == 0 else 28
-        o = f.offset_size
-        base_address = f.uint(sb, pos, o)
-        pos += 4 * o  # base, free-space, EOF, driver info addresses
-        # root group symbol table entry: link name offset, object header address
-        root = f.uint(sb, pos + o, o)
-    elif version in (2, 3):
-        f.offset_size, f.length_size = sb[9], sb[10]
-        o = f.offset_size
-        base_address = f.uint(sb, 12, o)
-        root = f.uint(sb, 12 + 3 * o, o)
-    else:
-        raise Hdf5Error(f"unsupported superblock version {version}")
-    if f.offset_size not in (2, 4, 8) or f.length_size not in (2, 4, 8):
-        raise Hdf5Error("unsupported offset or length size")
-    f.base = base_address if base_address else base
+    root = _root_address(f, fh, size)
     messages = _object_header_messages(f, root)
     values: dict[str, str | bytes] = {}
     dense = False
