@@ -17,6 +17,9 @@ from chainward.errors import ChainwardError, InputError
 from chainward.exitcodes import EXIT_ERROR
 
 GLOBAL_FLAGS = ("-q", "--quiet", "--debug")
+# the command line's choices, without importing what defines them (tests compare them)
+FORMATS = ("table", "json", "markdown", "sarif")  # report.registry.FORMAT_NAMES
+SEVERITIES = ("low", "medium", "high", "critical")  # cli.options.SEVERITY_NAMES
 
 
 def split_global_flags(args: list[str]) -> tuple[bool, bool, list[str]]:
@@ -126,4 +129,4 @@ def _traceback(debug: bool) -> None:
         traceback.print_exc()
 
 
-__all__ = ["parse_options", "render", "run_guarded", "split_global_flags"]
+__all__ = ["FORMATS", "SEVERITIES", "parse_options", "render", "run_guarded", "split_global_flags"]

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chainward._internal.fastcli import parse_options, render, run_guarded, split_global_flags
+from chainward._internal.fastcli import (
+    FORMATS,
+    SEVERITIES,
+    parse_options,
+    render,
+    run_guarded,
+    split_global_flags,
+)
 from chainward.audit.auditor import AuditResult, data_age_days
 from chainward.errors import ConfigError, InputError
 from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
@@ -30,8 +37,6 @@ if TYPE_CHECKING:
 
 DEFAULT_IGNORE_FILE = ".chainward-ignore.toml"
 _SUMMARY_WIDTH = 80
-FORMATS = ("table", "json", "markdown", "sarif")  # report.registry.FORMAT_NAMES (tested)
-SEVERITIES = ("low", "medium", "high", "critical")  # cli.options.SEVERITY_NAMES (tested)
 
 
 @dataclass(frozen=True)
@@ -347,4 +352,11 @@ def fast_main(argv: Sequence[str]) -> int | None:
     return run_guarded(lambda: run_audit_command(options, quiet=quiet), debug=debug)
 
 
-__all__ = ["AuditOptions", "audit_report", "fast_main", "run_audit_command"]
+__all__ = [
+    "FORMATS",
+    "SEVERITIES",
+    "AuditOptions",
+    "audit_report",
+    "fast_main",
+    "run_audit_command",
+]

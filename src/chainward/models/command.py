@@ -18,7 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chainward._internal.fastcli import parse_options, render, run_guarded, split_global_flags
+from chainward._internal.fastcli import (
+    FORMATS,
+    SEVERITIES,
+    parse_options,
+    render,
+    run_guarded,
+    split_global_flags,
+)
 from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
 from chainward.records import Severity, Verdict
 
@@ -28,9 +35,6 @@ _VERDICT_TEXT = {
     Verdict.UNSAFE: "UNSAFE: runs code when loaded",
     Verdict.ERROR: "not fully analysed",
 }
-
-FORMATS = ("table", "json", "markdown", "sarif")  # report.registry.FORMAT_NAMES (tested)
-SEVERITIES = ("low", "medium", "high", "critical")  # cli.options.SEVERITY_NAMES (tested)
 
 
 def build_report(result: Any) -> Any:
@@ -95,8 +99,13 @@ def fast_main(argv: Sequence[str]) -> int | None:
 
 
 _Parsed = tuple[bool, bool, list[Path], str, str, bool, bool, int]
-_VALUED = {"--format": "--format", "-f": "--format", "--fail-on": "--fail-on"}
-_VALUED |= {"--jobs": "--jobs", "-j": "--jobs"}
+_VALUED = {
+    "--format": "--format",
+    "-f": "--format",
+    "--fail-on": "--fail-on",
+    "--jobs": "--jobs",
+    "-j": "--jobs",
+}
 
 
 def _parse(args: list[str]) -> _Parsed | None:
@@ -119,4 +128,4 @@ def _parse(args: list[str]) -> _Parsed | None:
     return debug, quiet, paths, fmt, fail_on, strict, follow, int(jobs)
 
 
-__all__ = ["build_report", "exit_code", "fast_main", "render"]
+__all__ = ["FORMATS", "SEVERITIES", "build_report", "exit_code", "fast_main", "render"]

@@ -57,4 +57,19 @@ def string_list(values: tuple[str, ...] | list[str], separator: str = ",") -> st
     return compact(list(values)) if separator == "," else spaced(list(values))
 
 
-__all__ = ["compact", "spaced", "string_list"]
+def read_string_list(text: str) -> tuple[str, ...]:
+    """What :func:`string_list` wrote (either separator), as a tuple.
+
+    Without a backslash the JSON strings hold no quote, so the separator splits them
+    exactly; that is every real alias or version, and it skips the JSON parser (a good
+    part of building the advisories of a large audit).
+    """
+    if text == "[]":
+        return ()
+    if "\\" not in text:
+        separator = '","' if '","' in text else '", "'
+        return tuple(text[2:-2].split(separator))
+    return tuple(json.loads(text))
+
+
+__all__ = ["compact", "read_string_list", "spaced", "string_list"]

@@ -34,7 +34,6 @@ _MAX_SEGMENTS = 8
 
 
 _LEADING_ZERO = re.compile(r"(?:^|\.)0[0-9]")
-_SEPARATOR_THEN_LEADING_ZERO = re.compile(r"[.\n]0[0-9]")
 _DIGITS_AND_DOTS = str.maketrans("", "", "0123456789.")
 
 
@@ -46,28 +45,47 @@ def _odd_one(version: str) -> bool:
     return _PLAIN_ONE.fullmatch(version) is None
 
 
-def odd_versions(versions: tuple[str, ...]) -> tuple[str, ...]:
-    """The versions not spelled plainly (they need a real PEP 440 parse to compare).
+# "." and "\n" as "\n", the digits 1-9 as "1": a version segment with a leading zero
+# ("[.\n]0[0-9]") is then "\n00" or "\n01", two C-speed searches.
+_LEADING_ZERO_MAP = str.maketrans({".": "\n", **dict.fromkeys("23456789", "1")})
 
-    C-speed string operations find the few candidates (lines holding anything but digits
-    and dots); only those are checked one by one.
-    """
-    if not versions:
-        return ()
-    joined = "\n".join(versions)
-    if (
+
+def _irregular(joined: str) -> bool:
+    """Leading zeros or empty segments somewhere in newline-joined versions (rare)."""
+    zeros = f"\n{joined}".translate(_LEADING_ZERO_MAP)
+    return (
         not joined
-        or _SEPARATOR_THEN_LEADING_ZERO.search(f"\n{joined}")
+        or "\n00" in zeros
+        or "\n01" in zeros
         or joined.startswith((".", "\n"))
         or joined.endswith((".", "\n"))
         or ".." in joined
         or ".\n" in joined
         or "\n." in joined
         or "\n\n" in joined
-    ):  # leading zeros or empty segments somewhere (rare): check one by one
+    )
+
+
+def _not_plain(version: str) -> bool:
+    return _PLAIN_ONE.fullmatch(version) is None
+
+
+def odd_versions(
+    versions: tuple[str, ...], not_plain: Callable[[str], bool] = _not_plain
+) -> tuple[str, ...]:
+    """The versions not spelled plainly (they need a real PEP 440 parse to compare).
+
+    C-speed string operations find the few candidates (lines holding anything but digits
+    and dots); only those are checked, with ``not_plain`` (an import passes a memoised
+    one: lettered versions repeat across lists).
+    """
+    if not versions:
+        return ()
+    joined = "\n".join(versions)
+    if _irregular(joined):  # check one by one
         return tuple(v for v in versions if not v or _odd_one(v))
     others = itertools.compress(versions, joined.translate(_DIGITS_AND_DOTS).split("\n"))
-    return tuple(v for v in others if _PLAIN_ONE.fullmatch(v) is None)
+    return tuple(v for v in others if not_plain(v))
 
 
 @lru_cache(maxsize=65536)

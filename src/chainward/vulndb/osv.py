@@ -11,13 +11,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
 from typing import Any
 
 from chainward.records import Severity, canonical_name
 from chainward.vulndb._json import compact, string_list
 from chainward.vulndb.interface import Affected, Range
-from chainward.vulndb.match import _DIGITS_AND_DOTS, _PLAIN_ONE, odd_versions
+from chainward.vulndb.match import _PLAIN_ONE, odd_versions
 from chainward.vulndb.severity import record_severity
 
 _EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
@@ -59,44 +58,22 @@ _VERSION_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
 _MAX_VERSION_LISTS = 100_000
 _LETTERED: dict[str, bool] = {}  # version -> not spelled plainly
 
-# "." and "\n" as "\n", the digits 1-9 as "1": a version segment with a leading zero
-# ("[.\n]0[0-9]" in odd_versions) is then "\n00" or "\n01", two C-speed searches.
-_LEADING_ZERO_MAP = str.maketrans({".": "\n", **dict.fromkeys("23456789", "1")})
-
 
 @lru_cache(maxsize=8192)
 def _odd_of(versions: tuple[str, ...]) -> tuple[str, ...]:
-    """``odd_versions(versions)`` (match.py), computed once per distinct list in an
-    import and with string operations in place of its leading-zero regular expression."""
-    if not versions:
-        return ()
-    joined = "\n".join(versions)
-    zeros = f"\n{joined}".translate(_LEADING_ZERO_MAP)
-    if (
-        not joined
-        or "\n00" in zeros
-        or "\n01" in zeros
-        or joined.startswith((".", "\n"))
-        or joined.endswith((".", "\n"))
-        or ".." in joined
-        or ".\n" in joined
-        or "\n." in joined
-        or "\n\n" in joined
-    ):
-        return odd_versions(versions)  # leading zeros or empty segments: one by one
-    # Versions with letters (pre-, post-, dev releases) repeat across lists: each is
-    # matched against the plain spelling once per import.
-    verdicts = _LETTERED
-    if len(verdicts) > _MAX_VERSION_LISTS:
-        verdicts.clear()
-    odd: list[str] = []
-    for version in compress(versions, joined.translate(_DIGITS_AND_DOTS).split("\n")):
-        verdict = verdicts.get(version)
-        if verdict is None:
-            verdict = verdicts[version] = _PLAIN_ONE.fullmatch(version) is None
-        if verdict:
-            odd.append(version)
-    return tuple(odd)
+    """``odd_versions(versions)``, computed once per distinct list in an import."""
+    return odd_versions(versions, _lettered_not_plain)
+
+
+def _lettered_not_plain(version: str) -> bool:
+    """Versions with letters (pre-, post-, dev releases) repeat across lists: each is
+    matched against the plain spelling once per import."""
+    verdict = _LETTERED.get(version)
+    if verdict is None:
+        if len(_LETTERED) > _MAX_VERSION_LISTS:
+            _LETTERED.clear()
+        verdict = _LETTERED[version] = _PLAIN_ONE.fullmatch(version) is None
+    return verdict
 
 
 @lru_cache(maxsize=8192)

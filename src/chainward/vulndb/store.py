@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from chainward.records import Severity, canonical_name
-from chainward.vulndb._json import string_list
+from chainward.vulndb._json import read_string_list, string_list
 from chainward.vulndb.interface import (
     Advisory,
     AdvisoryDataError,
@@ -384,20 +384,6 @@ def initialise(path: Path, *, scratch: bool = False) -> None:
         conn.close()
 
 
-def _aliases(text: str) -> tuple[str, ...]:
-    """The aliases column (``json.dumps`` of a list) as a tuple.
-
-    Without a backslash the JSON strings hold no quote, so ``", "`` separates them
-    exactly; that is every real alias (ids like CVE-2024-1234), and it skips the JSON
-    parser, a good part of building the advisories of a large audit.
-    """
-    if text == "[]":
-        return ()
-    if "\\" not in text and '","' not in text:
-        return tuple(text[2:-2].split('", "'))
-    return tuple(json.loads(text))
-
-
 def _advisory_from_row(row: tuple[Any, ...]) -> Advisory:
     """An advisory's metadata from a ``matching`` row (name, id, modified, aliases JSON,
     summary, severity, vnorm, m)."""
@@ -405,7 +391,7 @@ def _advisory_from_row(row: tuple[Any, ...]) -> Advisory:
     return Advisory(
         id=ident,
         modified=modified,
-        aliases=_aliases(aliases),
+        aliases=read_string_list(aliases),
         summary=summary,
         severity=None if severity is None else _SEVERITIES[severity],
     )
@@ -498,7 +484,7 @@ class SqliteAdvisoryStore(AdvisoryStore):
                         Advisory(
                             id=ident,
                             modified=modified,
-                            aliases=tuple(json.loads(aliases)),
+                            aliases=read_string_list(aliases),
                             summary=summary,
                             severity=None if severity is None else _SEVERITIES[severity],
                             withdrawn=withdrawn,

@@ -22,7 +22,7 @@ import pytest
 
 from chainward.vulndb import build_database
 from chainward.vulndb import loader as loader_module
-from chainward.vulndb._json import compact, spaced, string_list
+from chainward.vulndb._json import compact, read_string_list, spaced, string_list
 from chainward.vulndb.compiled import (
     _REPEATED,
     _SELF_AFFECTED,
@@ -194,6 +194,8 @@ def test_json_pieces_match_the_json_module() -> None:
         ]
         assert string_list(values) == _COMPACT.encode(values)
         assert string_list(tuple(values), ", ") == json.dumps(values)
+        assert read_string_list(string_list(values)) == tuple(values)
+        assert read_string_list(string_list(tuple(values), ", ")) == tuple(values)
         nested = [values, [1, None, 2.5, True], (), [values[:1], []]]
         assert compact(nested) == _COMPACT.encode(nested)
         assert spaced(nested) == json.dumps(nested)
