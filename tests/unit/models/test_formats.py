@@ -195,6 +195,35 @@ def test_legacy_tar_checkpoint() -> None:
     assert result.verdict is Verdict.UNSAFE
 
 
+def _with_storage(data: bytes) -> bytes:
+    """The real benign ``state_dict.pt`` with tensor storage ``data/1`` replaced."""
+    source = zipfile.ZipFile(CORPUS / "benign/torch/state_dict.pt")
+    members = {
+        info.filename: data if info.filename.endswith("/data/1") else source.read(info)
+        for info in source.infolist()
+    }
+    return _zip(members)
+
+
+@pytest.mark.parametrize(
+    "storage",
+    [
+        b"\x80\x02X\xff\xff\xff\x7f" + bytes(range(256)) * 4,  # PROTO 2, BINUNICODE 2 GB
+        b"\x80\x04\x82\x9c\x7f\x8e" + b"\x00" * 64,  # PROTO 4, EXT1: a "computed global"
+        b"\x80\x03]q\x00(K\x01" + b"\xff" * 64,  # opcodes, then float bytes
+    ],
+)
+def test_tensor_bytes_that_start_like_a_pickle_are_data(storage: bytes) -> None:
+    # 20,000 random float32 storages: about one starts with PROTO; torch reads them raw
+    result = scan_bytes(_with_storage(storage), "state_dict.pt")
+    assert result.verdict is Verdict.SAFE, [f.message for f in result.findings]
+
+
+def test_whole_pickle_hidden_in_a_tensor_storage_is_still_reported() -> None:
+    result = scan_bytes(_with_storage(EVIL), "state_dict.pt")
+    assert result.verdict is Verdict.UNSAFE
+
+
 # ------------------------------------------------------------------ directories
 
 

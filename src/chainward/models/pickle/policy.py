@@ -176,14 +176,41 @@ def grade(trace: PickleTrace, *, depth: int = 0, budget: list[int] | None = None
 
     consumed: set[int] = set()  # ids of globals graded as callees
     for inv in trace.invocations:
+        callee = inv.callee
+        if (
+            inv.kind == "reduce"
+            and type(callee) is Global
+            and not callee.computed
+            and _plain_allowed_call(callee.module, callee.name)
+        ):
+            consumed.add(id(callee))  # what _grade_invocation concludes, without the walk
+            continue
         _grade_invocation(inv, add, consumed)
-        if isinstance(inv.callee, Global) and inv.callee.dotted in _NESTED_LOADERS:
+        if isinstance(callee, Global) and callee.dotted in _NESTED_LOADERS:
             _grade_nested(inv, add, depth, budget)
     for glob in trace.globals:
         if id(glob) in consumed:
             continue
         _grade_reference(glob, add)
     return out
+
+
+# a pure function of the names (torch calls the same two 20,000 times per file)
+@functools.lru_cache(maxsize=4096)
+def _plain_allowed_call(module: str, name: str) -> bool:
+    """A REDUCE on this global is allowed whatever its arguments: an exact allowlisted
+    call (not a prefix-allowed class, whose arguments are graded), none of the callees
+    with argument rules, no dunder hop in its qualname."""
+    dotted = f"{module}.{name}"
+    if dotted in _SPECIAL_CALLEES or dotted in HIGHER_ORDER or dotted in _STATE_ARGUMENTS:
+        return False
+    if any(_is_dunder(p) for p in name.split(".")[:-1]):
+        return False
+    glob = Global(module, name, 0, "GLOBAL")
+    return is_allowed_call(glob) and not _called_profile_class(glob)
+
+
+_SPECIAL_CALLEES = frozenset({"builtins.getattr", "functools.partial", *_NESTED_LOADERS})
 
 
 def _bound_method(value: Value) -> Global | None:

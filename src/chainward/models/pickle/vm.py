@@ -41,14 +41,14 @@ class Value:
     __slots__ = ()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Lit(Value):
     """A literal: None, bool, int, float, str, bytes (or a placeholder for a buffer)."""
 
     value: object
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Seq(Value):
     """A list, tuple, set or frozenset (mutable while the machine runs)."""
 
@@ -56,7 +56,7 @@ class Seq(Value):
     items: list[Value]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Map(Value):
     """A dict literal (pairs, in insertion order)."""
 
@@ -84,7 +84,7 @@ class Global(Value):
         return f"{self.module}.{self.name}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Call(Value):
     """The result of calling ``callee`` (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST)."""
 
@@ -97,7 +97,7 @@ class Call(Value):
     items_added: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Persistent(Value):
     """What ``persistent_load(pid)`` returns (torch storages, for instance)."""
 
@@ -105,7 +105,7 @@ class Persistent(Value):
     offset: int
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Invocation:
     """A place where the real unpickler calls something.
 
