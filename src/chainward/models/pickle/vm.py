@@ -168,6 +168,7 @@ class _Mark:
 _NONE = Lit(None)
 _TRUE = Lit(True)
 _FALSE = Lit(False)
+_U32 = struct.Struct("<I").unpack_from
 _SMALL_INTS = tuple(Lit(v) for v in range(256))  # BININT1 values (literals are never mutated)
 
 # Hook called after BUILD on a value; joblib uses it to skip raw array bytes.
@@ -376,8 +377,11 @@ class Machine:
         dispatch = _DISPATCH
         trace = self.trace
         trace.streams += 1
+        invocations = trace.invocations
+        persistent = trace.persistent
         r = self.r
         memo = self.memo
+        metastack = self.metastack
         max_ops = self.max_ops
         ops = trace.ops
         offset0 = self.base_offset - self.start  # op_offset = offset0 + r.base + i
@@ -385,6 +389,9 @@ class Machine:
         n = r.n
         i = r.i
         code = 0
+        # the stack lives in a local while the opcodes below run inline; it is written
+        # back to self.stack around every handler call (handlers may replace it)
+        stack = self.stack
         try:
             while True:
                 if i >= n:
@@ -399,12 +406,11 @@ class Machine:
                     self.op_offset = offset0 + r.base + i
                     r.i = i + 1
                     raise PickleError(f"more than {max_ops} opcodes")
-                stack = self.stack
                 # the commonest opcodes of real pickles, inline when their bytes are at hand
                 # (ordered by how often torch/sklearn/joblib pickles use them)
                 if code == 0x72 and i + 5 <= n:  # LONG_BINPUT
-                    idx = int.from_bytes(data[i + 1 : i + 5], "little", signed=True)
-                    if idx < 0 or not stack:
+                    idx = _U32(data, i + 1)[0]
+                    if idx > 0x7FFFFFFF or not stack:  # _pickle.c reads a signed size
                         break
                     memo[idx] = stack[-1]
                     i += 5
@@ -433,8 +439,8 @@ class Machine:
                     i += 2
                     continue
                 if code == 0x28:  # MARK
-                    self.metastack.append(stack)
-                    self.stack = []
+                    metastack.append(stack)
+                    stack = []
                     i += 1
                     continue
                 if code == 0x8C and i + 2 <= n:  # SHORT_BINUNICODE
@@ -448,7 +454,7 @@ class Machine:
                         i += 2 + size
                         continue
                 elif code == 0x58 and i + 5 <= n:  # BINUNICODE
-                    size = int.from_bytes(data[i + 1 : i + 5], "little")
+                    size = _U32(data, i + 1)[0]
                     if size <= MAX_LITERAL and i + 5 + size <= n:
                         try:
                             text = data[i + 5 : i + 5 + size].decode("utf-8", "surrogatepass")
@@ -458,17 +464,18 @@ class Machine:
                         i += 5 + size
                         continue
                 elif code == 0x6A and i + 5 <= n:  # LONG_BINGET
-                    idx = int.from_bytes(data[i + 1 : i + 5], "little")
+                    idx = _U32(data, i + 1)[0]
                     if idx not in memo:
                         break
                     stack.append(memo[idx])
                     i += 5
                     continue
                 elif code == 0x74:  # TUPLE
-                    if not self.metastack:
+                    if not metastack:
                         break
-                    self.stack = self.metastack.pop()
-                    self.stack.append(Seq("tuple", stack))
+                    items = stack
+                    stack = metastack.pop()
+                    stack.append(Seq("tuple", items))
                     i += 1
                     continue
                 elif code == 0x86 or code == 0x85 or code == 0x87:  # TUPLE2, TUPLE1, TUPLE3
@@ -478,6 +485,17 @@ class Machine:
                     items = stack[-size:]
                     del stack[-size:]
                     stack.append(Seq("tuple", items))
+                    i += 1
+                    continue
+                elif code == 0x52:  # REDUCE
+                    if len(stack) < 2:
+                        break
+                    args = stack.pop()
+                    func = stack.pop()
+                    offset = offset0 + r.base + i
+                    call = Call(func, args, "reduce", offset)
+                    invocations.append(Invocation("reduce", func, args, offset, call))
+                    stack.append(call)
                     i += 1
                     continue
                 elif code == 0x29:  # EMPTY_TUPLE
@@ -500,29 +518,42 @@ class Machine:
                     stack.append(Lit(data[i + 1] | data[i + 2] << 8))
                     i += 3
                     continue
+                elif code == 0x51:  # BINPERSID
+                    if not stack:
+                        break
+                    ref = Persistent(stack.pop(), offset0 + r.base + i)
+                    persistent.append(ref)
+                    stack.append(ref)
+                    i += 1
+                    continue
                 handler = dispatch.get(code)
                 self.op_offset = offset0 + r.base + i
                 r.i = i + 1
                 if handler is None:
                     raise PickleError(f"invalid load key {bytes([code])!r}")
                 trace.ops = ops
+                self.stack = stack
                 try:
                     handler(self)
                 except _Stop as stop:
                     return stop.value
                 except (IndexError, KeyError) as exc:
                     raise PickleError(f"stack or memo error: {exc!r}") from None
+                finally:
+                    stack = self.stack
                 ops = trace.ops
                 data, n, i = r.data, r.n, r.i
             # an inline opcode found an error: let its handler raise the usual message
             self.op_offset = offset0 + r.base + i
             r.i = i + 1
+            self.stack = stack
             try:
                 dispatch[code](self)
             except (IndexError, KeyError) as exc:
                 raise PickleError(f"stack or memo error: {exc!r}") from None
             raise PickleError(f"invalid opcode state at {code:#x}")  # pragma: no cover
         finally:
+            self.stack = stack
             if trace.ops < ops:
                 trace.ops = ops
 
