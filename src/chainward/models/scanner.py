@@ -322,13 +322,16 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
     """Files under ``root`` (sorted), following links that stay in bounds."""
     root_real = root.resolve()
     hf_root = _hf_repo_root(root_real)
-    allowed = [root_real] + ([hf_root.resolve()] if hf_root else [])
+    # plain strings below: a Hugging Face cache has a link per file, and pathlib's
+    # resolve()/parents cost more than scanning the small files they point to
+    allowed = [str(root_real)] + ([str(hf_root.resolve())] if hf_root else [])
+    prefixes = tuple(a.rstrip(os.sep) + os.sep for a in allowed)
     seen_dirs: set[tuple[int, int]] = set()
-    stack = [root]
+    stack = [str(root)]
     while stack:
         directory = stack.pop()
         try:
-            st = directory.stat()
+            st = os.stat(directory)
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
                 continue
@@ -336,12 +339,11 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             continue
-        subdirs: list[Path] = []
+        subdirs: list[str] = []
         for entry in entries:
-            path = Path(entry.path)
             if entry.is_symlink():
-                target = path.resolve()
-                inside = any(target == a or a in target.parents for a in allowed)
+                target = os.path.realpath(entry.path)
+                inside = target in allowed or target.startswith(prefixes)
                 if not inside and not options.follow_symlinks:
                     from chainward.models.interface import finding
 
@@ -350,17 +352,20 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
                         Severity.LOW,
                         f"symbolic link to {target} leaves the scanned tree; not followed "
                         "(use --follow-symlinks)",
-                        str(path),
+                        str(Path(entry.path)),
                     )
-                    yield path, FileResult(str(path), None, verdict_of([item]), (item,))
+                    yield (
+                        Path(entry.path),
+                        FileResult(item.subject, None, verdict_of([item]), (item,)),
+                    )
                     continue
-                if not target.exists():
+                if not os.path.exists(target):
                     continue
             if entry.is_dir(follow_symlinks=True):
                 if entry.name not in (".git", "__pycache__"):
-                    subdirs.append(path)
+                    subdirs.append(entry.path)
             elif entry.is_file(follow_symlinks=True):
-                yield path, None
+                yield Path(entry.path), None
         stack.extend(reversed(subdirs))
 
 
