@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from chainward.models.interface import FileResult, ScanOptions
 
 MIN_FILES = 24  # below this a pool costs more than it saves
+# automatic mode scans the smallest files in the calling process for this long first:
+# starting workers (fork, the pool's imports, sending results back) costs ~50 ms
+SERIAL_SECONDS = 0.15
 MAX_WORKERS = 32
 
 _OPTIONS: ScanOptions | None = None
@@ -59,7 +62,7 @@ def scan_in_pool(
 
     from chainward.models.scanner import scan_walked
 
-    order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i][0]))
+    order = sorted(range(len(jobs)), key=lambda i: -file_size(jobs[i][0]))
     out: list[FileResult | None] = [None] * len(jobs)
     done = [False] * len(jobs)
     chunk = max(1, min(8, len(jobs) // (workers * 8)))
@@ -81,7 +84,7 @@ def scan_in_pool(
     return out
 
 
-def _size(path: Path) -> int:
+def file_size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:
@@ -118,4 +121,12 @@ def _unpack(result: FileResult | None) -> FileResult | None:
     return replace(result, findings=findings)
 
 
-__all__ = ["MIN_FILES", "can_fork", "cpu_count", "scan_in_pool", "workers_for"]
+__all__ = [
+    "MIN_FILES",
+    "SERIAL_SECONDS",
+    "can_fork",
+    "cpu_count",
+    "file_size",
+    "scan_in_pool",
+    "workers_for",
+]

@@ -14,6 +14,7 @@ import importlib
 import lzma
 import os
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -265,7 +266,30 @@ def _scan_many(jobs: list[_Job], options: ScanOptions) -> list[FileResult | None
         return [scan_walked(path, display, options) for path, display, _key in jobs]
     from chainward.models import parallel
 
-    return parallel.scan_in_pool([(p, d) for p, d, _k in jobs], options, workers)
+    out: list[FileResult | None] = [None] * len(jobs)
+    pending = list(range(len(jobs)))
+    if options.jobs <= 0:
+        # automatic: the smallest files first, here, for a moment; a pool only pays for
+        # itself when work is left after that (a folder of small files is done by then)
+        pending.sort(key=lambda i: parallel.file_size(jobs[i][0]))
+        deadline = time.perf_counter() + parallel.SERIAL_SECONDS
+        done = 0
+        while done < len(pending) and time.perf_counter() < deadline:
+            path, display, _key = jobs[pending[done]]
+            out[pending[done]] = scan_walked(path, display, options)
+            done += 1
+        pending = pending[done:]
+    if len(pending) > 1:
+        rest = [(jobs[i][0], jobs[i][1]) for i in pending]
+        workers = min(workers, len(pending))
+        for index, result in zip(
+            pending, parallel.scan_in_pool(rest, options, workers), strict=True
+        ):
+            out[index] = result
+    elif pending:
+        path, display, _key = jobs[pending[0]]
+        out[pending[0]] = scan_walked(path, display, options)
+    return out
 
 
 def _repath(result: FileResult, old: str, new: str) -> FileResult:
