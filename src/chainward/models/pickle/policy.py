@@ -351,7 +351,12 @@ def _grade_global_callee(
 
 def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
     callee = inv.callee
-    if inv.kind == "reduce" and _bound_method(Call(callee, inv.args, "reduce", inv.offset)):
+    getattr_call = isinstance(callee, Global) and callee.dotted == "builtins.getattr"
+    if (
+        getattr_call
+        and inv.kind == "reduce"
+        and _bound_method(Call(callee, inv.args, "reduce", inv.offset))
+    ):
         consumed.add(id(callee))
         if isinstance(inv.args, Seq):
             consumed.update(id(item) for item in inv.args.items)

@@ -392,20 +392,26 @@ class Machine:
         # the stack lives in a local while the opcodes below run inline; it is written
         # back to self.stack around every handler call (handlers may replace it)
         stack = self.stack
+        # every opcode takes at least one byte, so before ``stop`` the opcode budget
+        # cannot run out: one comparison per opcode covers both the window and the budget
+        stop = min(n, i + max_ops - ops)
         try:
             while True:
-                if i >= n:
-                    r.i = i
-                    if not r.fill(1):
-                        self.op_offset = offset0 + r.base + r.i
-                        raise PickleError("pickle data was truncated (no STOP opcode)")
-                    data, n, i = r.data, r.n, r.i
+                if i >= stop:
+                    if i >= n:
+                        r.i = i
+                        if not r.fill(1):
+                            self.op_offset = offset0 + r.base + r.i
+                            raise PickleError("pickle data was truncated (no STOP opcode)")
+                        data, n, i = r.data, r.n, r.i
+                    if ops >= max_ops:
+                        ops += 1  # the opcode over the budget counts, as it always did
+                        self.op_offset = offset0 + r.base + i
+                        r.i = i + 1
+                        raise PickleError(f"more than {max_ops} opcodes")
+                    stop = min(n, i + max_ops - ops)
                 code = data[i]
                 ops += 1
-                if ops > max_ops:
-                    self.op_offset = offset0 + r.base + i
-                    r.i = i + 1
-                    raise PickleError(f"more than {max_ops} opcodes")
                 # the commonest opcodes of real pickles, inline when their bytes are at hand
                 # (ordered by how often torch/sklearn/joblib pickles use them)
                 if code == 0x72 and i + 5 <= n:  # LONG_BINPUT
@@ -535,14 +541,15 @@ class Machine:
                 self.stack = stack
                 try:
                     handler(self)
-                except _Stop as stop:
-                    return stop.value
+                except _Stop as end:
+                    return end.value
                 except (IndexError, KeyError) as exc:
                     raise PickleError(f"stack or memo error: {exc!r}") from None
                 finally:
                     stack = self.stack
                 ops = trace.ops
                 data, n, i = r.data, r.n, r.i
+                stop = min(n, i + max_ops - ops)
             # an inline opcode found an error: let its handler raise the usual message
             self.op_offset = offset0 + r.base + i
             r.i = i + 1
