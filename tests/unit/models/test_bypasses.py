@@ -423,3 +423,28 @@ def test_pyarrow_file_access_is_not_allowed() -> None:
     unsafe(call("pyarrow.lib", "memory_map", "/etc/passwd") + b".")
     ok = call("pyarrow.lib", "type_for_alias", "string") + b"."
     assert scan_bytes(ok, "x").verdict is Verdict.SAFE
+
+
+# found in this project's review (2026-11-27), not a published bypass: NEWOBJ runs
+# cls.__new__(cls, *args), and numpy.memmap.__new__ opens the path it is given
+# (mode 'w+' creates or truncates it); pickle's own path for a memmap goes through
+# numpy's _reconstruct, which runs ndarray.__new__ instead and stays allowed
+def test_newobj_memmap_opens_its_path() -> None:
+    args = s("/nonexistent/chainward.dat") + s("uint8") + s("w+") + b"K\x00K\x01\x85"
+    for module, name in (("numpy", "memmap"), ("numpy._core.memmap", "memmap")):
+        payload = b"\x80\x02" + glob(module, name) + b"(" + args + b"t\x81."
+        assert "pickle-dangerous-global" in unsafe(payload)
+
+
+def test_pickled_memmap_is_data() -> None:
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        array = np.memmap(Path(folder) / "a.dat", dtype="float32", mode="w+", shape=(4,))
+        for protocol in range(6):
+            result = scan_bytes(pickle.dumps(array, protocol=protocol), "memmap.pkl")
+            assert result.verdict is Verdict.SAFE, (protocol, result.findings)
+        del array

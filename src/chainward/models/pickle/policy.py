@@ -313,6 +313,14 @@ def _grade_global_callee(
         return
     danger = danger_of(glob.dotted)
     if kind == "new" or kind == "ref":
+        if kind == "new" and not via and danger is not None and _new_runs_code(glob):
+            add(
+                "pickle-dangerous-global",
+                Severity.CRITICAL,
+                f"instantiates {name}{via} through its __new__: {danger}",
+                offset,
+            )
+            return
         if is_allowed_ref(glob) or is_profile_class(glob, known_class=kind == "new"):
             return
         if kind == "new" and glob.dotted in _NEW_ONLY:
@@ -346,6 +354,19 @@ def _grade_global_callee(
         f"calls {name}{via}, which no allowlist profile permits (any callable can run code "
         "at load time)",
         offset,
+    )
+
+
+def _new_runs_code(glob: Global) -> bool:
+    """NEWOBJ on a class allowed only as a reference whose own ``__new__`` does what the
+    denylist names: ``numpy.memmap.__new__(memmap, path, mode='w+')`` creates the file,
+    whereas pickle's own path for a memmap (``_reconstruct(memmap, ...)``, graded with a
+    ``via``) runs ``ndarray.__new__`` on it instead.
+    """
+    return (
+        glob.module != "builtins"
+        and glob.dotted not in _ALL_CALLS
+        and not is_profile_class(glob, known_class=True)
     )
 
 
