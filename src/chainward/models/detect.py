@@ -378,6 +378,11 @@ def _pickle_kind(head: bytes) -> str | None:
     return "pickle"
 
 
+# random bytes stop parsing as opcodes within a few; walking the whole 8 KB head of a
+# real pickle opcode by opcode cost more than detecting every other format
+_ENOUGH_OPS = 256
+
+
 def _plausible_pickle(data: bytes) -> bool:
     """True if ``data`` parses as opcodes with a sane stack up to STOP or its end."""
     pos = 0
@@ -388,6 +393,8 @@ def _plausible_pickle(data: bytes) -> bool:
     globals_seen = False
     called = False  # a global was looked up and then called: the loader already ran code
     while pos < end:
+        if ops >= _ENOUGH_OPS and data[0] == 0x80:
+            return True  # a binary protocol and hundreds of consistent opcodes
         op = data[pos]
         pos += 1
         ops += 1

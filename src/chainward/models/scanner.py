@@ -342,6 +342,37 @@ def _hf_repo_root(path: Path) -> Path | None:
     return None
 
 
+def _link_target(path: str, real_dirs: dict[str, str], hops: int = 0) -> str:
+    """``os.path.realpath(path)``, with each folder resolved once.
+
+    A Hugging Face snapshot holds one ``../../blobs/<sha>`` link per file: climbing out
+    of a folder already resolved is plain string work; any other shape of link (or a
+    chain longer than the system's 40) goes to ``realpath``.
+    """
+    folder, name = os.path.split(path)
+    real = real_dirs.get(folder)
+    if real is None:
+        real = real_dirs[folder] = os.path.realpath(folder)
+    full = os.path.join(real, name)
+    if not os.path.islink(full):
+        return full
+    try:
+        link = os.readlink(full)
+    except OSError:
+        return os.path.realpath(full)
+    parts = link.split("/")
+    ups = 0
+    while ups < len(parts) and parts[ups] == "..":
+        ups += 1
+    rest = parts[ups:]
+    if hops >= 40 or os.path.isabs(link) or not rest or any(p in ("", ".", "..") for p in rest):
+        return os.path.realpath(full)
+    base = real
+    for _ in range(ups):
+        base = os.path.dirname(base)
+    return _link_target(os.path.join(base, *rest), real_dirs, hops + 1)
+
+
 def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult | None]]:
     """Files under ``root`` (sorted), following links that stay in bounds."""
     root_real = root.resolve()
@@ -351,6 +382,7 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
     allowed = [str(root_real)] + ([str(hf_root.resolve())] if hf_root else [])
     prefixes = tuple(a.rstrip(os.sep) + os.sep for a in allowed)
     seen_dirs: set[tuple[int, int]] = set()
+    real_dirs: dict[str, str] = {}
     stack = [str(root)]
     while stack:
         directory = stack.pop()
@@ -366,7 +398,7 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
         subdirs: list[str] = []
         for entry in entries:
             if entry.is_symlink():
-                target = os.path.realpath(entry.path)
+                target = _link_target(entry.path, real_dirs)
                 inside = target in allowed or target.startswith(prefixes)
                 if not inside and not options.follow_symlinks:
                     from chainward.models.interface import finding
