@@ -448,3 +448,23 @@ def test_pickled_memmap_is_data() -> None:
             result = scan_bytes(pickle.dumps(array, protocol=protocol), "memmap.pkl")
             assert result.verdict is Verdict.SAFE, (protocol, result.findings)
         del array
+
+
+# not a bypass: the FILTERS attribute PyTables 1.x-2.x wrote on every leaf (a pickled
+# tables.Leaf.Filters) and numarray-era array attributes, as in the test files PyTables
+# ships (benchmarks/models/site_sweep.py found both flagged)
+def test_old_pytables_attribute_pickles_are_data() -> None:
+    filters = (
+        b"ccopy_reg\n_reconstructor\np1\n(ctables.Leaf\nFilters\np2\nc__builtin__\nobject\n"
+        b"p3\nNtRp4\n(dp5\nS'complevel'\np6\nI1\nsS'complib'\np7\nS'lzo'\np8\nsS'shuffle'\n"
+        b"p9\nI01\nsb."
+    )
+    numarray = (  # zerodim-attrs-1.3.h5, attribute arrscalar
+        b"cnumarray.generic\nClassicUnpickler\np1\n(cnumarray.numarraycore\nNumArray\np2\n"
+        b"(dp3\nS'_type'\np4\nS'Int32'\np5\nsS'_shape'\np8\n(tsS'_data'\np14\n"
+        b"cnumarray.memory\nmemory_from_string\np15\n(S'\\x01\\x00\\x00\\x00'\ntRp16\n"
+        b"sS'_flags'\np18\nI1793\nstRp19\n."
+    )
+    for data in (filters, numarray):
+        result = scan_bytes(data, "FILTERS")
+        assert result.verdict is Verdict.SAFE, [f.message for f in result.findings]

@@ -848,7 +848,37 @@ PYARROW = Profile(
     ),
 )
 
-PROFILES = (TORCH, NUMPY, SKLEARN, PANDAS, STDLIB, STATSMODELS, CONFIGS, HF, PYARROW)
+PYTABLES = Profile(
+    "pytables",
+    # PyTables 1.x and 2.x pickled a Filters object (compression settings only) into
+    # every leaf's FILTERS attribute, its module then spelled tables.Leaf, and
+    # numarray-era files hold numarray arrays; numarray never ran on Python 3, so its
+    # names cannot even be imported by a loader today (found by site_sweep.py on the
+    # test files PyTables ships)
+    calls=frozenset(
+        {
+            "tables.Leaf.Filters",
+            "tables.leaf.Filters",
+            "tables.filters.Filters",
+            "numarray.generic.ClassicUnpickler",
+            "numarray.memory.memory_from_string",
+        }
+    ),
+    refs=frozenset({"numarray.numarraycore.NumArray"}),
+)
+
+PROFILES = (
+    TORCH,
+    NUMPY,
+    SKLEARN,
+    PANDAS,
+    STDLIB,
+    STATSMODELS,
+    CONFIGS,
+    HF,
+    PYARROW,
+    PYTABLES,
+)
 
 # callee -> {argument index: how the unpickler-side code uses that argument}
 HIGHER_ORDER: dict[str, dict[int, str]] = {
