@@ -24,16 +24,20 @@ attribute ending in ``.`` (``tables/attributeset.py``: pandas keeps
 ``non_index_axes``, ``info``, an index ``freq`` there as protocol-0 pickles)
 and every row of a variable-length ``uint8`` array (``VLArray`` of
 ``ObjectAtom``: pandas' object columns in ``format="fixed"``), read through
-contiguous, compact or chunked (v1 B-tree, deflate) layouts and the global heap.
+contiguous, compact or chunked (v1 B-tree; deflate, shuffle, bzip2 and Blosc
+filters, see :mod:`chainward.models.blosc`) layouts and the global heap.
 """
 
 from __future__ import annotations
 
+import bz2
 import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
+
+from chainward.models import blosc
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"
 MAX_MESSAGES = 10_000
@@ -785,7 +789,13 @@ def _layout_blocks(f: _File, layout: bytes, filters: bytes) -> Iterator[bytes]:
         yield data
 
 
-_FILTER_NAMES = {1: "deflate", 2: "shuffle", 3: "fletcher32"}
+_FILTER_NAMES = {
+    1: "deflate",
+    2: "shuffle",
+    3: "fletcher32",
+    307: "bzip2",  # PyTables' H5Zbzip2.c
+    32001: "blosc",  # PyTables' hdf5-blosc (its client values are hints: the chunk header rules)
+}
 
 
 def _filters(f: _File, body: bytes) -> list[tuple[int, list[int]]]:
@@ -807,7 +817,8 @@ def _filters(f: _File, body: bytes) -> list[tuple[int, list[int]]]:
         values = [f.uint(body, pos + 4 * i, 4) for i in range(min(nvalues, 64))]
         pos += 4 * nvalues + (4 if version == 1 and nvalues % 2 else 0)
         if ident not in _FILTER_NAMES:
-            raise Hdf5Error(f"chunk filter {ident} cannot be undone here (only deflate, shuffle)")
+            known = ", ".join(_FILTER_NAMES.values())
+            raise Hdf5Error(f"chunk filter {ident} cannot be undone here (only {known})")
         out.append((ident, values))
     return out
 
@@ -821,6 +832,13 @@ def _unfilter(ident: int, values: list[int], data: bytes) -> bytes:
         return data
     if ident == 3:
         return data[:-4]  # the Fletcher-32 checksum trails the chunk
+    if ident == 32001:
+        try:
+            return blosc.decompress(data, MAX_CHUNK)
+        except blosc.BloscError as exc:
+            raise Hdf5Error(str(exc)) from None
+    if ident == 307:
+        return _bunzip2(data)
     size = values[0] if values else 1  # shuffle: its first client value is the element size
     count = len(data) // size if size > 1 else 0
     if count < 2:
@@ -829,6 +847,20 @@ def _unfilter(ident: int, values: list[int], data: bytes) -> bytes:
     for j in range(size):
         out[j : count * size : size] = data[j * count : (j + 1) * count]
     return bytes(out)
+
+
+def _bunzip2(data: bytes) -> bytes:
+    """One bzip2 stream, as PyTables' filter reads it, at most MAX_CHUNK bytes."""
+    decoder = bz2.BZ2Decompressor()
+    try:
+        out = decoder.decompress(data, MAX_CHUNK)
+    except (OSError, ValueError, EOFError) as exc:
+        raise Hdf5Error(f"bzip2 chunk: {exc}") from None
+    if not decoder.eof:
+        if not decoder.needs_input:
+            raise Hdf5Error("bzip2 chunk decompresses past the size limit")
+        raise Hdf5Error("bzip2 chunk is truncated")
+    return out
 
 
 def _btree_v1_leaves(

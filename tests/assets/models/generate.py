@@ -2583,6 +2583,7 @@ def pandas_hdfstore() -> None:
         "unsafe",
         "an index's pickled freq attribute replaced by a payload",
     )
+    pandas_hdf_blosc_bzip2()
     path = bad / "h5py_latest_nested_group.h5"
     path.unlink(missing_ok=True)
     path.with_name(path.name + ".gz").unlink(missing_ok=True)
@@ -2596,6 +2597,66 @@ def pandas_hdfstore() -> None:
         "unsafe",
         "h5py libver='latest' (link messages): a string attribute ending in '.' in a nested "
         "group, which PyTables unpickles when it reads the node",
+    )
+
+
+# PyTables' other compressors: Blosc (HDF5 filter 32001, c-blosc's codecs) and bzip2 (307)
+HDF_COMPLIBS = {
+    "blosc": "blosc",  # blosc's default codec, BloscLZ
+    "blosc_lz4": "blosc:lz4",
+    "blosc_zlib": "blosc:zlib",
+    "blosc_zstd": "blosc:zstd",
+    "bzip2": "bzip2",
+}
+
+
+def pandas_hdf_blosc_bzip2() -> None:
+    """Object columns (VLArray rows) in chunks compressed with Blosc or bzip2, and a pickled
+    metadata attribute in a Blosc-compressed table (pandas + PyTables only, no h5py)."""
+    import warnings as _w
+
+    import pandas as pd
+    import tables
+
+    _w.simplefilter("ignore")
+    out = BENIGN / "pandas_hdf"
+    bad = MALICIOUS / "pandas_hdf"
+    out.mkdir(parents=True, exist_ok=True)
+    bad.mkdir(parents=True, exist_ok=True)
+    df = pd.DataFrame(
+        {"a": list(range(6)), "b": list("abcdef"), "mixed": [1, "x", 2.5, None, (1, 2), {"k": 1}]}
+    )
+    evil = pd.DataFrame({"a": [1, 2], "obj": [_Inert(), "x"]})
+    versions = f"pandas {pd.__version__}, tables {tables.__version__}"
+    for suffix, complib in HDF_COMPLIBS.items():
+        for folder, frame, kind, expect in (
+            (out, df, "benign", "safe"),
+            (bad, evil, "malicious", "unsafe"),
+        ):
+            path = folder / f"object_column_{suffix}.h5"
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".gz").unlink(missing_ok=True)
+            frame.to_hdf(path, key="df", format="fixed", complevel=9, complib=complib)
+            what = "a payload" if kind == "malicious" else "tuples, a dict, None"
+            label(
+                _gzip_if_big(path),
+                kind,
+                expect,
+                f"to_hdf(complevel=9, complib={complib!r}) ({versions}): object column "
+                f"VLArray rows ({what}) in {complib}-compressed chunks",
+            )
+    path = bad / "metadata_attribute_blosc.h5"
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".gz").unlink(missing_ok=True)
+    with pd.HDFStore(path, "w", complevel=9, complib="blosc") as store:
+        store.put("df", evil[["a"]], format="table", index=False)
+        store.get_storer("df").attrs.metadata = _Inert()  # PyTables pickles it (protocol 0)
+    label(
+        _gzip_if_big(path),
+        "malicious",
+        "unsafe",
+        f"HDFStore(complevel=9, complib='blosc') table with a pickled user metadata attribute "
+        f"({versions})",
     )
 
 
