@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainward.models import blosc, hdf5
+from chainward.models import blosc, hdf5, scan_bytes
 from chainward.models.blosc import BloscError, blosclz_decompress, decompress
+from chainward.records import Verdict
 from tests.conftest import asset
 
 CHUNKS = asset("blosc")
@@ -286,3 +287,14 @@ def test_fuzz_blosclz_streams(stream: bytes, size: int) -> None:
     except BloscError:
         return
     assert len(out) <= size
+
+
+def test_a_blosc_chunk_that_cannot_be_read_is_reported_not_safe() -> None:
+    path = asset("models", "malicious", "pandas_hdf", "object_column_blosc.h5")
+    data = path.read_bytes()
+    start = data.index(bytes.fromhex("0201010300001000"))  # the object column's chunk header
+    assert scan_bytes(data, "blosc.h5").verdict is Verdict.UNSAFE
+    for patch in (b"\x09", b"\x02\x01\x05"):  # format version 9; bit-shuffle flag
+        result = scan_bytes(data[:start] + patch + data[start + len(patch) :], "blosc.h5")
+        assert result.verdict is Verdict.ERROR, [f.message for f in result.findings]
+        assert any("blosc" in f.message for f in result.findings)
