@@ -20,7 +20,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from chainward.models.lz4 import Lz4Error, decompress_block
+from chainward.models.lz4 import Lz4Error, copy_match, decompress_block
 from chainward.models.zipread import zstd_module
 
 HEADER_SIZE = 16
@@ -225,13 +225,7 @@ def blosclz_decompress(src: bytes | memoryview, size: int) -> bytes:
             raise BloscError("blosclz match past the block size")
         if distance > len(out):
             raise BloscError("blosclz match before the start of the block")
-        begin = len(out) - distance
-        if distance >= length:
-            out += out[begin : begin + length]
-        else:  # overlapping: the last `distance` bytes repeat
-            pattern = bytes(out[begin:])
-            repeats, rest = divmod(length, distance)
-            out += pattern * repeats + pattern[:rest]
+        copy_match(out, distance, length)
         if pos >= end:
             break
         ctrl = src[pos]

@@ -166,13 +166,19 @@ def decompress_block(src: bytes | memoryview, out: bytearray, limit: int) -> Non
         length += 4
         if len(out) + length > limit:
             raise Lz4Limit(f"decompressed data is over {limit} bytes")
-        start = len(out) - offset
-        if offset >= length:
-            out += out[start : start + length]
-        else:  # overlapping copy: the last `offset` bytes repeat
-            pattern = bytes(out[start:])
-            repeats, rest = divmod(length, offset)
-            out += pattern * repeats + pattern[:rest]
+        copy_match(out, offset, length)
+
+
+def copy_match(out: bytearray, distance: int, length: int) -> None:
+    """Append ``length`` bytes copied from ``distance`` back in ``out`` (LZ77 matches;
+    when the match overlaps its own output, the last ``distance`` bytes repeat)."""
+    start = len(out) - distance
+    if distance >= length:
+        out += out[start : start + length]
+    else:
+        pattern = bytes(out[start:])
+        repeats, rest = divmod(length, distance)
+        out += pattern * repeats + pattern[:rest]
 
 
 def _read(fh: BinaryIO, n: int) -> bytes:
@@ -274,4 +280,4 @@ def _legacy(fh: BinaryIO, out: bytearray, limit: int) -> bool:
         out += part
 
 
-__all__ = ["Lz4Error", "Lz4Limit", "decompress_block", "decompress_stream", "xxh32"]
+__all__ = ["Lz4Error", "Lz4Limit", "copy_match", "decompress_block", "decompress_stream", "xxh32"]
