@@ -507,10 +507,14 @@ def _protobuf_kind(head: bytes, size: int) -> str | None:
         sub = _top_fields(inner[2], inner[3])
         if sub and all(_METAGRAPH_FIELDS.get(f[0]) == f[1] for f in sub):
             return "tf-savedmodel"
+    # ONNX: its own fields with their wire types; fields it does not know are allowed,
+    # as protobuf keeps them and onnx.load reads on (a newer version's, or an attacker's)
+    known = [f for f in fields if f[0] in _ONNX_FIELDS]
+    onnx_wires = {f[0]: f[1] for f in known}
     if (
-        all(_ONNX_FIELDS.get(f[0]) == f[1] for f in fields)
-        and (1 in wires or 7 in wires)
-        and (7 in wires or 8 in wires or len(fields) >= 3)
+        all(_ONNX_FIELDS[f[0]] == f[1] for f in known)
+        and (1 in onnx_wires or 7 in onnx_wires)
+        and (7 in onnx_wires or 8 in onnx_wires or len(known) >= 3)
     ):
         return "onnx"
     if numbers[0] == 1 and all(_GRAPHDEF_FIELDS.get(f[0]) == f[1] for f in fields):
@@ -550,11 +554,43 @@ def _top_fields(data: bytes, total: int) -> list[tuple[int, int, bytes, int]]:
         elif wire in (1, 5):
             pos += 8 if wire == 1 else 4
             out.append((number, wire, b"", 0))
+        elif wire == 3:  # a group: protobuf keeps it as an unknown field and reads on
+            pos = _group_end(data, pos, number)
+            if pos < 0:
+                return []
+            out.append((number, 3, b"", 0))
         else:
             return []
     if pos > total:
         return []
     return out
+
+
+def _group_end(data: bytes, pos: int, number: int) -> int:
+    """Where the group opened for ``number`` ends (past ``data`` if the head ends first;
+    -1 if it is malformed)."""
+    open_groups = [number]
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        if key is None:
+            return len(data)
+        field, wire = key >> 3, key & 7
+        if field == 0 or wire in (6, 7) or len(open_groups) > 100:
+            return -1
+        if wire == 0:
+            _value, pos = _varint(data, pos)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            pos += length or 0
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+        elif wire == 3:
+            open_groups.append(field)
+        elif open_groups.pop() != field:
+            return -1
+        elif not open_groups:
+            return pos
+    return pos
 
 
 def _varint(data: bytes, pos: int) -> tuple[int | None, int]:

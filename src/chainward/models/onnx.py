@@ -174,7 +174,14 @@ class OnnxScanner(FormatScanner):
         try:
             facts = parse_model(buf)
         except (ProtobufError, IndexError) as exc:
-            ctx.add("onnx-malformed", Severity.MEDIUM, f"ONNX protobuf is malformed: {exc}", where)
+            # protobuf rejects what we reject, so onnx.load cannot read this file either;
+            # without a plausible ir_version, which every ONNX writer puts first, it is
+            # most likely not ONNX at all (1 in ~2,500 random weight blobs starts like a
+            # graph field)
+            head = bytes(buf[:2])
+            plausible = len(head) == 2 and head[0] == 0x08 and 0 < head[1] <= 64
+            severity = Severity.MEDIUM if plausible else Severity.LOW
+            ctx.add("onnx-malformed", severity, f"ONNX protobuf is malformed: {exc}", where)
             return
         finally:
             if isinstance(buf, memoryview):

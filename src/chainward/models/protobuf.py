@@ -61,8 +61,52 @@ def iter_fields(buf: Buffer, start: int, end: int) -> Iterator[tuple[int, int, i
                 raise ProtobufError("length-delimited field runs past its message")
             yield number, wire, pos, pos + length
             pos += length
+        elif wire == 3:
+            # a group (deprecated, still valid): protobuf keeps it as an unknown field
+            # and reads on, so an attacker's group must not stop our reading either
+            inner = pos
+            pos, close = _skip_group(buf, pos, end, number)
+            yield number, wire, inner, close
+        else:  # 4 (an end-group with no group open), 6, 7: protobuf rejects these too
+            raise ProtobufError(f"unsupported wire type {wire}")
+
+
+MAX_GROUP_DEPTH = 100  # protobuf's own recursion limit
+
+
+def _skip_group(buf: Buffer, pos: int, end: int, number: int) -> tuple[int, int]:
+    """Skip the fields of a group opened for ``number``: (position after its end tag,
+    position of that tag)."""
+    open_groups = [number]
+    while pos < end:
+        tag_start = pos
+        key, pos = read_varint(buf, pos, end)
+        field, wire = key >> 3, key & 7
+        if field == 0:
+            raise ProtobufError("field number 0")
+        if wire == 0:
+            _value, pos = read_varint(buf, pos, end)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            length, pos = read_varint(buf, pos, end)
+            pos += length
+        elif wire == 3:
+            if len(open_groups) >= MAX_GROUP_DEPTH:
+                raise ProtobufError("groups nested too deeply")
+            open_groups.append(field)
+        elif wire == 4:
+            if open_groups.pop() != field:
+                raise ProtobufError("end-group tag does not match its group")
+            if not open_groups:
+                return pos, tag_start
         else:
             raise ProtobufError(f"unsupported wire type {wire}")
+        if pos > end:
+            raise ProtobufError("field runs past its message")
+    raise ProtobufError("group is not closed")
 
 
 def text(buf: Buffer, a: int, b: int, limit: int = 4096) -> str:

@@ -294,6 +294,30 @@ def test_onnx_custom_domain_is_review() -> None:
     assert [f.rule for f in result.findings] == ["onnx-custom-op"]
 
 
+def test_a_group_field_does_not_hide_what_follows() -> None:
+    # protobuf keeps an unknown group (wire types 3/4) and reads on, so onnx.load still
+    # reaches the external-data tensor after it; our reader used to stop there
+    group = b"\x9b\x06" + b"\x08\x05" + b"\x9c\x06"  # field 99: start, a varint, end
+    tensor = _ld(8, b"t") + _ld(13, _ld(1, b"location") + _ld(2, b"/etc/passwd")) + b"\x70\x01"
+    graph = _ld(5, tensor) + _ld(2, b"g")
+    unknown = b"\x98\x06\x05"  # field 99, a varint: unknown to ONNX, kept by protobuf
+    for extra in (group, unknown, group + unknown):
+        model = b"\x08\x08" + extra + _ld(7, graph) + _ld(8, b"\x08\x11")
+        result = scan_bytes(model, "m.bin")
+        assert result.format == "onnx"
+        assert result.verdict is Verdict.UNSAFE, [f.message for f in result.findings]
+
+
+def test_random_weights_that_start_like_a_graph_field_are_not_review() -> None:
+    # 0x3a is field 7 (graph), length-delimited: 1 in ~2,500 raw weight blobs starts so
+    blob = b"\x3a\xbe\x7b\x07\x78\xb1\xea\xdf\x5a\xb0\x54\x91" + bytes(range(256)) * 64
+    result = scan_bytes(blob, "variables.data-00000-of-00001")
+    assert result.format == "onnx"
+    assert result.verdict is Verdict.SAFE, [f.message for f in result.findings]
+    malformed = b"\x08\x08" + blob  # with an ir_version first it stays worth a review
+    assert scan_bytes(malformed, "m.onnx").verdict is Verdict.SUSPICIOUS
+
+
 def test_frozen_graphdef() -> None:
     node = _ld(1, b"read") + _ld(2, b"ReadFile")
     result = scan_bytes(_ld(1, node) + _ld(1, _ld(1, b"c") + _ld(2, b"Const")), "frozen.pb")
