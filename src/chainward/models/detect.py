@@ -496,16 +496,13 @@ def _protobuf_kind(head: bytes, size: int) -> str | None:
     fields = _top_fields(head, size)
     if not fields:
         return None
-    numbers = [f[0] for f in fields]
-    wires = {f[0]: f[1] for f in fields}
-    if (
-        set(numbers) <= set(_SAVEDMODEL_FIELDS)
-        and wires.get(2) == 2
-        and all(_SAVEDMODEL_FIELDS[n] == wires[n] for n in wires)
-    ):
+    # each format's own fields must carry their wire types; fields a format does not
+    # know are allowed everywhere, as protobuf keeps them and the loader reads on
+    saved = {f[0]: f[1] for f in fields if f[0] in _SAVEDMODEL_FIELDS}
+    if saved.get(2) == 2 and all(_SAVEDMODEL_FIELDS[n] == w for n, w in saved.items()):
         inner = next(f for f in fields if f[0] == 2)
-        sub = _top_fields(inner[2], inner[3])
-        if sub and all(_METAGRAPH_FIELDS.get(f[0]) == f[1] for f in sub):
+        sub = [f for f in _top_fields(inner[2], inner[3]) if f[0] in _METAGRAPH_FIELDS]
+        if sub and all(_METAGRAPH_FIELDS[f[0]] == f[1] for f in sub):
             return "tf-savedmodel"
     # ONNX: its own fields with their wire types; fields it does not know are allowed,
     # as protobuf keeps them and onnx.load reads on (a newer version's, or an attacker's)
@@ -517,8 +514,9 @@ def _protobuf_kind(head: bytes, size: int) -> str | None:
         and (7 in onnx_wires or 8 in onnx_wires or len(known) >= 3)
     ):
         return "onnx"
-    if numbers[0] == 1 and all(_GRAPHDEF_FIELDS.get(f[0]) == f[1] for f in fields):
-        sub = _top_fields(fields[0][2], fields[0][3])
+    graph = [f for f in fields if f[0] in _GRAPHDEF_FIELDS]
+    if graph and graph[0][0] == 1 and all(_GRAPHDEF_FIELDS[f[0]] == f[1] for f in graph):
+        sub = _top_fields(graph[0][2], graph[0][3])
         if sub and sub[0][0] == 1 and any(f[0] == 2 for f in sub):
             return "tf-graphdef"
     return None

@@ -468,3 +468,11 @@ def test_old_pytables_attribute_pickles_are_data() -> None:
     for data in (filters, numarray):
         result = scan_bytes(data, "FILTERS")
         assert result.verdict is Verdict.SAFE, [f.message for f in result.findings]
+
+
+# not a bypass: random weight bytes that read as an EXT lookup then garbage were unsafe;
+# an unregistered extension code fails the load, so only a call on it stays unsafe
+def test_bare_extension_code_lookup_is_review_and_a_call_is_unsafe() -> None:
+    looked_up = scan_bytes(b"\x80\x02\x82\x07.", "payload")
+    assert looked_up.verdict is Verdict.SUSPICIOUS, [f.message for f in looked_up.findings]
+    assert "pickle-computed-callee" in unsafe(b"\x80\x02\x82\x07)R.")

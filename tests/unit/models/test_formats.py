@@ -308,6 +308,14 @@ def test_a_group_field_does_not_hide_what_follows() -> None:
         assert result.verdict is Verdict.UNSAFE, [f.message for f in result.findings]
 
 
+def test_an_unknown_field_does_not_hide_a_saved_model() -> None:
+    data = (CORPUS / "malicious/tf/read_file/saved_model.pb").read_bytes()
+    for variant in (b"\x98\x06\x05" + data, data + b"\x98\x06\x05"):
+        result = scan_bytes(variant, "saved_model.pb")
+        assert result.format == "tf-savedmodel"
+        assert result.verdict is Verdict.UNSAFE
+
+
 def test_random_weights_that_start_like_a_graph_field_are_not_review() -> None:
     # 0x3a is field 7 (graph), length-delimited: 1 in ~2,500 raw weight blobs starts so
     blob = b"\x3a\xbe\x7b\x07\x78\xb1\xea\xdf\x5a\xb0\x54\x91" + bytes(range(256)) * 64

@@ -181,3 +181,22 @@ def test_long_literals_are_kept_short() -> None:
     trace = run_stream(io.BytesIO(pickle.dumps(big, protocol=4)))
     assert trace.error is None
     assert isinstance(trace.result, Lit) and len(trace.result.value) == 1 << 20  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "operands",
+    [b")U\x05\xcbu\x00\t\xb4", b"K\x01\x8c\x01x", b"\x8c\x02os}"],  # tuple, int, dict
+)
+def test_stack_global_on_a_container_or_number_stops_like_pickle_c(operands: bytes) -> None:
+    # "STACK_GLOBAL requires str": random bytes (1 in ~40,000 uint8 weight blobs) read as
+    # a computed global were unsafe; the unpickler stops there, nothing is looked up
+    trace = run_stream(io.BytesIO(b"\x80\x04" + operands + b"\x93."))
+    assert trace.error is not None and "requires str" in trace.error
+    assert not trace.globals
+    computed = run_stream(io.BytesIO(b"\x80\x04" + _join_call() + b"\x8c\x06system\x93."))
+    assert [g.computed for g in computed.globals if g.name == "'system'"] == [True]
+
+
+def _join_call() -> bytes:
+    """``str('os')``: a module name only known at load time."""
+    return b"\x8c\x08builtins\x8c\x03str\x93\x8c\x02os\x85R"

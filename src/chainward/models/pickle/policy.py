@@ -804,6 +804,18 @@ def _state_items(state: Value) -> Iterator[tuple[str, Value]]:
 
 
 def _grade_reference(glob: Global, add: _Add) -> None:
+    if glob.computed and glob.opcode.startswith("EXT"):
+        # an extension code no registry entry names: a standard interpreter's copyreg
+        # registry is empty, so the load fails here; only calling it is graded unsafe
+        # (1 in ~40,000 random weight blobs reads as an EXT lookup followed by garbage)
+        add(
+            "pickle-computed-global",
+            Severity.MEDIUM,
+            f"looks up extension code {glob.name}, which no copyreg registration names here "
+            "(a standard interpreter fails the load at this point)",
+            glob.offset,
+        )
+        return
     if glob.computed:
         add(
             "pickle-computed-global",

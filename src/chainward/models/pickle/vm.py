@@ -923,8 +923,15 @@ def op_stack_global(m: Machine) -> None:
     ):
         m.push(m.find_class(module.value, name.value, "STACK_GLOBAL"))
         return
-    # names computed at load time (str.join results, for instance) are real strings then:
-    # keep going with a global whose name is unknown to us
+    for operand in (module, name):
+        never_str = isinstance(operand, Seq | Map) or (
+            isinstance(operand, Lit) and not isinstance(operand.value, str | bytes)
+        )
+        if never_str:  # a container or a number here stops every unpickler
+            raise PickleError("STACK_GLOBAL requires str")
+    # names computed at load time (str.join results, for instance) are real strings then,
+    # and so are Python 2 strings under encoding='latin1': keep going with a global whose
+    # name is unknown to us
     glob = Global(_describe(module), _describe(name), m.op_offset, "STACK_GLOBAL", computed=True)
     m.trace.globals.append(glob)
     m.push(glob)
