@@ -358,7 +358,9 @@ _OPS: dict[int, tuple[object, int, int]] = {
     0x98: (None, 1, 1),
 }
 _CALL_OPS = frozenset(b"Rio\x81\x92")
-_FIRST_OPS = frozenset(b"(cdl}])IJKLMNSTUVXFG\x80\x8c\x95\x88\x89\x8aBC")
+# every opcode an unpickler accepts on an empty stack (no PROTO needed in front); PERSID
+# and NEXT_BUFFER load where the loader has a persistent_load or buffers
+_FIRST_OPS = frozenset(b"(cdl}])IJKLMNPSTUVXFGBC\x80\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x95\x96\x97")
 
 
 def _pickle_kind(head: bytes) -> str | None:

@@ -476,3 +476,23 @@ def test_bare_extension_code_lookup_is_review_and_a_call_is_unsafe() -> None:
     looked_up = scan_bytes(b"\x80\x02\x82\x07.", "payload")
     assert looked_up.verdict is Verdict.SUSPICIOUS, [f.message for f in looked_up.findings]
     assert "pickle-computed-callee" in unsafe(b"\x80\x02\x82\x07)R.")
+
+
+# found in this project's review (2026-11-27): the content sniffer only knew the opcodes
+# real writers start with, but pickle.loads needs no PROTO first: a payload behind an
+# EMPTY_SET, LONG4, BINUNICODE8, BINBYTES8, BYTEARRAY8 or PERSID (torch-style loaders
+# have persistent_load) was "not a model"; NEXT_BUFFER loads where buffers= is given
+def test_pickles_that_start_with_any_opcode_are_found() -> None:
+    payload = b"cos\nsystem\n(S'true'\ntR."
+    eight = (1).to_bytes(8, "little") + b"x"
+    for first in (
+        b"\x8f",
+        b"\x8b\x01\x00\x00\x00\x01",
+        b"\x8d" + eight,
+        b"\x8e" + eight,
+        b"\x96" + eight,
+        b"Pstorage\n",
+        b"\x97",
+    ):
+        assert "pickle-dangerous-call" in unsafe(first + b"0" + payload)
+    assert "pickle-dangerous-call" in unsafe(b"\x80\x05\x97\x980" + payload)
