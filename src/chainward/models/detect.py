@@ -143,7 +143,7 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
         return "safetensors"
     if head.startswith(b"ZF0x"):
         return "joblib"  # joblib < 0.10 zlib file: "ZF" + hex length + zlib stream
-    kind = _pickle_kind(head)
+    kind = _pickle_kind(head, size)
     if kind is not None:
         return kind
     if head[:1] == b"\x78" and len(head) > 1 and (head[0] * 256 + head[1]) % 31 == 0:
@@ -363,7 +363,7 @@ _CALL_OPS = frozenset(b"Rio\x81\x92")
 _FIRST_OPS = frozenset(b"(cdl}])IJKLMNPSTUVXFGBC\x80\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x95\x96\x97")
 
 
-def _pickle_kind(head: bytes) -> str | None:
+def _pickle_kind(head: bytes, size: int | None = None) -> str | None:
     """Walk the opcodes in ``head``; a consistent prefix of a pickle names the format."""
     first = head[0]
     if first not in _FIRST_OPS or (first == 0x80 and (len(head) < 2 or head[1] > 5)):
@@ -371,7 +371,7 @@ def _pickle_kind(head: bytes) -> str | None:
     if first == 0x80 and b"joblib.numpy_pickle" in head:
         # raw array bytes follow each NumpyArrayWrapper, so the opcode walk would stop there
         return "joblib"
-    if not _plausible_pickle(head):
+    if not _plausible_pickle(head, size):
         return None
     if head.startswith(b"\x80\x02\x8a\x0a") and int.from_bytes(head[4:14], "little") == (
         TORCH_LEGACY_MAGIC
@@ -385,8 +385,12 @@ def _pickle_kind(head: bytes) -> str | None:
 _ENOUGH_OPS = 256
 
 
-def _plausible_pickle(data: bytes) -> bool:
-    """True if ``data`` parses as opcodes with a sane stack up to STOP or its end."""
+def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
+    """True if ``data`` parses as opcodes with a sane stack up to STOP or its end.
+
+    ``size``, when known, is the whole stream's length: a first literal longer than the
+    head is a pickle if the stream holds all of it (pickle.loads needs no PROTO first).
+    """
     pos = 0
     count = 0  # items above the innermost MARK
     marks: list[int] = []
@@ -414,7 +418,8 @@ def _plausible_pickle(data: bytes) -> bool:
                 break
             pos += width + int.from_bytes(data[pos : pos + width], "little")
             opened = data[0] in b"(]})" or globals_seen  # a text/protocol-1 pickle's start
-            if pos > end and (data[0] == 0x80 or (ops >= 2 and opened)):
+            whole_first = ops == 1 and size is not None and pos <= size
+            if pos > end and (data[0] == 0x80 or (ops >= 2 and opened) or whole_first):
                 # a literal longer than the head (pickle.dumps((big_bytes, obj)) writes
                 # PROTO + BINBYTES first, outside any frame): nothing contradicts a pickle
                 return True
