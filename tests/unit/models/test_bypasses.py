@@ -496,6 +496,9 @@ def test_pickles_that_start_with_any_opcode_are_found() -> None:
     ):
         assert "pickle-dangerous-call" in unsafe(first + b"0" + payload)
     assert "pickle-dangerous-call" in unsafe(b"\x80\x05\x97\x980" + payload)
+    # number lines as leniently as pickle.c reads them (strtol/strtod)
+    for line in (b"I 1\n", b"I\t7\n", b"Finf\n", b"Fnan\n", b"L 5L\n"):
+        assert "pickle-dangerous-call" in unsafe(line + b"0" + payload)
     padding = b"A" * 20_000  # a first literal longer than the sniffed head, no PROTO
     for opcode, width in ((b"X", 4), (b"B", 4), (b"\x8e", 8), (b"\x96", 8)):
         literal = opcode + len(padding).to_bytes(width, "little") + padding
