@@ -299,18 +299,26 @@ def _grade_callee(
         )
 
 
+_CLEAN_CALLEES: set[tuple[str, str, str, bool]] = set()  # graded once, found allowed
+_MAX_CLEAN_CALLEES = 8192
+
+
 def _grade_global_callee(
     glob: Global, kind: str, offset: int, add: _Add, consumed: set[int], via: str
 ) -> None:
-    name = _name(glob)
     if glob.computed:
         add(
             "pickle-computed-callee",
             Severity.HIGH,
-            f"calls a global whose name is computed ({name}){via}",
+            f"calls a global whose name is computed ({_name(glob)}){via}",
             offset,
         )
         return
+    # a sklearn forest reconstructs the same few classes thousands of times
+    key = (glob.module, glob.name, kind, not via)
+    if key in _CLEAN_CALLEES:
+        return
+    name = _name(glob)
     danger = danger_of(glob.dotted)
     if kind == "new" or kind == "ref":
         if kind == "new" and not via and danger is not None and _new_runs_code(glob):
@@ -321,9 +329,10 @@ def _grade_global_callee(
                 offset,
             )
             return
-        if is_allowed_ref(glob) or is_profile_class(glob, known_class=kind == "new"):
-            return
-        if kind == "new" and glob.dotted in _NEW_ONLY:
+        allowed = is_allowed_ref(glob) or is_profile_class(glob, known_class=kind == "new")
+        if allowed or (kind == "new" and glob.dotted in _NEW_ONLY):
+            if len(_CLEAN_CALLEES) < _MAX_CLEAN_CALLEES:
+                _CLEAN_CALLEES.add(key)
             return
         if danger is not None:
             add(
@@ -341,9 +350,11 @@ def _grade_global_callee(
             offset,
         )
         return
-    if is_allowed_call(glob) and not any(_is_dunder(p) for p in glob.name.split(".")[:-1]):
-        return
-    if glob.dotted in ("copyreg.__newobj__", "copyreg.__newobj_ex__"):
+    if (
+        is_allowed_call(glob) and not any(_is_dunder(p) for p in glob.name.split(".")[:-1])
+    ) or glob.dotted in ("copyreg.__newobj__", "copyreg.__newobj_ex__"):
+        if len(_CLEAN_CALLEES) < _MAX_CLEAN_CALLEES:
+            _CLEAN_CALLEES.add(key)
         return
     if danger is not None:
         add("pickle-dangerous-call", Severity.CRITICAL, f"calls {name}{via}: {danger}", offset)
@@ -585,25 +596,31 @@ def _user_class_call(callee: Global, args: Value) -> bool:
     ``Popen``), and arguments that are literal data (a function or class handed to a
     constructor may be called by it).
     """
-    if callee.computed or danger_of(callee.dotted) is not None:
+    if callee.computed or not _user_class_name(callee.module, callee.name, callee.written):
         return False
-    modules = [callee.module]
-    if callee.written is not None:
-        modules.append(callee.written[0])
-        if danger_of(".".join(callee.written)) is not None:
+    if not isinstance(args, Seq) or args.kind != "tuple":
+        return False
+    return _literal_data(args)
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of the names
+def _user_class_name(module: str, name: str, written: tuple[str, str] | None) -> bool:
+    """The name-only half of :func:`_user_class_call`."""
+    if danger_of(f"{module}.{name}") is not None:
+        return False
+    modules = [module]
+    if written is not None:
+        modules.append(written[0])
+        if danger_of(".".join(written)) is not None:
             return False
     if any(m.split(".")[0] in _KNOWN_PACKAGES for m in modules):
         return False
     if not all(part.isidentifier() for m in modules for part in m.split(".")):
         return False
-    parts = callee.name.split(".")
+    parts = name.split(".")
     if not all(p.isidentifier() and p[:1].isupper() and not _is_dunder(p) for p in parts):
         return False
-    if _DANGEROUS_CLASS_NAMES.fullmatch(parts[-1]):
-        return False
-    if not isinstance(args, Seq) or args.kind != "tuple":
-        return False
-    return _literal_data(args)
+    return not _DANGEROUS_CLASS_NAMES.fullmatch(parts[-1])
 
 
 def _literal_data(value: Value) -> bool:
@@ -733,6 +750,8 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
 
 def _grade_state(state: Value, who: str, offset: int, add: _Add) -> None:
     for key, value in _state_items(state):
+        if not key.startswith("__"):
+            continue  # every name below is a dunder
         if key in _DATA_DUNDERS and isinstance(value, Lit):
             continue  # statsmodels results keep their __doc__ string in __dict__
         if _is_dunder(key) or key in ("__setstate__", "__reduce__", "__reduce_ex__"):
