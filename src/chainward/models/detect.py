@@ -258,8 +258,8 @@ def _after_skippable(head: bytes) -> str | None:
 def _is_hdf5(fh: BinaryIO, head: bytes, size: int) -> bool:
     if head.startswith(HDF5_MAGIC):
         return True
-    offset = 512
-    while offset + 8 <= min(size, 1 << 20):
+    offset = 512  # a user block of any power-of-two size, as the HDF5 library searches
+    while offset + 8 <= size:
         if offset + 8 <= len(head):
             chunk = head[offset : offset + 8]
         else:

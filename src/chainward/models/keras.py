@@ -27,11 +27,13 @@ from typing import BinaryIO
 
 from chainward.models.containers import iter_zip_members, scan_member
 from chainward.models.context import ScanContext, Source
+from chainward.models.detect import HDF5_MAGIC, HEAD_SIZE, _pickle_kind
 from chainward.models.hdf5 import Hdf5Error, as_text, find_pickles, read_root_attributes
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.denylist import danger_of
 from chainward.models.pickle.policy import grade
 from chainward.models.pickle.vm import run_all
+from chainward.models.pickles import PickleScanner
 from chainward.records import Severity
 
 SAFE_MODULE_PREFIXES = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
@@ -297,6 +299,18 @@ class Hdf5Scanner(FormatScanner):
 
     def scan(self, source: Source, ctx: ScanContext) -> None:
         where = source.display
+        head = source.head(HEAD_SIZE)
+        if not head.startswith(HDF5_MAGIC) and _pickle_kind(head, source.size) is not None:
+            # a user block the HDF5 library skips, holding a pickle that pickle.load (or
+            # a legacy torch.load) runs from byte 0: one file, two loaders
+            ctx.add(
+                "hdf5-pickle-polyglot",
+                Severity.MEDIUM,
+                "the HDF5 user block before the superblock is a pickle; pickle-based loaders "
+                "read it from the first byte",
+                where,
+            )
+            PickleScanner().scan(source, ctx)
         with source.open() as fh:
             try:
                 attrs = read_root_attributes(fh, source.size)

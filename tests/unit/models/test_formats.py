@@ -183,6 +183,26 @@ def test_nesting_depth() -> None:
     assert "nesting-too-deep" in found
 
 
+def test_hdf5_behind_a_large_user_block() -> None:
+    # the HDF5 library looks for its signature at every power of two up to the end of
+    # the file; the sniffer stopped at 1 MB
+    lambda_h5 = (CORPUS / "malicious/keras/lambda.h5").read_bytes()
+    result = scan_bytes(bytes(2 << 20) + lambda_h5, "model.h5")
+    assert result.format == "hdf5"
+    assert result.verdict is Verdict.UNSAFE
+
+
+def test_pickle_in_an_hdf5_user_block_is_scanned_too() -> None:
+    # one file, two loaders: h5py skips the user block, pickle.load (or a legacy
+    # torch.load) runs it from byte 0
+    dense = (CORPUS / "benign/keras/dense.h5").read_bytes()
+    polyglot = EVIL.ljust(512, b"\x00") + dense
+    rules = [f.rule for f in scan_bytes(polyglot, "model.pt").findings]
+    assert {"hdf5-pickle-polyglot", "pickle-dangerous-call"} <= set(rules)
+    text_block = b"written by our exporter\n".ljust(512, b" ") + dense
+    assert scan_bytes(text_block, "model.h5").verdict is Verdict.SAFE
+
+
 def test_legacy_tar_checkpoint() -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
