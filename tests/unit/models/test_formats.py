@@ -203,6 +203,20 @@ def test_pickle_in_an_hdf5_user_block_is_scanned_too() -> None:
     assert scan_bytes(text_block, "model.h5").verdict is Verdict.SAFE
 
 
+def test_zip_appended_to_a_pickle_is_scanned_too() -> None:
+    # pickle.load stops at STOP; keras.saving.load_model (zipfile) finds the archive
+    # from the end of the file: a benign pickle in front hid a Lambda layer
+    keras_model = (CORPUS / "malicious/keras/lambda.keras").read_bytes()
+    for front in (pickle.dumps([1], protocol=4), b"(lp0\nI1\na."):
+        rules = [f.rule for f in scan_bytes(front + keras_model, "model.keras").findings]
+        assert {"pickle-zip-polyglot", "keras-lambda-bytecode"} <= set(rules)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("notes.txt", "x")
+    inside = pickle.dumps({"blob": archive.getvalue()}, protocol=4)  # a zip in a byte string
+    assert not scan_bytes(inside, "state.pkl").findings
+
+
 def test_legacy_tar_checkpoint() -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
