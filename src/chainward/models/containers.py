@@ -226,6 +226,36 @@ def _member_source(
     return Source(display, entry.size, load, cheap=False), head
 
 
+def scan_appended_zip(source: Source, ctx: ScanContext, *, after: int, front: str) -> None:
+    """A ZIP appended to a file of another format: its own loader stops where its data
+    ends, but zip readers (Keras's ``load_model``, ``zipfile``) find an archive from the
+    end of the file. ``after``: where the front format's data ends, when known."""
+    from chainward.models.detect import classify_zip_names
+    from chainward.models.scanner import scanner_for
+
+    with source.open() as fh:
+        try:
+            eocd, _record = zipread._find_eocd(fh, source.size)
+            if eocd < after:
+                return  # a zip inside the front format's own data: its loader never sees it
+            index = zipread.read_index(fh, source.size, max_entries=4096)
+        except (zipread.ZipFormatError, OSError, ValueError):
+            return
+    if not index.entries or min(e.header_offset for e in index.entries) <= 0:
+        return
+    kind = classify_zip_names([e.name for e in index.entries])
+    ctx.add(
+        "appended-zip-polyglot",
+        Severity.MEDIUM,
+        f"a {kind} archive follows the {front} data; zip readers (Keras load_model, zipfile) "
+        "open it from the end of the file",
+        source.display,
+    )
+    scanner = scanner_for(kind)
+    if scanner is not None:
+        scanner.scan(source, ctx)
+
+
 class ZipScanner(FormatScanner):
     formats = ("zip", "npz")
 

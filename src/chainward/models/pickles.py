@@ -91,35 +91,9 @@ class PickleScanner(FormatScanner):
             return
         report_trace(trace, ctx, source.display)
         if trace.end_offset < source.size:
-            _scan_appended_zip(source, ctx, trace.end_offset)
+            from chainward.models.containers import scan_appended_zip
 
-
-def _scan_appended_zip(source: Source, ctx: ScanContext, pickle_end: int) -> None:
-    """A ZIP after the pickle: pickle.load stops at STOP, but zip readers (Keras's
-    ``load_model``, ``zipfile``) find an archive from the end of the file."""
-    from chainward.models import zipread
-    from chainward.models.detect import classify_zip_names
-    from chainward.models.scanner import scanner_for
-
-    with source.open() as fh:
-        try:
-            eocd, _record = zipread._find_eocd(fh, source.size)
-            if eocd < pickle_end:
-                return  # a zip inside a byte string of the pickle: its loader never sees it
-            index = zipread.read_index(fh, source.size, max_entries=4096)
-        except (zipread.ZipFormatError, OSError, ValueError):
-            return
-    kind = classify_zip_names([e.name for e in index.entries])
-    ctx.add(
-        "pickle-zip-polyglot",
-        Severity.MEDIUM,
-        f"a {kind} archive follows the pickle; zip readers (Keras load_model, zipfile) "
-        "open it from the end of the file",
-        source.display,
-    )
-    scanner = scanner_for(kind)
-    if scanner is not None:
-        scanner.scan(source, ctx)
+            scan_appended_zip(source, ctx, after=trace.end_offset, front="pickle")
 
 
 def _report_named_dangers(trace: PickleTrace, ctx: ScanContext, where: str) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
 from chainward.models.detect import detect_format
 from chainward.models.interface import (
@@ -80,6 +81,20 @@ def scanner_for(fmt: str) -> FormatScanner | None:
     return _CACHE[target]
 
 
+# formats that are ZIP archives themselves, or check what follows their data (pickle)
+_OWN_ZIP_FORMATS = frozenset({"zip", "npz", "keras", "pickle"})
+
+
+def _ends_like_a_zip(source: Source) -> bool:
+    """An end-of-central-directory record in the last 64 KB (read before importing the
+    archive readers, which most files never need)."""
+    if source.size < 22:
+        return False
+    with source.open() as fh:
+        fh.seek(max(0, source.size - 22 - 65535))
+        return zipread.EOCD_SIG in fh.read()
+
+
 def dispatch(source: Source, ctx: ScanContext) -> None:
     """Scan ``source`` with the scanner of its (already detected) format."""
     fmt = source.format or source.detect()
@@ -93,6 +108,11 @@ def dispatch(source: Source, ctx: ScanContext) -> None:
         return
     try:
         scanner.scan(source, ctx)
+        zip_itself = fmt in _OWN_ZIP_FORMATS or source.head(4) == b"PK\x03\x04"
+        if not zip_itself and _ends_like_a_zip(source):
+            from chainward.models.containers import scan_appended_zip
+
+            scan_appended_zip(source, ctx, after=0, front=fmt)
     except BudgetError as exc:
         ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", source.display)
     except (OSError, EOFError, ValueError, MemoryError, RecursionError, IndexError, KeyError,

@@ -209,7 +209,11 @@ def test_zip_appended_to_a_pickle_is_scanned_too() -> None:
     keras_model = (CORPUS / "malicious/keras/lambda.keras").read_bytes()
     for front in (pickle.dumps([1], protocol=4), b"(lp0\nI1\na."):
         rules = [f.rule for f in scan_bytes(front + keras_model, "model.keras").findings]
-        assert {"pickle-zip-polyglot", "keras-lambda-bytecode"} <= set(rules)
+        assert {"appended-zip-polyglot", "keras-lambda-bytecode"} <= set(rules)
+    for front_file in ("benign/keras/dense.h5", "benign/torch/state_dict_legacy.pt"):
+        front = (CORPUS / front_file).read_bytes()
+        rules = [f.rule for f in scan_bytes(front + keras_model, "model.keras").findings]
+        assert {"appended-zip-polyglot", "keras-lambda-bytecode"} <= set(rules), front_file
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("notes.txt", "x")
