@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chainward.records import Severity
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
 
 DUNDER = re.compile(r"__[A-Za-z][A-Za-z0-9_]*__")
 ESCAPE_GLOBALS = frozenset(
@@ -113,6 +117,14 @@ def analyze_template(source: str) -> list[TemplateIssue]:
                 f"accesses item {node.arg.value!r} (a dunder name)",
                 node,
             )
+        elif isinstance(node, nodes.Getitem) and _builds_string(node.arg):
+            add(
+                "template-computed-item",
+                Severity.HIGH,
+                "subscripts with a key built from string pieces (how sandbox escapes spell "
+                "'__class__' without writing it)",
+                node,
+            )
         elif isinstance(node, nodes.Filter) and node.name == "attr":
             arg = node.args[0] if node.args else None
             if not (isinstance(arg, nodes.Const) and isinstance(arg.value, str)):
@@ -141,6 +153,16 @@ def analyze_template(source: str) -> list[TemplateIssue]:
                 "(used to build attribute names or format-string escapes)",
                 node,
             )
+        elif (
+            isinstance(node, nodes.Concat | nodes.Add)
+            or (isinstance(node, nodes.Filter) and node.name == "join")
+        ) and (match := DUNDER.search(_joined_constants(node))) is not None:
+            add(
+                "template-dunder-string",
+                Severity.HIGH,
+                f"joins string pieces into the dunder name {match.group(0)!r}",
+                node,
+            )
         elif isinstance(node, nodes.Name) and node.ctx == "load" and node.name in ESCAPE_GLOBALS:
             add(
                 "template-escape-global",
@@ -158,6 +180,44 @@ def analyze_template(source: str) -> list[TemplateIssue]:
             )
         stack.extend(node.iter_child_nodes())
     return issues
+
+
+_STRING_FILTERS = frozenset({"join", "format", "replace", "string", "lower", "upper", "trim"})
+_STRING_METHODS = frozenset({"format", "join", "replace", "lower", "upper", "strip"})
+
+
+def _builds_string(node: nodes.Node) -> bool:
+    """An expression that makes a new string from pieces (a computed item key)."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Concat):
+        return True
+    if isinstance(node, nodes.Add | nodes.Mod):
+        return any(
+            (isinstance(side, nodes.Const) and isinstance(side.value, str)) or _builds_string(side)
+            for side in (node.left, node.right)
+        )
+    if isinstance(node, nodes.Filter):
+        return node.name in _STRING_FILTERS
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+        return node.node.attr in _STRING_METHODS
+    if isinstance(node, nodes.CondExpr):
+        return _builds_string(node.expr1) or (node.expr2 is not None and _builds_string(node.expr2))
+    return False
+
+
+def _joined_constants(node: nodes.Node) -> str:
+    """The string constants under ``node``, in order, joined (``'__cla' ~ 'ss__'``)."""
+    from jinja2 import nodes
+
+    pieces: list[str] = []
+    stack = [node]
+    while stack and len(pieces) < 256:
+        current = stack.pop()
+        if isinstance(current, nodes.Const) and isinstance(current.value, str):
+            pieces.append(current.value)
+        stack.extend(reversed(list(current.iter_child_nodes())))
+    return "".join(pieces)
 
 
 __all__ = ["TemplateIssue", "analyze_template"]

@@ -83,6 +83,12 @@ def test_ordinary_templates_are_clean() -> None:
         "{{ x|attr(name) }}",
         "{{ '{0.__class__}'.format(x) }}",
         "{{ x['__globals__'] }}",
+        # dunder keys spelled in pieces (found in this project's review, 2026-11-27)
+        "{{ ''['__cla' + 'ss__'] }}",
+        "{{ ''['__cla' ~ 'ss__'] }}",
+        "{% set k = '__glo' ~ 'bals__' %}{{ f[k] }}",
+        "{{ ''[['_', '_', 'class', '_', '_']|join] }}",
+        "{{ x['%c%c' % (95, 95) ~ 'init' ~ '%c%c' % (95, 95)] }}",
     ],
 )
 def test_escape_shapes(template: str) -> None:
