@@ -31,6 +31,7 @@ from __future__ import annotations
 import bz2
 import lzma
 import os
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -52,6 +53,8 @@ LZ4_MAGIC = b"\x04\x22\x4d\x18"
 LZ4_LEGACY_MAGIC = b"\x02\x21\x4c\x18"
 # torch's legacy serialisation starts with this number pickled as a LONG1
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+
+SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")  # the order TensorFlow tries
 
 FORMATS = (
     "pickle",
@@ -91,7 +94,8 @@ def detect_format(path: Path) -> str | None:
     """
     try:
         if path.is_dir():
-            return "tf-savedmodel" if (path / "saved_model.pb").is_file() else None
+            saved = any((path / name).is_file() for name in SAVED_MODEL_FILES)
+            return "tf-savedmodel" if saved else None
         if not path.is_file():
             return None
         with path.open("rb") as fh:
@@ -155,6 +159,8 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
     proto = _protobuf_kind(head, size)
     if proto is not None:
         return proto
+    if is_text_saved_model(head):
+        return "tf-savedmodel"
     if _has_trailing_zip(fh, head, size):
         return _zip_kind(fh, size) or "zip"
     return None
@@ -498,6 +504,16 @@ _ONNX_FIELDS = {1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25
 _SAVEDMODEL_FIELDS = {1: 0, 2: 2}
 _METAGRAPH_FIELDS = {1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2}
 _GRAPHDEF_FIELDS = {1: 2, 2: 2, 3: 0, 4: 2}
+
+
+# saved_model.pbtxt: TensorFlow loads the text format when saved_model.pb is absent
+_TEXT_SAVED_MODEL = re.compile(
+    rb"\A\s*(?:#[^\n]*\n\s*)*(?:saved_model_schema_version\s*:|meta_graphs\s*[:{])"
+)
+
+
+def is_text_saved_model(head: bytes) -> bool:
+    return _TEXT_SAVED_MODEL.match(head) is not None
 
 
 def _protobuf_kind(head: bytes, size: int) -> str | None:

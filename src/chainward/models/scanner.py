@@ -22,7 +22,7 @@ from pathlib import Path
 
 from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
-from chainward.models.detect import detect_format
+from chainward.models.detect import SAVED_MODEL_FILES, detect_format
 from chainward.models.interface import (
     FileResult,
     FormatScanner,
@@ -191,15 +191,14 @@ def _scan_paths(paths: list[Path], options: ScanOptions) -> ScanResult:
         if not root.exists() and not root.is_symlink():
             raise ModelScanError("no such file or directory", path=str(root))
         if root.is_dir():
-            if (root / "saved_model.pb").is_file():
-                plan.append(
-                    _scan_file(root / "saved_model.pb", options, str(root), "tf-savedmodel")
-                )
+            saved = next((root / n for n in SAVED_MODEL_FILES if (root / n).is_file()), None)
+            if saved is not None:
+                plan.append(_scan_file(saved, options, str(root), "tf-savedmodel"))
             for file, problem in _walk(root, options):
                 if problem is not None:
                     plan.append(problem)
                     continue
-                if file.name == "saved_model.pb" and file.parent == root:
+                if file.name in SAVED_MODEL_FILES and file.parent == root:
                     continue
                 plan.append((file, str(file), _file_key(file)))
         else:

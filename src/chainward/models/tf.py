@@ -12,9 +12,12 @@ same way.
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 
 from chainward.models.context import ScanContext, Source
+from chainward.models.detect import is_text_saved_model
 from chainward.models.interface import FormatScanner
 from chainward.models.onnx import open_buffer
 from chainward.models.protobuf import Buffer, ProtobufError, iter_fields, text
@@ -98,22 +101,48 @@ def keras_metadata_configs(buf: Buffer) -> list[object]:
     return out
 
 
+# text format: `op: "ReadFile"`, with adjacent literals concatenated ("Read" 'File')
+_TEXT_OP = re.compile(r"""\bop\s*:\s*((?:"(?:[^"\\\n]|\\.)*"\s*|'(?:[^'\\\n]|\\.)*'\s*)+)""")
+_TEXT_LITERAL = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
+
+
+def collect_text_ops(text: str) -> set[str]:
+    """Every ``op`` field of a text-format SavedModel or GraphDef (``saved_model.pbtxt``)."""
+    ops: set[str] = set()
+    for match in _TEXT_OP.finditer(text):
+        pieces = []
+        for literal in _TEXT_LITERAL.finditer(match.group(1)):
+            raw = literal.group(1) if literal.group(1) is not None else literal.group(2)
+            try:  # C escapes, as the text-format parser reads them ("Re\141dFile")
+                pieces.append(codecs.escape_decode(raw.encode("latin-1"))[0].decode("utf-8"))
+            except (ValueError, UnicodeError):
+                pieces.append(raw)
+        ops.add("".join(pieces))
+    return ops
+
+
 class SavedModelScanner(FormatScanner):
     formats = ("tf-savedmodel", "tf-graphdef")
 
     def scan(self, source: Source, ctx: ScanContext) -> None:
         where = source.display
-        buf = open_buffer(source, ctx)
-        try:
-            ops = collect_ops(buf, graph_def_only=source.format == "tf-graphdef")
-        except (ProtobufError, IndexError) as exc:
-            ctx.add(
-                "tf-malformed", Severity.MEDIUM, f"TensorFlow protobuf is malformed: {exc}", where
-            )
-            return
-        finally:
-            if isinstance(buf, memoryview):
-                buf.release()
+        if is_text_saved_model(source.head(4096)):
+            ops = self._text_ops(source, ctx)
+        else:
+            buf = open_buffer(source, ctx)
+            try:
+                ops = collect_ops(buf, graph_def_only=source.format == "tf-graphdef")
+            except (ProtobufError, IndexError) as exc:
+                ctx.add(
+                    "tf-malformed",
+                    Severity.MEDIUM,
+                    f"TensorFlow protobuf is malformed: {exc}",
+                    where,
+                )
+                return
+            finally:
+                if isinstance(buf, memoryview):
+                    buf.release()
         for op in sorted(ops):
             if op in DANGEROUS_OPS:
                 severity, what = DANGEROUS_OPS[op]
@@ -134,5 +163,17 @@ class SavedModelScanner(FormatScanner):
                 for config in configs:
                     check_config(config, ctx, str(meta))
 
+    @staticmethod
+    def _text_ops(source: Source, ctx: ScanContext) -> set[str]:
+        limit = ctx.options.max_member_bytes
+        with source.open() as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            ctx.error(
+                source.display,
+                f"text SavedModel over {limit} bytes; only the first {limit} were checked",
+            )
+        return collect_text_ops(data[:limit].decode("utf-8", errors="replace"))
 
-__all__ = ["DANGEROUS_OPS", "SavedModelScanner", "collect_ops"]
+
+__all__ = ["DANGEROUS_OPS", "SavedModelScanner", "collect_ops", "collect_text_ops"]

@@ -370,6 +370,32 @@ def test_random_weights_that_start_like_a_graph_field_are_not_review() -> None:
     assert scan_bytes(malformed, "m.onnx").verdict is Verdict.SUSPICIOUS
 
 
+TEXT_SAVED_MODEL = b"""# written by hand: TensorFlow loads saved_model.pbtxt when there is no .pb
+saved_model_schema_version: 1
+meta_graphs {
+  meta_info_def { tags: "serve" }
+  graph_def {
+    node { name: "path" op: "Const" }
+    node { name: "read" op: %s input: "path" }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("spelling", [b'"ReadFile"', b"'ReadFile'", b"\"Re\\141d\" 'File'"])
+def test_text_saved_model(tmp_path: Path, spelling: bytes) -> None:
+    text = TEXT_SAVED_MODEL % spelling
+    result = scan_bytes(text, "saved_model.pbtxt")
+    assert result.format == "tf-savedmodel"
+    assert [f.rule for f in result.findings] == ["tf-dangerous-op"]
+    (tmp_path / "saved_model.pbtxt").write_bytes(text)
+    (tmp_path / "variables").mkdir()
+    folder = scan(tmp_path)
+    assert [(f.format, f.verdict) for f in folder.files] == [("tf-savedmodel", Verdict.UNSAFE)]
+    checkpoint = TEXT_SAVED_MODEL % b'"SaveV2"'
+    assert scan_bytes(checkpoint, "saved_model.pbtxt").verdict is Verdict.SAFE
+
+
 def test_frozen_graphdef() -> None:
     node = _ld(1, b"read") + _ld(2, b"ReadFile")
     result = scan_bytes(_ld(1, node) + _ld(1, _ld(1, b"c") + _ld(2, b"Const")), "frozen.pb")
