@@ -60,18 +60,31 @@ def analyze_template(source: str) -> list[TemplateIssue]:
                 None,
             )
         ]
-    env = Environment(extensions=["jinja2.ext.loopcontrols"])
+    env = Environment(extensions=["jinja2.ext.loopcontrols", _generation_extension()])
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as exc:
-        return [
+        unparsed = [
             TemplateIssue(
                 "template-syntax",
                 Severity.LOW,
-                f"chat template does not parse ({exc.message}); runtimes will refuse it",
+                f"chat template does not parse with Jinja2 ({exc.message})",
                 exc.lineno,
             )
         ]
+        # other runtimes (llama.cpp's minja) accept syntax Jinja2 refuses: what no
+        # ordinary template contains is still looked for in the text
+        match = DUNDER.search(source) or _ESCAPE_WORDS.search(source)
+        if match is not None:
+            unparsed.append(
+                TemplateIssue(
+                    "template-dunder-string",
+                    Severity.HIGH,
+                    f"an unparsed template mentions {match.group(0)!r}, a sandbox-escape step",
+                    source.count("\n", 0, match.start()) + 1,
+                )
+            )
+        return unparsed
     except (RecursionError, MemoryError):
         return [
             TemplateIssue(
@@ -180,6 +193,27 @@ def analyze_template(source: str) -> list[TemplateIssue]:
             )
         stack.extend(node.iter_child_nodes())
     return issues
+
+
+_ESCAPE_WORDS = re.compile(r"\b(?:cycler|joiner|lipsum|_TemplateReference__context)\b")
+
+
+def _generation_extension() -> type:
+    """``{% generation %}...{% endgeneration %}``, the block transformers' chat templates
+    use to mark assistant text (its AssistantTracker): parsed so its body is walked."""
+    from jinja2 import nodes
+    from jinja2.ext import Extension
+    from jinja2.parser import Parser
+
+    class Generation(Extension):
+        tags = {"generation"}  # noqa: RUF012 (jinja2 declares it a plain attribute)
+
+        def parse(self, parser: Parser) -> nodes.Node:
+            lineno = next(parser.stream).lineno
+            body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+            return nodes.Scope(body).set_lineno(lineno)
+
+    return Generation
 
 
 _STRING_FILTERS = frozenset({"join", "format", "replace", "string", "lower", "upper", "trim"})
