@@ -146,6 +146,8 @@ def _tensor(buf: Buffer, a: int, b: int, facts: OnnxFacts) -> None:
 def escapes(location: str, model_dir: Path | None) -> str | None:
     """Why an external-data location would read outside the model folder, or None."""
     norm = location.replace("\\", "/")
+    if "\x00" in norm:  # no path holds one; C code reading the name would stop there
+        return "contains a NUL byte"
     if norm.startswith("/") or (len(norm) > 1 and norm[1] == ":"):
         return "is an absolute path"
     if posixpath.normpath(norm).split("/")[0] == "..":

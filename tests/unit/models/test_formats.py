@@ -122,6 +122,7 @@ def test_onnx_escape_rules(tmp_path: Path) -> None:
     assert escapes("C:/Windows/x", tmp_path)
     assert escapes("../x.bin", tmp_path)
     assert escapes("a/../../x.bin", tmp_path)
+    assert escapes("w\x00.bin", tmp_path) == "contains a NUL byte"  # was a ValueError
     assert escapes("weights.bin", tmp_path) is None
     assert escapes("sub/../weights.bin", tmp_path) is None
     outside = tmp_path.parent / "outside.bin"
