@@ -92,7 +92,7 @@ def decompress(data: bytes | memoryview, limit: int) -> bytes:
         leftover = last and nbytes % blocksize != 0
         block = _block(view, start, size, flags, typesize, codec, leftover)
         if flags & FLAG_SHUFFLE and typesize > 1:
-            block = _unshuffle(block, typesize)
+            block = unshuffle(block, typesize)
         out += block
     return bytes(out)
 
@@ -233,10 +233,11 @@ def blosclz_decompress(src: bytes | memoryview, size: int) -> bytes:
     return bytes(out)
 
 
-def _unshuffle(block: bytes, typesize: int) -> bytes:
-    """Undo Blosc's byte shuffle: byte ``j`` of every element was stored together."""
+def unshuffle(block: bytes, typesize: int) -> bytes:
+    """Undo a byte shuffle (Blosc's, and HDF5's filter 2): byte ``j`` of every element
+    was stored together."""
     count = len(block) // typesize
-    if count < 1:
+    if count < 2 or typesize < 2:
         return block
     out = bytearray(block)
     for j in range(typesize):
@@ -245,4 +246,4 @@ def _unshuffle(block: bytes, typesize: int) -> bytes:
     return bytes(out)
 
 
-__all__ = ["BloscError", "blosclz_decompress", "decompress"]
+__all__ = ["BloscError", "blosclz_decompress", "decompress", "unshuffle"]

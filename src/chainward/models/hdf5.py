@@ -839,14 +839,8 @@ def _unfilter(ident: int, values: list[int], data: bytes) -> bytes:
             raise Hdf5Error(str(exc)) from None
     if ident == 307:
         return _bunzip2(data)
-    size = values[0] if values else 1  # shuffle: its first client value is the element size
-    count = len(data) // size if size > 1 else 0
-    if count < 2:
-        return data
-    out = bytearray(data)
-    for j in range(size):
-        out[j : count * size : size] = data[j * count : (j + 1) * count]
-    return bytes(out)
+    # shuffle: its first client value is the element size
+    return blosc.unshuffle(data, values[0] if values else 1)
 
 
 def _bunzip2(data: bytes) -> bytes:
