@@ -102,21 +102,21 @@ def keras_metadata_configs(buf: Buffer) -> list[object]:
 
 
 # text format: `op: "ReadFile"`, with adjacent literals concatenated ("Read" 'File')
-_TEXT_OP = re.compile(r"""\bop\s*:\s*((?:"(?:[^"\\\n]|\\.)*"\s*|'(?:[^'\\\n]|\\.)*'\s*)+)""")
-_TEXT_LITERAL = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
+_TEXT_OP = re.compile(rb"""\bop\s*:\s*((?:"(?:[^"\\\n]|\\.)*"\s*|'(?:[^'\\\n]|\\.)*'\s*)+)""")
+_TEXT_LITERAL = re.compile(rb""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
 
 
-def collect_text_ops(text: str) -> set[str]:
-    """Every ``op`` field of a text-format SavedModel or GraphDef (``saved_model.pbtxt``)."""
+def collect_text_ops(buf: Buffer) -> set[str]:
+    """Every ``op`` field of a text-format SavedModel or GraphDef (``saved_model.pbtxt``),
+    read in place (the buffer is usually the file's mmap: nothing is copied or decoded
+    but the op names)."""
     ops: set[str] = set()
-    for match in _TEXT_OP.finditer(text):
+    for match in _TEXT_OP.finditer(buf):
         pieces = []
         for literal in _TEXT_LITERAL.finditer(match.group(1)):
             raw = literal.group(1) if literal.group(1) is not None else literal.group(2)
-            try:  # C escapes, as the text-format parser reads them ("Re\141dFile")
-                pieces.append(codecs.escape_decode(raw.encode("latin-1"))[0].decode("utf-8"))
-            except (ValueError, UnicodeError):
-                pieces.append(raw)
+            # C escapes, as the text-format parser reads them ("Re\141dFile")
+            pieces.append(codecs.escape_decode(raw)[0].decode("utf-8", errors="replace"))
         ops.add("".join(pieces))
     return ops
 
@@ -126,23 +126,21 @@ class SavedModelScanner(FormatScanner):
 
     def scan(self, source: Source, ctx: ScanContext) -> None:
         where = source.display
-        if is_text_saved_model(source.head(4096)):
-            ops = self._text_ops(source, ctx)
-        else:
-            buf = open_buffer(source, ctx)
-            try:
+        text = is_text_saved_model(source.head(4096))
+        buf = open_buffer(source, ctx)
+        try:
+            if text:
+                ops = collect_text_ops(buf)
+            else:
                 ops = collect_ops(buf, graph_def_only=source.format == "tf-graphdef")
-            except (ProtobufError, IndexError) as exc:
-                ctx.add(
-                    "tf-malformed",
-                    Severity.MEDIUM,
-                    f"TensorFlow protobuf is malformed: {exc}",
-                    where,
-                )
-                return
-            finally:
-                if isinstance(buf, memoryview):
-                    buf.release()
+        except (ProtobufError, IndexError) as exc:
+            ctx.add(
+                "tf-malformed", Severity.MEDIUM, f"TensorFlow protobuf is malformed: {exc}", where
+            )
+            return
+        finally:
+            if isinstance(buf, memoryview):
+                buf.release()
         for op in sorted(ops):
             if op in DANGEROUS_OPS:
                 severity, what = DANGEROUS_OPS[op]
@@ -162,18 +160,6 @@ class SavedModelScanner(FormatScanner):
                     configs = []
                 for config in configs:
                     check_config(config, ctx, str(meta))
-
-    @staticmethod
-    def _text_ops(source: Source, ctx: ScanContext) -> set[str]:
-        limit = ctx.options.max_member_bytes
-        with source.open() as fh:
-            data = fh.read(limit + 1)
-        if len(data) > limit:
-            ctx.error(
-                source.display,
-                f"text SavedModel over {limit} bytes; only the first {limit} were checked",
-            )
-        return collect_text_ops(data[:limit].decode("utf-8", errors="replace"))
 
 
 __all__ = ["DANGEROUS_OPS", "SavedModelScanner", "collect_ops", "collect_text_ops"]

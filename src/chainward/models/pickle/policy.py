@@ -299,10 +299,6 @@ def _grade_callee(
         )
 
 
-_CLEAN_CALLEES: set[tuple[str, str, str, bool]] = set()  # graded once, found allowed
-_MAX_CLEAN_CALLEES = 8192
-
-
 def _grade_global_callee(
     glob: Global, kind: str, offset: int, add: _Add, consumed: set[int], via: str
 ) -> None:
@@ -314,38 +310,31 @@ def _grade_global_callee(
             offset,
         )
         return
-    # a sklearn forest reconstructs the same few classes thousands of times
-    key = (glob.module, glob.name, kind, not via)
-    if key in _CLEAN_CALLEES:
-        return
-    name = _name(glob)
     danger = danger_of(glob.dotted)
     if kind == "new" or kind == "ref":
         if kind == "new" and not via and danger is not None and _new_runs_code(glob):
             add(
                 "pickle-dangerous-global",
                 Severity.CRITICAL,
-                f"instantiates {name}{via} through its __new__: {danger}",
+                f"instantiates {_name(glob)}{via} through its __new__: {danger}",
                 offset,
             )
             return
         allowed = is_allowed_ref(glob) or is_profile_class(glob, known_class=kind == "new")
         if allowed or (kind == "new" and glob.dotted in _NEW_ONLY):
-            if len(_CLEAN_CALLEES) < _MAX_CLEAN_CALLEES:
-                _CLEAN_CALLEES.add(key)
             return
         if danger is not None:
             add(
                 "pickle-dangerous-global",
                 Severity.CRITICAL,
-                f"instantiates {name}{via}: {danger}",
+                f"instantiates {_name(glob)}{via}: {danger}",
                 offset,
             )
             return
         add(
             "pickle-unknown-class",
             Severity.MEDIUM,
-            f"reconstructs {name}{via}, a class outside the allowlist profiles (its "
+            f"reconstructs {_name(glob)}{via}, a class outside the allowlist profiles (its "
             "__new__/__setstate__ run at load time; review it)",
             offset,
         )
@@ -353,16 +342,19 @@ def _grade_global_callee(
     if (
         is_allowed_call(glob) and not any(_is_dunder(p) for p in glob.name.split(".")[:-1])
     ) or glob.dotted in ("copyreg.__newobj__", "copyreg.__newobj_ex__"):
-        if len(_CLEAN_CALLEES) < _MAX_CLEAN_CALLEES:
-            _CLEAN_CALLEES.add(key)
         return
     if danger is not None:
-        add("pickle-dangerous-call", Severity.CRITICAL, f"calls {name}{via}: {danger}", offset)
+        add(
+            "pickle-dangerous-call",
+            Severity.CRITICAL,
+            f"calls {_name(glob)}{via}: {danger}",
+            offset,
+        )
         return
     add(
         "pickle-unlisted-call",
         Severity.HIGH,
-        f"calls {name}{via}, which no allowlist profile permits (any callable can run code "
+        f"calls {_name(glob)}{via}, which no allowlist profile permits (any callable can run code "
         "at load time)",
         offset,
     )
