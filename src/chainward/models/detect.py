@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from chainward.models import zipread
+from chainward.models.protobuf import ProtobufError, ProtobufTruncated, skip_group
 
 HEAD_SIZE = 8192
 
@@ -589,30 +590,14 @@ def _top_fields(data: bytes, total: int) -> list[tuple[int, int, bytes, int]]:
 
 
 def _group_end(data: bytes, pos: int, number: int) -> int:
-    """Where the group opened for ``number`` ends (past ``data`` if the head ends first;
-    -1 if it is malformed)."""
-    open_groups = [number]
-    while pos < len(data):
-        key, pos = _varint(data, pos)
-        if key is None:
-            return len(data)
-        field, wire = key >> 3, key & 7
-        if field == 0 or wire in (6, 7) or len(open_groups) > 100:
-            return -1
-        if wire == 0:
-            _value, pos = _varint(data, pos)
-        elif wire == 2:
-            length, pos = _varint(data, pos)
-            pos += length or 0
-        elif wire in (1, 5):
-            pos += 8 if wire == 1 else 4
-        elif wire == 3:
-            open_groups.append(field)
-        elif open_groups.pop() != field:
-            return -1
-        elif not open_groups:
-            return pos
-    return pos
+    """Where the group opened for ``number`` ends (the end of ``data`` if the head ends
+    first; -1 if it is malformed)."""
+    try:
+        return skip_group(data, pos, len(data), number)[0]
+    except ProtobufTruncated:
+        return len(data)
+    except ProtobufError:
+        return -1
 
 
 def _varint(data: bytes, pos: int) -> tuple[int | None, int]:

@@ -17,12 +17,18 @@ class ProtobufError(ValueError):
     """The bytes are not a well-formed protobuf message."""
 
 
+class ProtobufTruncated(ProtobufError):
+    """The message runs past the bytes given (a prefix of it may still be well formed)."""
+
+
 def read_varint(buf: Buffer, pos: int, end: int) -> tuple[int, int]:
     result = 0
     shift = 0
     while True:
-        if pos >= end or shift > 63:
-            raise ProtobufError("truncated or overlong varint")
+        if pos >= end:
+            raise ProtobufTruncated("truncated varint")
+        if shift > 63:
+            raise ProtobufError("overlong varint")
         byte = buf[pos]
         pos += 1
         result |= (byte & 0x7F) << shift
@@ -65,7 +71,7 @@ def iter_fields(buf: Buffer, start: int, end: int) -> Iterator[tuple[int, int, i
             # a group (deprecated, still valid): protobuf keeps it as an unknown field
             # and reads on, so an attacker's group must not stop our reading either
             inner = pos
-            pos, close = _skip_group(buf, pos, end, number)
+            pos, close = skip_group(buf, pos, end, number)
             yield number, wire, inner, close
         else:  # 4 (an end-group with no group open), 6, 7: protobuf rejects these too
             raise ProtobufError(f"unsupported wire type {wire}")
@@ -74,7 +80,7 @@ def iter_fields(buf: Buffer, start: int, end: int) -> Iterator[tuple[int, int, i
 MAX_GROUP_DEPTH = 100  # protobuf's own recursion limit
 
 
-def _skip_group(buf: Buffer, pos: int, end: int, number: int) -> tuple[int, int]:
+def skip_group(buf: Buffer, pos: int, end: int, number: int) -> tuple[int, int]:
     """Skip the fields of a group opened for ``number``: (position after its end tag,
     position of that tag)."""
     open_groups = [number]
@@ -105,12 +111,20 @@ def _skip_group(buf: Buffer, pos: int, end: int, number: int) -> tuple[int, int]
         else:
             raise ProtobufError(f"unsupported wire type {wire}")
         if pos > end:
-            raise ProtobufError("field runs past its message")
-    raise ProtobufError("group is not closed")
+            raise ProtobufTruncated("field runs past its message")
+    raise ProtobufTruncated("group is not closed")
 
 
 def text(buf: Buffer, a: int, b: int, limit: int = 4096) -> str:
     return bytes(buf[a : min(b, a + limit)]).decode("utf-8", errors="replace")
 
 
-__all__ = ["Buffer", "ProtobufError", "iter_fields", "read_varint", "text"]
+__all__ = [
+    "Buffer",
+    "ProtobufError",
+    "ProtobufTruncated",
+    "iter_fields",
+    "read_varint",
+    "skip_group",
+    "text",
+]
