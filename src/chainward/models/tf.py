@@ -115,8 +115,9 @@ def collect_text_ops(buf: Buffer) -> set[str]:
         pieces = []
         for literal in _TEXT_LITERAL.finditer(match.group(1)):
             raw = literal.group(1) if literal.group(1) is not None else literal.group(2)
-            # C escapes, as the text-format parser reads them ("Re\141dFile")
-            pieces.append(codecs.escape_decode(raw)[0].decode("utf-8", errors="replace"))
+            if b"\\" in raw:  # C escapes, as the text-format parser reads them ("Re\141d")
+                raw = codecs.escape_decode(raw)[0]
+            pieces.append(raw.decode("utf-8", errors="replace"))
         ops.add("".join(pieces))
     return ops
 
