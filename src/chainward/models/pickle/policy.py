@@ -20,7 +20,6 @@ import functools
 import io
 import re
 import sys
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -512,6 +511,8 @@ def _nested_streams(data: bytes) -> Iterator[bytes]:
     if not data.startswith(b"PK"):
         yield data
         return
+    import zipfile  # only nested zip checkpoints need it; keeps it off one-file start-up
+
     try:  # torch.load also reads zip checkpoints: grade each member that is a pickle
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in archive.infolist()[:_MAX_NESTED_ZIP_MEMBERS]:
