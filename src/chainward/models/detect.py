@@ -365,6 +365,7 @@ _OPS: dict[int, tuple[object, int, int]] = {
     0x98: (None, 1, 1),
 }
 _CALL_OPS = frozenset(b"Rio\x81\x92")
+_SIZE_WIDTHS = {"len1": 1, "len4": 4, "len8": 8}
 # every opcode an unpickler accepts on an empty stack (no PROTO needed in front); PERSID
 # and NEXT_BUFFER load where the loader has a persistent_load or buffers
 _FIRST_OPS = frozenset(b"(cdl}])IJKLMNPSTUVXFGBC\x80\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x95\x96\x97")
@@ -392,6 +393,29 @@ def _pickle_kind(head: bytes, size: int | None = None) -> str | None:
 _ENOUGH_OPS = 256
 
 
+_FIXED, _SIZED, _LINE, _TWO_LINES = range(4)
+# _OPS as (argument kind, width, pops, pushes), decoded once: the probe runs on every file
+_STEPS: dict[int, tuple[int, int, int, int]] = {
+    op: (
+        _FIXED
+        if kind is None or isinstance(kind, int)
+        else _SIZED
+        if kind in _SIZE_WIDTHS
+        else _LINE
+        if kind == "line"
+        else _TWO_LINES,
+        kind if isinstance(kind, int) else _SIZE_WIDTHS.get(str(kind), 0),
+        pops,
+        pushes,
+    )
+    for op, (kind, pops, pushes) in _OPS.items()
+}
+_MARK, _STOP, _POP, _PROTO, _OBJ, _TEXT_STRING, _TEXT_UNICODE = b"(.0\x80oSV"
+_NEED_ONE_BELOW = frozenset(b"eu\x90")  # APPENDS, SETITEMS, ADDITEMS: a container under MARK
+_GLOBAL_OPS = frozenset(b"ci\x93")
+_OPENERS = b"(]})"
+
+
 def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
     """True if ``data`` parses as opcodes with a sane stack up to STOP or its end.
 
@@ -403,44 +427,48 @@ def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
     marks: list[int] = []
     ops = 0
     end = len(data)
+    binary = data[0] == _PROTO
     globals_seen = False
     called = False  # a global was looked up and then called: the loader already ran code
+    steps = _STEPS
     while pos < end:
-        if ops >= _ENOUGH_OPS and data[0] == 0x80:
+        if binary and ops >= _ENOUGH_OPS:
             return True  # a binary protocol and hundreds of consistent opcodes
         op = data[pos]
         pos += 1
         ops += 1
-        spec = _OPS.get(op)
-        if spec is None:
+        step = steps.get(op)
+        if step is None:
             return called
-        kind, pops, pushes = spec
-        if isinstance(kind, int):
-            if op == 0x80 and pos < end and data[pos] > 5:
+        kind, width, pops, pushes = step
+        if kind == _FIXED:
+            if op == _PROTO and pos < end and data[pos] > 5:
                 return False
-            pos += kind
-        elif kind in ("len1", "len4", "len8"):
-            width = {"len1": 1, "len4": 4, "len8": 8}[str(kind)]
+            pos += width
+        elif kind == _SIZED:
             if pos + width > end:
                 break
             pos += width + int.from_bytes(data[pos : pos + width], "little")
-            opened = data[0] in b"(]})" or globals_seen  # a text/protocol-1 pickle's start
-            whole_first = ops == 1 and size is not None and pos <= size
-            if pos > end and (data[0] == 0x80 or (ops >= 2 and opened) or whole_first):
-                # a literal longer than the head (pickle.dumps((big_bytes, obj)) writes
-                # PROTO + BINBYTES first, outside any frame): nothing contradicts a pickle
-                return True
-        elif kind == "line":
+            if pos > end:
+                opened = data[0] in _OPENERS or globals_seen  # a text/protocol-1 pickle's start
+                whole_first = ops == 1 and size is not None and pos <= size
+                if binary or (ops >= 2 and opened) or whole_first:
+                    # a literal longer than the head (pickle.dumps((big_bytes, obj)) writes
+                    # PROTO + BINBYTES first, outside any frame): nothing contradicts a pickle
+                    return True
+        elif kind == _LINE:
             nl = data.find(b"\n", pos)
             if nl < 0:
                 # protocol 0 writes a long string on one line: "(V" + text past the head
-                long_text = op == ord("V") or (op == ord("S") and data[pos : pos + 1] in b"'\"")
-                opened = data[0] == ord("(") or globals_seen
+                long_text = op == _TEXT_UNICODE or (
+                    op == _TEXT_STRING and data[pos : pos + 1] in b"'\""
+                )
+                opened = data[0] == _MARK or globals_seen
                 return long_text and ops >= 2 and opened and end >= HEAD_SIZE
             if not _plausible_line(op, data[pos:nl]):
                 return False
             pos = nl + 1
-        elif kind == "2lines":
+        else:
             for _ in range(2):
                 nl = data.find(b"\n", pos)
                 if nl < 0:
@@ -448,7 +476,7 @@ def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
                 if not _is_identifier_path(data[pos:nl]):
                     return called
                 pos = nl + 1
-        if op == ord("("):
+        if op == _MARK:
             marks.append(count)
             count = 0
             continue
@@ -457,12 +485,12 @@ def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
                 return called
             inner = count
             count = marks.pop()
-            if op in (ord("e"), ord("u"), 0x90) and count < 1:
+            if op in _NEED_ONE_BELOW and count < 1:
                 return called
-            if op == ord("o") and inner < 1:
+            if op == _OBJ and inner < 1:
                 return called
         elif count < pops:
-            if not (op == ord("0") and marks):
+            if not (op == _POP and marks):
                 return called
             count = marks.pop()
             continue
@@ -471,12 +499,12 @@ def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
         count += pushes
         if op in _CALL_OPS and globals_seen:
             called = True
-        if op in (ord("c"), ord("i"), 0x93):
+        if op in _GLOBAL_OPS:
             globals_seen = True
-        if op == ord("."):
+        if op == _STOP:
             return ops >= 2
     # a binary protocol announces itself; a text pickle must show its STOP (or be long)
-    return called or (ops >= 3 and (data[0] == 0x80 or (len(data) >= HEAD_SIZE and ops >= 64)))
+    return called or (ops >= 3 and (binary or (len(data) >= HEAD_SIZE and ops >= 64)))
 
 
 def _plausible_line(op: int, arg: bytes) -> bool:
