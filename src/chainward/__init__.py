@@ -7,18 +7,43 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from chainward.errors import ChainwardError, InputError
-from chainward.records import (
-    Component,
-    Finding,
-    Inventory,
-    ModelArtifact,
-    PackageVerdict,
-    Scope,
-    Severity,
-    Skipped,
-    Verdict,
-)
+from typing import TYPE_CHECKING
+
+from chainward._internal.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from chainward.errors import ChainwardError, InputError
+    from chainward.records import (
+        Component,
+        Finding,
+        Inventory,
+        ModelArtifact,
+        PackageVerdict,
+        Scope,
+        Severity,
+        Skipped,
+        Verdict,
+    )
+
+# resolved on first use, so that the command line can set up its imports first
+_LAZY = {
+    "ChainwardError": "chainward.errors",
+    "InputError": "chainward.errors",
+    **dict.fromkeys(
+        (
+            "Component",
+            "Finding",
+            "Inventory",
+            "ModelArtifact",
+            "PackageVerdict",
+            "Scope",
+            "Severity",
+            "Skipped",
+            "Verdict",
+        ),
+        "chainward.records",
+    ),
+}
 
 __all__ = [
     "ChainwardError",
@@ -34,3 +59,5 @@ __all__ = [
     "Verdict",
     "__version__",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import gc
 import sys
 
+from chainward._internal.deferred import defer
+
+defer()
+
 
 def run() -> None:
     args = sys.argv[1:]

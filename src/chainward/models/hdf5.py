@@ -51,6 +51,8 @@ class Hdf5Error(ValueError):
 
 @dataclass
 class RootAttributes:
+    """The root group's attributes, from its object header and dense storage."""
+
     values: dict[str, str | bytes]
     dense: bool = False  # some attributes live in dense storage
     dense_error: str | None = None  # why dense storage could not be read (None: it was)

@@ -40,6 +40,8 @@ MAX_TEMPLATE = 1 << 20
 
 @dataclass(frozen=True)
 class TemplateIssue:
+    """One sandbox-escape pattern in a chat template."""
+
     rule: str
     severity: Severity
     message: str

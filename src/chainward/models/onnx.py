@@ -43,6 +43,8 @@ MAX_DEPTH = 32
 
 @dataclass
 class OnnxFacts:
+    """What a model refers to: operators, local functions, external data, opset domains."""
+
     ops: set[tuple[str, str]] = field(default_factory=set)
     local_functions: set[tuple[str, str]] = field(default_factory=set)
     external: list[tuple[str, str]] = field(default_factory=list)  # (tensor name, location)

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import ast
 import bz2
 import gzip
 import io
@@ -160,6 +159,8 @@ def scan_npy(fh: BinaryIO, ctx: ScanContext, where: str) -> None:
         if hlen > ctx.options.max_header_bytes:
             return
     header = fh.read(hlen)
+    import ast  # only .npy headers need it: off the start-up of a plain pickle scan
+
     try:
         text = header.decode("utf-8" if major == 3 else "latin1")
         # Python 2 headers write longs as 2L (numpy's own _filter_header drops the L)

@@ -111,12 +111,16 @@ class _Reader:
 
 @dataclass
 class OperatorCode:
+    """An operator code: a builtin operator number, or a custom operator's name."""
+
     builtin: int
     custom: str | None
 
 
 @dataclass
 class TfliteFacts:
+    """Operator codes, Flex node names and the operator count of one model."""
+
     codes: list[OperatorCode] = field(default_factory=list)
     # opcode index -> NodeDef op names found in the Flex custom options of its operators
     flex_nodes: dict[int, set[str]] = field(default_factory=dict)

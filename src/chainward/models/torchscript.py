@@ -79,6 +79,8 @@ _TEXT_PATTERN = re.compile(
 
 @dataclass(frozen=True)
 class CodeIssue:
+    """One dangerous construct in a TorchScript code member."""
+
     rule: str
     severity: Severity
     message: str

@@ -204,6 +204,8 @@ def _zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int
 
 @dataclass(slots=True)
 class LocalHeader:
+    """A member's local header: its stored name and where its data starts."""
+
     raw_name: bytes
     data_offset: int
 

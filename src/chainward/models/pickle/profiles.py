@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Profile:
+    """Names one framework's pickles call, instantiate or refer to."""
+
     name: str
     calls: frozenset[str] = frozenset()
     classes: tuple[str, ...] = ()
