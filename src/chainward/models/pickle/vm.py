@@ -169,6 +169,9 @@ _NONE = Lit(None)
 _TRUE = Lit(True)
 _FALSE = Lit(False)
 _U32 = struct.Struct("<I").unpack_from
+_I32 = struct.Struct("<i").unpack_from
+_U64 = struct.Struct("<Q").unpack_from
+_F64 = struct.Struct(">d").unpack_from
 _SMALL_INTS = tuple(Lit(v) for v in range(256))  # BININT1 values (literals are never mutated)
 
 # Hook called after BUILD on a value; joblib uses it to skip raw array bytes.
@@ -239,8 +242,17 @@ class _Reader:
             if isinstance(self.fh, io.BytesIO):
                 more = self.fh.read()
                 self.eof = True
+            elif rest:
+                # what is needed runs past the window (a byte string, mostly): read up
+                # to its end only, so that it is the whole new window (slicing it out
+                # copies nothing) and the next window starts clean, instead of copying
+                # a chunk behind ``rest``; at least as much again as ``rest`` (up to a
+                # chunk), so that a line that keeps growing is read in linear time
+                more = self.fh.read(max(need - len(rest), min(len(rest) + 4096, self.CHUNK)))
+                if not more:
+                    self.eof = True
             else:
-                more = self.fh.read(max(self.CHUNK, need - len(rest)))
+                more = self.fh.read(max(self.CHUNK, need))
                 if not more:
                     self.eof = True
             self.data = rest + more if rest else more
@@ -379,10 +391,12 @@ class Machine:
         trace.streams += 1
         invocations = trace.invocations
         persistent = trace.persistent
+        builds = trace.builds
         r = self.r
         memo = self.memo
         metastack = self.metastack
         max_ops = self.max_ops
+        inline_build = self.build_hook is None
         ops = trace.ops
         offset0 = self.base_offset - self.start  # op_offset = offset0 + r.base + i
         data = r.data
@@ -413,7 +427,15 @@ class Machine:
                 code = data[i]
                 ops += 1
                 # the commonest opcodes of real pickles, inline when their bytes are at hand
-                # (ordered by how often torch/sklearn/joblib pickles use them)
+                # (ordered by how often torch/sklearn/joblib pickles use them); an opcode
+                # that does not fit here, or is malformed, goes to its handler below
+                if code == 0x68 and i + 2 <= n:  # BINGET
+                    value = memo.get(data[i + 1])  # memo values are never None
+                    if value is None:
+                        break
+                    stack.append(value)
+                    i += 2
+                    continue
                 if code == 0x72 and i + 5 <= n:  # LONG_BINPUT
                     idx = _U32(data, i + 1)[0]
                     if idx > 0x7FFFFFFF or not stack:  # _pickle.c reads a signed size
@@ -421,45 +443,22 @@ class Machine:
                     memo[idx] = stack[-1]
                     i += 5
                     continue
+                if code == 0x4B and i + 2 <= n:  # BININT1
+                    stack.append(_SMALL_INTS[data[i + 1]])
+                    i += 2
+                    continue
                 if code == 0x94:  # MEMOIZE
                     if not stack:
                         break
                     memo[len(memo)] = stack[-1]
                     i += 1
                     continue
-                if code == 0x4B and i + 2 <= n:  # BININT1
-                    stack.append(_SMALL_INTS[data[i + 1]])
-                    i += 2
-                    continue
-                if code == 0x68 and i + 2 <= n:  # BINGET
-                    idx = data[i + 1]
-                    if idx not in memo:
-                        break
-                    stack.append(memo[idx])
-                    i += 2
-                    continue
-                if code == 0x71 and i + 2 <= n:  # BINPUT
-                    if not stack:
-                        break
-                    memo[data[i + 1]] = stack[-1]
-                    i += 2
-                    continue
                 if code == 0x28:  # MARK
                     metastack.append(stack)
                     stack = []
                     i += 1
                     continue
-                if code == 0x8C and i + 2 <= n:  # SHORT_BINUNICODE
-                    size = data[i + 1]
-                    if i + 2 + size <= n:
-                        try:
-                            text = data[i + 2 : i + 2 + size].decode("utf-8", "surrogatepass")
-                        except UnicodeDecodeError:
-                            break
-                        stack.append(Lit(text))
-                        i += 2 + size
-                        continue
-                elif code == 0x58 and i + 5 <= n:  # BINUNICODE
+                if code == 0x58 and i + 5 <= n:  # BINUNICODE
                     size = _U32(data, i + 1)[0]
                     if size <= MAX_LITERAL and i + 5 + size <= n:
                         try:
@@ -469,30 +468,6 @@ class Machine:
                         stack.append(Lit(text))
                         i += 5 + size
                         continue
-                elif code == 0x6A and i + 5 <= n:  # LONG_BINGET
-                    idx = _U32(data, i + 1)[0]
-                    if idx not in memo:
-                        break
-                    stack.append(memo[idx])
-                    i += 5
-                    continue
-                elif code == 0x74:  # TUPLE
-                    if not metastack:
-                        break
-                    items = stack
-                    stack = metastack.pop()
-                    stack.append(Seq("tuple", items))
-                    i += 1
-                    continue
-                elif code == 0x86 or code == 0x85 or code == 0x87:  # TUPLE2, TUPLE1, TUPLE3
-                    size = code - 0x84
-                    if len(stack) < size:
-                        break
-                    items = stack[-size:]
-                    del stack[-size:]
-                    stack.append(Seq("tuple", items))
-                    i += 1
-                    continue
                 elif code == 0x52:  # REDUCE
                     if len(stack) < 2:
                         break
@@ -504,20 +479,57 @@ class Machine:
                     stack.append(call)
                     i += 1
                     continue
-                elif code == 0x29:  # EMPTY_TUPLE
-                    stack.append(Seq("tuple", []))
+                elif code == 0x74:  # TUPLE
+                    if not metastack:
+                        break
+                    items = stack
+                    stack = metastack.pop()
+                    stack.append(Seq("tuple", items))
                     i += 1
                     continue
-                elif code == 0x4E:  # NONE
-                    stack.append(_NONE)
+                elif code == 0x86:  # TUPLE2
+                    if len(stack) < 2:
+                        break
+                    second = stack.pop()
+                    stack[-1] = Seq("tuple", [stack[-1], second])
+                    i += 1
+                    continue
+                elif code == 0x85:  # TUPLE1
+                    if not stack:
+                        break
+                    stack[-1] = Seq("tuple", [stack[-1]])
+                    i += 1
+                    continue
+                elif code == 0x87:  # TUPLE3
+                    if len(stack) < 3:
+                        break
+                    items = stack[-3:]
+                    del stack[-3:]
+                    stack.append(Seq("tuple", items))
+                    i += 1
+                    continue
+                elif code == 0x62 and inline_build:  # BUILD
+                    if len(stack) < 2:
+                        break
+                    state = stack.pop()
+                    inst = stack[-1]
+                    offset = offset0 + r.base + i
+                    builds.append((inst, state, offset))
+                    if isinstance(inst, Call):
+                        inst.states.append(state)
+                    invocations.append(Invocation("setstate", inst, state, offset, None, "BUILD"))
                     i += 1
                     continue
                 elif code == 0x89:  # NEWFALSE
                     stack.append(_FALSE)
                     i += 1
                     continue
-                elif code == 0x88:  # NEWTRUE
-                    stack.append(_TRUE)
+                elif code == 0x4E:  # NONE
+                    stack.append(_NONE)
+                    i += 1
+                    continue
+                elif code == 0x29:  # EMPTY_TUPLE
+                    stack.append(Seq("tuple", []))
                     i += 1
                     continue
                 elif code == 0x4D and i + 3 <= n:  # BININT2
@@ -530,6 +542,96 @@ class Machine:
                     ref = Persistent(stack.pop(), offset0 + r.base + i)
                     persistent.append(ref)
                     stack.append(ref)
+                    i += 1
+                    continue
+                elif code == 0x71 and i + 2 <= n:  # BINPUT
+                    if not stack:
+                        break
+                    memo[data[i + 1]] = stack[-1]
+                    i += 2
+                    continue
+                elif code == 0x8C and i + 2 <= n:  # SHORT_BINUNICODE
+                    size = data[i + 1]
+                    if i + 2 + size <= n:
+                        try:
+                            text = data[i + 2 : i + 2 + size].decode("utf-8", "surrogatepass")
+                        except UnicodeDecodeError:
+                            break
+                        stack.append(Lit(text))
+                        i += 2 + size
+                        continue
+                elif code == 0x47 and i + 9 <= n:  # BINFLOAT
+                    stack.append(Lit(_F64(data, i + 1)[0]))
+                    i += 9
+                    continue
+                elif code == 0x43 and i + 2 <= n:  # SHORT_BINBYTES
+                    size = data[i + 1]
+                    if i + 2 + size <= n:
+                        stack.append(Lit(data[i + 2 : i + 2 + size]))
+                        i += 2 + size
+                        continue
+                elif code == 0x42 and i + 5 <= n:  # BINBYTES
+                    size = _U32(data, i + 1)[0]
+                    if size <= MAX_LITERAL and i + 5 + size <= n:
+                        stack.append(Lit(data[i + 5 : i + 5 + size]))
+                        i += 5 + size
+                        continue
+                elif code == 0x7D:  # EMPTY_DICT
+                    stack.append(Map([]))
+                    i += 1
+                    continue
+                elif code == 0x75:  # SETITEMS on a dict (anything else calls a method)
+                    target = metastack[-1][-1] if metastack and metastack[-1] else None
+                    if type(target) is Map:
+                        items = stack
+                        stack = metastack.pop()
+                        if len(target.items) + len(items) // 2 <= MAX_CONTAINER_ITEMS:
+                            # an odd item out is dropped, as _container_add does
+                            pairs = zip(items[::2], items[1::2], strict=False)
+                            target.items.extend(pairs)
+                        i += 1
+                        continue
+                elif code == 0x6A and i + 5 <= n:  # LONG_BINGET
+                    value = memo.get(_U32(data, i + 1)[0])
+                    if value is None:
+                        break
+                    stack.append(value)
+                    i += 5
+                    continue
+                elif code == 0x4A and i + 5 <= n:  # BININT
+                    stack.append(Lit(_I32(data, i + 1)[0]))
+                    i += 5
+                    continue
+                elif code == 0x81:  # NEWOBJ
+                    if len(stack) < 2:
+                        break
+                    args = stack.pop()
+                    cls = stack.pop()
+                    offset = offset0 + r.base + i
+                    call = Call(cls, args, "new", offset)
+                    invocations.append(Invocation("new", cls, args, offset, call))
+                    stack.append(call)
+                    i += 1
+                    continue
+                elif code == 0x95 and i + 9 <= n:  # FRAME whose bytes are all in the window
+                    if _U64(data, i + 1)[0] <= n - i - 9:
+                        i += 9
+                        continue
+                elif code == 0x5D:  # EMPTY_LIST
+                    stack.append(Seq("list", []))
+                    i += 1
+                    continue
+                elif code == 0x65:  # APPENDS on a list (anything else calls a method)
+                    target = metastack[-1][-1] if metastack and metastack[-1] else None
+                    if type(target) is Seq and target.kind == "list":
+                        items = stack
+                        stack = metastack.pop()
+                        if len(target.items) + len(items) <= MAX_CONTAINER_ITEMS:
+                            target.items.extend(items)
+                        i += 1
+                        continue
+                elif code == 0x88:  # NEWTRUE
+                    stack.append(_TRUE)
                     i += 1
                     continue
                 handler = dispatch.get(code)
