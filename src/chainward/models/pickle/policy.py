@@ -176,13 +176,23 @@ def grade(trace: PickleTrace, *, depth: int = 0, budget: list[int] | None = None
     consumed: set[int] = set()  # ids of globals graded as callees
     for inv in trace.invocations:
         callee = inv.callee
-        if (
-            inv.kind == "reduce"
-            and type(callee) is Global
-            and not callee.computed
-            and _plain_allowed_call(callee.module, callee.name)
-        ):
-            consumed.add(id(callee))  # what _grade_invocation concludes, without the walk
+        kind = inv.kind
+        if type(callee) is Global:
+            # what _grade_invocation concludes for the commonest calls, without the walk
+            if not callee.computed and (
+                (kind == "reduce" and _plain_allowed_call(callee.module, callee.name))
+                or (kind == "new" and _plain_allowed_new(callee.module, callee.name))
+            ):
+                consumed.add(id(callee))
+                continue
+            if kind == "reduce" and _plain_higher_order_call(
+                callee.module, callee.name, callee.written, callee.computed
+            ):
+                consumed.add(id(callee))
+                _grade_higher_order(callee, inv, add, consumed)
+                continue
+        elif kind == "setstate" and not isinstance(callee, Global):
+            _grade_build(inv, add, consumed)  # all _grade_invocation does for it
             continue
         _grade_invocation(inv, add, consumed)
         if isinstance(callee, Global) and callee.dotted in _NESTED_LOADERS:
@@ -210,6 +220,33 @@ def _plain_allowed_call(module: str, name: str) -> bool:
 
 
 _SPECIAL_CALLEES = frozenset({"builtins.getattr", "functools.partial", *_NESTED_LOADERS})
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of the names
+def _plain_higher_order_call(
+    module: str, name: str, written: tuple[str, str] | None, computed: bool
+) -> bool:
+    """A REDUCE on this global grades only its higher-order arguments: what
+    _grade_invocation concludes for an allowed callee such as numpy's ``_reconstruct``
+    (none of the special callees, not a profile class or a user class, nothing to say
+    about the callee itself)."""
+    dotted = f"{module}.{name}"
+    if dotted not in HIGHER_ORDER or dotted in _SPECIAL_CALLEES or dotted in _STATE_ARGUMENTS:
+        return False
+    glob = Global(module, name, 0, "GLOBAL", written, computed)
+    if _called_profile_class(glob) or _user_class_call(glob, Seq("tuple", [])):
+        return False
+    return not _global_callee_verdicts(module, name, written, computed, "reduce", "")
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of the names
+def _plain_allowed_new(module: str, name: str) -> bool:
+    """NEWOBJ on this global is allowed whatever its arguments: an allowlisted call
+    (as _grade_invocation checks it for ``new``) with no argument rules."""
+    dotted = f"{module}.{name}"
+    if dotted in _SPECIAL_CALLEES or dotted in HIGHER_ORDER or dotted in _STATE_ARGUMENTS:
+        return False
+    return is_allowed_call(Global(module, name, 0, "GLOBAL"))
 
 
 def _bound_method(value: Value) -> Global | None:
@@ -301,6 +338,29 @@ def _grade_callee(
 def _grade_global_callee(
     glob: Global, kind: str, offset: int, add: _Add, consumed: set[int], via: str
 ) -> None:
+    verdicts = _global_callee_verdicts(
+        glob.module, glob.name, glob.written, glob.computed, kind, via
+    )
+    for rule, severity, message in verdicts:
+        add(rule, severity, message, offset)
+
+
+# a pure function of the names: the same few callees come up for every array or tensor
+@functools.lru_cache(maxsize=4096)
+def _global_callee_verdicts(
+    module: str, name: str, written: tuple[str, str] | None, computed: bool, kind: str, via: str
+) -> tuple[tuple[str, Severity, str], ...]:
+    found: list[tuple[str, Severity, str]] = []
+
+    def add(rule: str, severity: Severity, message: str, offset: int | None) -> None:
+        found.append((rule, severity, message))
+
+    glob = Global(module, name, 0, "GLOBAL", written, computed)
+    _check_global_callee(glob, kind, 0, add, via)
+    return tuple(found)
+
+
+def _check_global_callee(glob: Global, kind: str, offset: int, add: _Add, via: str) -> None:
     if glob.computed:
         add(
             "pickle-computed-callee",
@@ -742,9 +802,7 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
 
 
 def _grade_state(state: Value, who: str, offset: int, add: _Add) -> None:
-    for key, value in _state_items(state):
-        if not key.startswith("__"):
-            continue  # every name below is a dunder
+    for key, value in _dunder_state_items(state):
         if key in _DATA_DUNDERS and isinstance(value, Lit):
             continue  # statsmodels results keep their __doc__ string in __dict__
         if _is_dunder(key) or key in ("__setstate__", "__reduce__", "__reduce_ex__"):
@@ -802,6 +860,24 @@ def _grade_wrapper_filename(state: Value, offset: int, add: _Add) -> None:
                 "outside the pickle's folder",
                 offset,
             )
+
+
+def _dunder_state_items(state: Value) -> list[tuple[str, Value]]:
+    """What :func:`_state_items` yields for names that start with ``__``, as a list (the
+    state of every BUILD is searched: most have none, and most are not dicts at all)."""
+    if isinstance(state, Map):
+        maps: list[Value] | tuple[Value, ...] = (state,)
+    elif isinstance(state, Seq) and state.kind == "tuple" and len(state.items) == 2:
+        maps = state.items
+    else:
+        return []
+    return [
+        (key.value, value)
+        for item in maps
+        if isinstance(item, Map)
+        for key, value in item.items
+        if isinstance(key, Lit) and isinstance(key.value, str) and key.value.startswith("__")
+    ]
 
 
 def _state_items(state: Value) -> Iterator[tuple[str, Value]]:
