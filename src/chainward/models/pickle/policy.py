@@ -174,6 +174,8 @@ def grade(trace: PickleTrace, *, depth: int = 0, budget: list[int] | None = None
         out.append(Verdict(rule, severity, message, offset))
 
     consumed: set[int] = set()  # ids of globals graded as callees
+    plain_keys: set[Value] = set()  # state keys known to be plain names (memoized strings)
+    higher_order_graded: set[tuple[int, ...]] = set()
     for inv in trace.invocations:
         callee = inv.callee
         kind = inv.kind
@@ -189,10 +191,21 @@ def grade(trace: PickleTrace, *, depth: int = 0, budget: list[int] | None = None
                 callee.module, callee.name, callee.written, callee.computed
             ):
                 consumed.add(id(callee))
-                _grade_higher_order(callee, inv, add, consumed)
+                key = _higher_order_key(callee, inv.args)
+                if key not in higher_order_graded:
+                    higher_order_graded.add(key)
+                    _grade_higher_order(callee, inv, add, consumed)
                 continue
         elif kind == "setstate" and not isinstance(callee, Global):
-            _grade_build(inv, add, consumed)  # all _grade_invocation does for it
+            # all _grade_invocation does for it; a state that is neither a dict nor a
+            # (dict, slots) pair holds no attribute names (numpy arrays: a 5-tuple)
+            state = inv.args
+            if (
+                isinstance(state, Map)
+                or (isinstance(state, Seq) and state.kind == "tuple" and len(state.items) == 2)
+                or isinstance(callee, Persistent)
+            ):
+                _grade_build(inv, add, consumed, plain_keys)
             continue
         _grade_invocation(inv, add, consumed)
         if isinstance(callee, Global) and callee.dotted in _NESTED_LOADERS:
@@ -220,6 +233,15 @@ def _plain_allowed_call(module: str, name: str) -> bool:
 
 
 _SPECIAL_CALLEES = frozenset({"builtins.getattr", "functools.partial", *_NESTED_LOADERS})
+
+
+def _higher_order_key(callee: Global, args: Value) -> tuple[int, ...]:
+    """What :func:`_grade_higher_order` looks at, by identity: the same callee on the same
+    argument objects (numpy's ``_reconstruct`` on the memoized ndarray class, for every
+    array) grades the same way again, so it is graded once."""
+    items = args.items if isinstance(args, Seq) else []
+    indexes = HIGHER_ORDER[callee.dotted]
+    return (id(callee), *(id(items[i]) if i < len(items) else -1 for i in indexes))
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of the names
@@ -776,7 +798,9 @@ def _grade_higher_order(callee: Global, inv: Invocation, add: _Add, consumed: se
         _grade_callee(arg, use, inv.offset, add, consumed, via)
 
 
-def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
+def _grade_build(
+    inv: Invocation, add: _Add, consumed: set[int], plain_keys: set[Value] | None = None
+) -> None:
     target, state = inv.callee, inv.args
     if isinstance(target, Global):
         consumed.add(id(target))
@@ -791,7 +815,8 @@ def _grade_build(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         return
     if _is_joblib_file_wrapper(target):
         _grade_wrapper_filename(state, inv.offset, add)
-    _grade_state(state, "BUILD", inv.offset, add)
+    if plain_keys is None or _has_unknown_keys(state, plain_keys):
+        _grade_state(state, "BUILD", inv.offset, add)
     if isinstance(target, Persistent):
         add(
             "pickle-computed-callee",
@@ -860,6 +885,33 @@ def _grade_wrapper_filename(state: Value, offset: int, add: _Add) -> None:
                 "outside the pickle's folder",
                 offset,
             )
+
+
+def _has_unknown_keys(state: Value, plain_keys: set[Value]) -> bool:
+    """Whether a dict of ``state`` (as :func:`_state_items` finds them) has a key that is
+    not in ``plain_keys``, the keys already seen to be string literals without a leading
+    ``__``; the keys of such dicts are added to it.
+
+    Objects of one class are rebuilt with the same memoized key objects, so after the
+    first state of a class this is one set lookup per key.
+    """
+    if isinstance(state, Map):
+        maps: list[Value] | tuple[Value, ...] = (state,)
+    elif isinstance(state, Seq) and state.kind == "tuple" and len(state.items) == 2:
+        maps = state.items
+    else:
+        return False
+    for item in maps:
+        if not isinstance(item, Map):
+            continue
+        for key, _value in item.items:
+            if key in plain_keys:
+                continue
+            name = key.value if isinstance(key, Lit) else None
+            if not isinstance(name, str) or name.startswith("__"):
+                return True
+            plain_keys.add(key)
+    return False
 
 
 def _dunder_state_items(state: Value) -> list[tuple[str, Value]]:
