@@ -41,59 +41,8 @@ def unsafe_member_name(name: str) -> str | None:
     return None
 
 
-class _Slice(io.RawIOBase):
-    """A seekable read-only window [start, start+size) of a seekable stream."""
-
-    def __init__(self, outer: BinaryIO, start: int, size: int) -> None:
-        self.outer = outer
-        self.start = start
-        self.size = size
-        self.pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self.pos, 2: self.size}[whence]
-        self.pos = max(0, min(self.size, base + offset))
-        return self.pos
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        n = min(len(buffer), self.size - self.pos)
-        if n <= 0:
-            return 0
-        self.outer.seek(self.start + self.pos)
-        data = self.outer.read(n)
-        buffer[: len(data)] = data
-        self.pos += len(data)
-        return len(data)
-
-    def close(self) -> None:
-        super().close()
-
-
-def _stored_opener(source: Source, offset: int, size: int) -> BinaryIO:
-    outer = source.open()
-    raw = _Slice(outer, offset, size)
-    reader = io.BufferedReader(raw, 1 << 16)
-    original_close = reader.close
-
-    def close() -> None:
-        original_close()
-        outer.close()
-
-    reader.close = close  # type: ignore[method-assign]
-    return reader  # type: ignore[return-value]
-
-
 def _slice_opener(source: Source, offset: int, size: int) -> Callable[[], BinaryIO]:
-    return lambda: _stored_opener(source, offset, size)
+    return lambda: source.open_range(offset, size)
 
 
 # ------------------------------------------------------------------ zip
@@ -189,7 +138,7 @@ def _member_source(
         fh.seek(local.data_offset)
         head = fh.read(min(HEAD_SIZE, size))
         offset = local.data_offset
-        member = Source(display, size, lambda: _stored_opener(source, offset, size))
+        member = Source(display, size, lambda: source.open_range(offset, size))
         return member, head
     try:
         chunks = zipread.iter_member(fh, entry, limit=HEAD_SIZE, chunk=1 << 14)

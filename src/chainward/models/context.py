@@ -41,6 +41,23 @@ class Source:
         with self.open() as fh:
             return fh.read()
 
+    def open_range(self, offset: int, size: int) -> BinaryIO:
+        """A seekable view of ``size`` bytes at ``offset`` (its own positions start at 0)."""
+        outer = self.open()
+        reader = io.BufferedReader(_Range(outer, offset, size), 1 << 16)
+        original_close = reader.close
+
+        def close() -> None:
+            original_close()
+            outer.close()
+
+        reader.close = close  # type: ignore[method-assign]
+        return reader  # type: ignore[return-value]
+
+    def range_reader(self) -> Callable[[int, int], BinaryIO] | None:
+        """:meth:`open_range`, for a source that can be re-read without decompressing it."""
+        return self.open_range if self.cheap else None
+
     def detect(self) -> str | None:
         with self.open() as fh:
             head = fh.read(HEAD_SIZE)
@@ -54,6 +71,40 @@ class Source:
     def from_path(cls, path: Path, display: str | None = None) -> Source:
         size = path.stat().st_size
         return cls(display or str(path), size, lambda: path.open("rb"), path)
+
+
+class _Range(io.RawIOBase):
+    """A seekable read-only window [start, start+size) of a seekable stream."""
+
+    def __init__(self, outer: BinaryIO, start: int, size: int) -> None:
+        self.outer = outer
+        self.start = start
+        self.size = size
+        self.pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.pos, 2: self.size}[whence]
+        self.pos = max(0, min(self.size, base + offset))
+        return self.pos
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = min(len(buffer), self.size - self.pos)
+        if n <= 0:
+            return 0
+        self.outer.seek(self.start + self.pos)
+        data = self.outer.read(n)
+        buffer[: len(data)] = data
+        self.pos += len(data)
+        return len(data)
 
 
 class ScanContext:

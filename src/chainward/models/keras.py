@@ -33,7 +33,7 @@ from chainward.models.interface import FormatScanner
 from chainward.models.pickle.denylist import danger_of
 from chainward.models.pickle.policy import grade
 from chainward.models.pickle.vm import run_all
-from chainward.models.pickles import PickleScanner
+from chainward.models.pickles import PickleScanner, bytes_reader
 from chainward.records import Severity
 
 SAFE_MODULE_PREFIXES = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
@@ -350,7 +350,7 @@ def _scan_hdf5_pickles(fh: BinaryIO, size: int, ctx: ScanContext, where: str) ->
     for place, data in found.items:
         # PyTables keeps the raw string when unpickling fails: only what a load would run counts
         trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops, max_streams=1)
-        for item in grade(trace):
+        for item in grade(trace, reader=bytes_reader(data)):
             detail = f"HDF5 {place}" + ("" if item.offset is None else f", byte {item.offset}")
             ctx.add(
                 item.rule, item.severity, f"{item.message} (pickle in HDF5 {place})", where, detail

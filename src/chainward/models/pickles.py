@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from chainward.models.context import BudgetError, ScanContext, Source
 from chainward.models.interface import FormatScanner
-from chainward.models.pickle.policy import grade
+from chainward.models.pickle.policy import Reader, bytes_reader, grade
 from chainward.models.pickle.vm import (
     Call,
     Global,
@@ -43,9 +43,11 @@ NUMPY_MAGIC = b"\x93NUMPY"
 NUMPY_MAX_HEADER = 10000  # numpy.lib.format refuses larger headers by default
 
 
-def report_trace(trace: PickleTrace, ctx: ScanContext, where: str) -> None:
-    """Turn a machine trace into findings on ``where``."""
-    for item in grade(trace):
+def report_trace(
+    trace: PickleTrace, ctx: ScanContext, where: str, reader: Reader | None = None
+) -> None:
+    """Turn a machine trace into findings on ``where`` (``reader``: see :func:`grade`)."""
+    for item in grade(trace, reader=reader):
         detail = None if item.offset is None else f"byte {item.offset}"
         ctx.add(item.rule, item.severity, item.message, where, detail)
     if trace.error is not None:
@@ -69,10 +71,10 @@ def report_trace(trace: PickleTrace, ctx: ScanContext, where: str) -> None:
 def scan_pickle_bytes(data: bytes, ctx: ScanContext, where: str, *, max_streams: int = 64) -> None:
     trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops, max_streams=max_streams)
     if _writes_joblib_arrays(trace):
-        scan_joblib_stream(io.BytesIO(data), ctx, where)
+        scan_joblib_stream(io.BytesIO(data), ctx, where, bytes_reader(data))
         _report_named_dangers(trace, ctx, where)
         return
-    report_trace(trace, ctx, where)
+    report_trace(trace, ctx, where, bytes_reader(data))
 
 
 class PickleScanner(FormatScanner):
@@ -85,10 +87,10 @@ class PickleScanner(FormatScanner):
             # a joblib file whose first array wrapper is past the detection head (a
             # large vocabulary pickled first): raw array bytes follow each wrapper
             with source.open() as fh:
-                scan_joblib_stream(buffered(fh), ctx, source.display)
+                scan_joblib_stream(buffered(fh), ctx, source.display, source.range_reader())
             _report_named_dangers(trace, ctx, source.display)
             return
-        report_trace(trace, ctx, source.display)
+        report_trace(trace, ctx, source.display, source.range_reader())
         if trace.end_offset < source.size:
             from chainward.models.containers import scan_appended_zip
 
@@ -128,10 +130,10 @@ class NumpyScanner(FormatScanner):
 
     def scan(self, source: Source, ctx: ScanContext) -> None:
         with source.open() as fh:
-            scan_npy(fh, ctx, source.display)
+            scan_npy(fh, ctx, source.display, source.range_reader())
 
 
-def scan_npy(fh: BinaryIO, ctx: ScanContext, where: str) -> None:
+def scan_npy(fh: BinaryIO, ctx: ScanContext, where: str, reader: Reader | None = None) -> None:
     magic = fh.read(8)
     if len(magic) < 8 or not magic.startswith(NUMPY_MAGIC):
         ctx.error(where, "not a NumPy .npy file (bad magic)")
@@ -173,7 +175,7 @@ def scan_npy(fh: BinaryIO, ctx: ScanContext, where: str) -> None:
         return
     if _descr_has_object(meta["descr"]):
         trace = run_all(buffered(fh), max_ops=ctx.options.max_pickle_ops, max_streams=1)
-        report_trace(trace, ctx, where)
+        report_trace(trace, ctx, where, reader)
 
 
 def _descr_has_object(descr: object) -> bool:
@@ -309,19 +311,23 @@ class JoblibScanner(FormatScanner):
             head = raw.read(64)
             raw.seek(0)
             fh = _joblib_stream(raw, head, ctx)
-            scan_joblib_stream(fh, ctx, source.display)
+            # positions in a decompressed stream are not positions in the file
+            plain = fh is raw or getattr(fh, "raw", None) is raw
+            scan_joblib_stream(fh, ctx, source.display, source.range_reader() if plain else None)
 
 
-def scan_joblib_stream(fh: BinaryIO, ctx: ScanContext, where: str) -> None:
+def scan_joblib_stream(
+    fh: BinaryIO, ctx: ScanContext, where: str, reader: Reader | None = None
+) -> None:
     trace = PickleTrace()
     hook = _JoblibHook(ctx, where, trace)
     try:
         result = run_stream(fh, max_ops=ctx.options.max_pickle_ops, build_hook=hook, trace=trace)
     except BudgetError as exc:
         ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", where)
-        report_trace(trace, ctx, where)
+        report_trace(trace, ctx, where, reader)
         return
-    report_trace(result, ctx, where)
+    report_trace(result, ctx, where, reader)
 
 
 class _Counting(io.RawIOBase):
@@ -384,6 +390,7 @@ __all__ = [
     "NumpyScanner",
     "PickleScanner",
     "buffered",
+    "bytes_reader",
     "report_trace",
     "scan_joblib_stream",
     "scan_npy",

@@ -25,7 +25,7 @@ from chainward.models.context import BudgetError, ScanContext, Source
 from chainward.models.detect import _has_trailing_zip, _pickle_kind
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.vm import run_all
-from chainward.models.pickles import buffered, report_trace
+from chainward.models.pickles import buffered, bytes_reader, report_trace
 from chainward.records import Severity
 
 LEGACY_STREAMS = 5
@@ -57,7 +57,7 @@ class TorchScanner(FormatScanner):
                 self._scan_zip(source, ctx)
                 return
             trace.trailing = 0  # raw storage bytes follow the five pickles
-            report_trace(trace, ctx, source.display)
+            report_trace(trace, ctx, source.display, source.range_reader())
 
     def _scan_zip(self, source: Source, ctx: ScanContext) -> None:
         pickles = 0
@@ -103,7 +103,7 @@ class TorchScanner(FormatScanner):
                     member.display,
                 )
                 continue
-            report_trace(trace, ctx, member.display)
+            report_trace(trace, ctx, member.display, bytes_reader(data))
             names = [f"{g.module}.{g.name}" for g in trace.globals]
             # TorchScript analysis (and its ast/pickletools imports) only where it applies
             if any("torch.classes." in name for name in names):

@@ -10,6 +10,9 @@ import io
 import pickle
 import struct
 import zipfile
+from pathlib import Path
+
+import pytest
 
 from chainward.models import scan_bytes
 from chainward.records import Verdict
@@ -286,6 +289,68 @@ def test_torch_load_from_bytes_is_graded_inside() -> None:
     clean = pickle.dumps({"w": 1}, 2)
     ok = glob("torch.storage", "_load_from_bytes") + b"(C" + bytes([len(clean)]) + clean + b"tR."
     assert scan_bytes(ok, "x").verdict is Verdict.SAFE
+
+
+# found in this project's review (2026-11-27): the machine keeps only the first MiB of a
+# longer byte string, so a payload placed after a large pad inside the bytes given to
+# _load_from_bytes (a legacy torch checkpoint: magic, protocol, sys_info, object) was
+# never seen. The whole string is now read again from the file (or member) for grading.
+def _padded_load_from_bytes(pad: int) -> bytes:
+    magic = 0x1950A86A20F9469CFC6C
+    inner = (
+        pickle.dumps(magic, 2)
+        + pickle.dumps(1001, 2)
+        + pickle.dumps({"protocol_version": 1001, "pad": "A" * pad}, 2)
+        + call("os", "system", "true")
+        + b"."
+    )
+    literal = b"B" + struct.pack("<I", len(inner)) + inner
+    return b"\x80\x02" + glob("torch.storage", "_load_from_bytes") + literal + b"\x85R."
+
+
+def test_a_payload_past_the_kept_head_of_nested_bytes(tmp_path: Path) -> None:
+    from chainward.models import scan
+
+    data = _padded_load_from_bytes(2_000_000)
+    assert "pickle-dangerous-call" in unsafe(data)
+    on_disk = tmp_path / "model.pkl"
+    on_disk.write_bytes(data)
+    checkpoint = tmp_path / "model.pt"
+    with zipfile.ZipFile(checkpoint, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", data)
+        archive.writestr("archive/version", "3\n")
+    for path in (on_disk, checkpoint):
+        result = scan(path).files[0]
+        assert result.verdict is Verdict.UNSAFE, path
+        assert any("os.system" in f.message for f in result.findings), path
+
+
+def test_nested_bytes_cut_at_any_point_are_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainward.models.pickle import vm
+
+    monkeypatch.setattr(vm, "MAX_LITERAL", 64)  # every literal over 64 bytes is cut
+    assert "pickle-dangerous-call" in unsafe(_padded_load_from_bytes(300))
+    # two levels deep: the outer string and the one inside it are both cut
+    twice = (
+        b"\x80\x02"
+        + glob("torch.storage", "_load_from_bytes")
+        + b"B"
+        + struct.pack("<I", len(_padded_load_from_bytes(300)))
+        + _padded_load_from_bytes(300)
+        + b"\x85R."
+    )
+    assert "pickle-dangerous-call" in unsafe(twice)
+    clean = _padded_load_from_bytes(300).replace(call("os", "system", "true"), pickle.dumps(1, 2))
+    assert scan_bytes(clean, "x").verdict is Verdict.SAFE
+
+
+def test_cut_nested_bytes_without_a_way_to_reread_them_are_reported() -> None:
+    from chainward.models.pickle.policy import grade
+    from chainward.models.pickle.vm import run_all
+
+    trace = run_all(io.BytesIO(_padded_load_from_bytes(2_000_000)))
+    rules = {v.rule for v in grade(trace)}  # no reader: the tail cannot be read again
+    assert "pickle-nested-not-analysed" in rules
 
 
 # research: a dotted qualname under an allowed prefix walks module attributes

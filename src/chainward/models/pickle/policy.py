@@ -22,6 +22,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from chainward.models.pickle.denylist import DANGERS, danger_of
 from chainward.models.pickle.profiles import (
@@ -33,6 +34,7 @@ from chainward.models.pickle.profiles import (
 from chainward.models.pickle.vm import (
     MAX_OPS,
     Call,
+    CutBytes,
     Global,
     Invocation,
     Lit,
@@ -44,6 +46,9 @@ from chainward.models.pickle.vm import (
     run_all,
 )
 from chainward.records import Severity
+
+# opens ``size`` bytes at ``offset`` of the stream a trace was read from (positions from 0)
+Reader = Callable[[int, int], BinaryIO]
 
 # callables that unpickle their bytes argument again (torch pickles storages this way)
 _NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
@@ -156,10 +161,19 @@ def _where(offset: int | None) -> str:
     return "" if offset is None else f" at byte {offset}"
 
 
-def grade(trace: PickleTrace, *, depth: int = 0, budget: list[int] | None = None) -> list[Verdict]:
+def grade(
+    trace: PickleTrace,
+    *,
+    depth: int = 0,
+    budget: list[int] | None = None,
+    reader: Reader | None = None,
+) -> list[Verdict]:
     """Every unsafe or suspicious thing in ``trace`` (empty when it only holds allowed data).
 
     ``budget`` is the opcode allowance shared by all nested pickles (one list, mutated).
+    ``reader`` re-reads the stream the trace came from: a byte string the machine kept
+    only the head of (:class:`CutBytes`) is read again from it when a loader in the
+    pickle unpickles it.
     """
     if budget is None:
         budget = [_NESTED_OPS]
@@ -209,7 +223,7 @@ def grade(trace: PickleTrace, *, depth: int = 0, budget: list[int] | None = None
             continue
         _grade_invocation(inv, add, consumed)
         if isinstance(callee, Global) and callee.dotted in _NESTED_LOADERS:
-            _grade_nested(inv, add, depth, budget)
+            _grade_nested(inv, add, depth, budget, reader)
     for glob in trace.globals:
         if id(glob) in consumed:
             continue
@@ -549,7 +563,9 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
         )
 
 
-def _grade_nested(inv: Invocation, add: _Add, depth: int, budget: list[int]) -> None:
+def _grade_nested(
+    inv: Invocation, add: _Add, depth: int, budget: list[int], reader: Reader | None
+) -> None:
     """``torch.storage._load_from_bytes(b)`` runs ``torch.load(BytesIO(b), weights_only=False)``.
 
     torch writes it for every storage pickled with plain ``pickle`` (a legacy-format
@@ -574,7 +590,17 @@ def _grade_nested(inv: Invocation, add: _Add, depth: int, budget: list[int]) -> 
             inv.offset,
         )
         return
-    for stream in _nested_streams(data):
+    whole = _whole_bytes(data, reader)
+    if whole is None:
+        add(
+            "pickle-nested-not-analysed",
+            Severity.MEDIUM,
+            f"only the first {len(data)} of the {getattr(data, 'size', len(data))} bytes a "
+            f"loader unpickles could be analysed{where}",
+            inv.offset,
+        )
+        whole = (lambda: io.BytesIO(data), None)
+    for stream, nested_reader in _nested_streams(data, whole):
         if budget[0] <= 0:
             add(
                 "pickle-nesting-budget",
@@ -583,25 +609,53 @@ def _grade_nested(inv: Invocation, add: _Add, depth: int, budget: list[int]) -> 
                 inv.offset,
             )
             return
-        nested = run_all(io.BytesIO(stream), max_ops=budget[0])
+        with stream:
+            nested = run_all(stream, max_ops=budget[0])
         budget[0] -= max(nested.ops, 1)
-        for item in grade(nested, depth=depth + 1, budget=budget):
+        for item in grade(nested, depth=depth + 1, budget=budget, reader=nested_reader):
             add(item.rule, item.severity, item.message + where, inv.offset)
 
 
-def _nested_streams(data: bytes) -> Iterator[bytes]:
+# how to open all of a nested pickle's bytes, and a reader for the byte strings it cuts
+_Whole = tuple[Callable[[], BinaryIO], Reader | None]
+
+
+def _whole_bytes(data: bytes, reader: Reader | None) -> _Whole | None:
+    if isinstance(data, CutBytes):
+        if reader is None:
+            return None
+        start, size = data.offset, data.size
+        return (
+            lambda: reader(start, size),
+            lambda offset, length: reader(start + offset, min(length, size - offset)),
+        )
+    return (lambda: io.BytesIO(data), bytes_reader(data))
+
+
+def bytes_reader(data: bytes) -> Reader:
+    """A :data:`Reader` over ``data`` held in memory."""
+    return lambda offset, size: io.BytesIO(data[offset : offset + size])
+
+
+def _nested_streams(data: bytes, whole: _Whole) -> Iterator[tuple[BinaryIO, Reader | None]]:
+    opener, reader = whole
     if not data.startswith(b"PK"):
-        yield data
+        yield opener(), reader
         return
     import zipfile  # only nested zip checkpoints need it; keeps it off one-file start-up
 
+    size = getattr(data, "size", len(data))
+    members: list[bytes] = []
     try:  # torch.load also reads zip checkpoints: grade each member that is a pickle
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with opener() as stream, zipfile.ZipFile(stream) as archive:
             for info in archive.infolist()[:_MAX_NESTED_ZIP_MEMBERS]:
-                if info.filename.endswith(".pkl") and info.file_size <= len(data) * 4:
-                    yield archive.read(info)
+                if info.filename.endswith(".pkl") and info.file_size <= size * 4:
+                    members.append(archive.read(info))
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
-        yield data
+        yield opener(), reader
+        return
+    for member in members:
+        yield io.BytesIO(member), bytes_reader(member)
 
 
 def _called_profile_class(callee: Global) -> bool:
@@ -1008,4 +1062,12 @@ def _computed(value: Value) -> str:
     return "a dict"
 
 
-__all__ = ["Verdict", "grade", "is_allowed_call", "is_allowed_ref", "is_profile_class"]
+__all__ = [
+    "Reader",
+    "Verdict",
+    "bytes_reader",
+    "grade",
+    "is_allowed_call",
+    "is_allowed_ref",
+    "is_profile_class",
+]

@@ -804,6 +804,18 @@ def op_unicode(m: Machine) -> None:
 MAX_LITERAL = 1 << 20  # longer byte strings are skipped, not kept in memory
 
 
+class CutBytes(bytes):
+    """The first :data:`MAX_LITERAL` bytes of a longer byte string.
+
+    ``offset`` and ``size`` say where the whole string lies in the stream the machine
+    read, so that a grader can read it again (a pickle nested in it) without the
+    machine holding it in memory.
+    """
+
+    offset: int
+    size: int
+
+
 def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
     raw = m.read(width)
     size = int.from_bytes(raw, "little", signed=signed)
@@ -811,7 +823,10 @@ def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
         raise PickleError("negative byte count")
     if size <= MAX_LITERAL:
         return m.read(size)
-    head = m.read(MAX_LITERAL)
+    offset = m.r.tell()
+    head = CutBytes(m.read(MAX_LITERAL))
+    head.offset = offset
+    head.size = size
     m.skip(size - MAX_LITERAL)
     return head
 
@@ -1373,7 +1388,9 @@ def _remaining(fh: BinaryIO, start: int) -> int:
 
 
 __all__ = [
+    "MAX_LITERAL",
     "Call",
+    "CutBytes",
     "Global",
     "Invocation",
     "Lit",
