@@ -101,3 +101,37 @@ def test_stream_position_is_left_after_the_stop() -> None:
     trace = run_stream(fh)
     assert trace.error is None
     assert fh.tell() == len(data) - len(b"GARBAGE")
+
+
+def test_long_strings_held_in_memory_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # memory grew with the file: 300 one-MiB byte strings kept 300 MiB
+    monkeypatch.setattr(vm, "KEPT_BYTES", 64 * 1024)
+    blobs = [bytes([n]) * 10_000 for n in range(40)]
+    texts = ["é" * 6_000 for _ in range(20)]
+    data = pickle.dumps([blobs, texts, "short" * 10], protocol=4)
+    for trace in (run_all(io.BytesIO(data)), run_stream(Trickle(data, step=4096))):
+        assert trace.error is None
+        assert trace.kept <= vm.KEPT_BYTES + vm.SHORT_LITERAL * 60
+        assert isinstance(trace.result, vm.Seq)
+        kept_blobs, kept_texts, short = trace.result.items
+        assert isinstance(kept_blobs, vm.Seq) and isinstance(kept_texts, vm.Seq)
+        values = [item.value for item in kept_blobs.items if isinstance(item, vm.Lit)]
+        assert values[0] == blobs[0]  # the first ones whole, while the budget lasts
+        cut = values[-1]
+        assert isinstance(cut, vm.CutBytes) and len(cut) == vm.SHORT_LITERAL
+        assert cut.size == 10_000 and data[cut.offset : cut.offset + cut.size] == blobs[-1]
+        last_text = kept_texts.items[-1]
+        assert (
+            isinstance(last_text, vm.Lit) and last_text.value == texts[-1][: len(last_text.value)]
+        )
+        assert isinstance(short, vm.Lit) and short.value == "short" * 10
+
+
+def test_the_bound_holds_across_the_streams_of_one_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vm, "KEPT_BYTES", 64 * 1024)
+    one = pickle.dumps([b"x" * 10_000 for _ in range(8)], protocol=4)  # 80 KB: over alone
+    trace = run_all(io.BytesIO(one + one))
+    assert trace.streams == 2 and trace.error is None
+    # six strings whole, then heads only: two in the first stream, all eight in the
+    # second, which starts where the first left the count
+    assert trace.kept == 6 * 10_000 + 10 * vm.SHORT_LITERAL

@@ -141,6 +141,7 @@ class PickleTrace:
     result: Value | None = None
     trailing: int = 0
     notes: list[str] = field(default_factory=list)
+    kept: int = 0  # bytes of long string literals held in memory (see KEPT_BYTES)
 
     def add(self, other: PickleTrace) -> None:
         self.globals.extend(other.globals)
@@ -460,7 +461,7 @@ class Machine:
                     continue
                 if code == 0x58 and i + 5 <= n:  # BINUNICODE
                     size = _U32(data, i + 1)[0]
-                    if size <= MAX_LITERAL and i + 5 + size <= n:
+                    if i + 5 + size <= n and _keep_whole(trace, size):
                         try:
                             text = data[i + 5 : i + 5 + size].decode("utf-8", "surrogatepass")
                         except UnicodeDecodeError:
@@ -572,7 +573,7 @@ class Machine:
                         continue
                 elif code == 0x42 and i + 5 <= n:  # BINBYTES
                     size = _U32(data, i + 1)[0]
-                    if size <= MAX_LITERAL and i + 5 + size <= n:
+                    if i + 5 + size <= n and _keep_whole(trace, size):
                         stack.append(Lit(data[i + 5 : i + 5 + size]))
                         i += 5 + size
                         continue
@@ -802,10 +803,24 @@ def op_unicode(m: Machine) -> None:
 
 
 MAX_LITERAL = 1 << 20  # longer byte strings are skipped, not kept in memory
+# all long strings of one run together: past this, each keeps only a short head, so that
+# memory stays bounded however large the pickle (a grader re-reads a cut one it needs)
+KEPT_BYTES = 64 << 20
+SHORT_LITERAL = 4096  # always kept whole (names, keys); the opcode budget bounds them
+
+
+def _keep_whole(trace: PickleTrace, size: int) -> bool:
+    """Whether a string of ``size`` bytes is kept whole (and counted), or cut."""
+    if size <= SHORT_LITERAL:
+        return True
+    if size > MAX_LITERAL or trace.kept + size > KEPT_BYTES:
+        return False
+    trace.kept += size
+    return True
 
 
 class CutBytes(bytes):
-    """The first :data:`MAX_LITERAL` bytes of a longer byte string.
+    """The first bytes of a longer string literal (see :data:`KEPT_BYTES`).
 
     ``offset`` and ``size`` say where the whole string lies in the stream the machine
     read, so that a grader can read it again (a pickle nested in it) without the
@@ -821,13 +836,15 @@ def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
     size = int.from_bytes(raw, "little", signed=signed)
     if size < 0:
         raise PickleError("negative byte count")
-    if size <= MAX_LITERAL:
+    if _keep_whole(m.trace, size):
         return m.read(size)
     offset = m.r.tell()
-    head = CutBytes(m.read(MAX_LITERAL))
+    keep = MAX_LITERAL if m.trace.kept + MAX_LITERAL <= KEPT_BYTES else SHORT_LITERAL
+    head = CutBytes(m.read(keep))
+    m.trace.kept += keep
     head.offset = offset
     head.size = size
-    m.skip(size - MAX_LITERAL)
+    m.skip(size - keep)
     return head
 
 
@@ -875,7 +892,7 @@ def _unicode(data: bytes) -> str:
     try:
         return _text(data)
     except UnicodeDecodeError:
-        if len(data) == MAX_LITERAL:  # cut short on purpose, maybe mid-character
+        if isinstance(data, CutBytes):  # cut short on purpose, maybe mid-character
             return data.decode("utf-8", errors="replace")
         raise PickleError("invalid UTF-8 in unicode string") from None
 
@@ -1364,7 +1381,14 @@ def run_all(
             fh.seek(start)
         else:  # pragma: no cover - every source here is seekable
             break
-        trace = run_stream(fh, base_offset=start, max_ops=max_ops, build_hook=build_hook)
+        trace = run_stream(
+            fh,
+            base_offset=start,
+            max_ops=max_ops,
+            build_hook=build_hook,
+            trace=PickleTrace(kept=total.kept),
+        )
+        total.kept = trace.kept
         if index > 0 and trace.error is not None and trace.ops <= 2 and not trace.globals:
             total.trailing = _remaining(fh, start)
             break
