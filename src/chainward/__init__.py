@@ -7,10 +7,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING
 
 from chainward._internal.lazy import lazy_exports
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from chainward.errors import ChainwardError, InputError
     from chainward.records import (

@@ -11,10 +11,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from chainward.errors import ChainwardError, InputError
 from chainward.exitcodes import EXIT_ERROR
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 GLOBAL_FLAGS = ("-q", "--quiet", "--debug")
 # the command line's choices, without importing what defines them (tests compare them)

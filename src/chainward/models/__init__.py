@@ -12,11 +12,10 @@ Nothing here imports torch, tensorflow, onnx or h5py, and nothing is unpickled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from chainward._internal.lazy import lazy_exports
 from chainward.models.detect import detect_format
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from chainward.models.interface import FileResult, ScanOptions, ScanResult
     from chainward.models.scanner import scan, scan_bytes

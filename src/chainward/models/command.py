@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from chainward._internal.fastcli import (
     FORMATS,
@@ -28,6 +27,10 @@ from chainward._internal.fastcli import (
 )
 from chainward.exitcodes import EXIT_FINDINGS, EXIT_OK
 from chainward.records import Severity, Verdict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _VERDICT_TEXT = {
     Verdict.SAFE: "no known-unsafe constructs found",

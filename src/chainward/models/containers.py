@@ -17,7 +17,6 @@ import io
 import lzma
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
 
 from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
@@ -25,6 +24,10 @@ from chainward.models.detect import HEAD_SIZE, detect_stream
 from chainward.models.interface import FormatScanner
 from chainward.models.zipread import zstd_module
 from chainward.records import Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 
 def unsafe_member_name(name: str) -> str | None:

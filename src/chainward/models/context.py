@@ -6,11 +6,14 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from chainward.models.detect import HEAD_SIZE, detect_stream
 from chainward.models.interface import ScanOptions, finding
 from chainward.records import Finding, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 class BudgetError(Exception):

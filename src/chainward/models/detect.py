@@ -35,10 +35,13 @@ import re
 import struct
 import zlib
 from pathlib import Path
-from typing import BinaryIO
 
 from chainward.models import zipread
 from chainward.models.protobuf import ProtobufError, ProtobufTruncated, skip_group
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 HEAD_SIZE = 8192
 

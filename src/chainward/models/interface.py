@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from chainward.errors import InputError
 from chainward.records import Finding, Location, Severity, Verdict
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from chainward.models.context import ScanContext, Source
 

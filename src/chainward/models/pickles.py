@@ -19,7 +19,6 @@ import lzma
 import re
 import struct
 import zlib
-from typing import BinaryIO
 
 from chainward.models.context import BudgetError, ScanContext, Source
 from chainward.models.interface import FormatScanner
@@ -38,6 +37,10 @@ from chainward.models.pickle.vm import (
     run_stream,
 )
 from chainward.records import Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 NUMPY_MAGIC = b"\x93NUMPY"
 NUMPY_MAX_HEADER = 10000  # numpy.lib.format refuses larger headers by default

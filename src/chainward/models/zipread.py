@@ -16,7 +16,10 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 EOCD_SIG = b"PK\x05\x06"
 EOCD64_LOC_SIG = b"PK\x06\x07"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
-from typing import NoReturn
 
 from chainward.report.interface import Reporter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 class OutputFormat(str, enum.Enum):

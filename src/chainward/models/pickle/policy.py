@@ -22,7 +22,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from chainward.models.pickle.denylist import DANGERS, danger_of
 from chainward.models.pickle.profiles import (
@@ -47,8 +46,12 @@ from chainward.models.pickle.vm import (
 )
 from chainward.records import Severity
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
 # opens ``size`` bytes at ``offset`` of the stream a trace was read from (positions from 0)
-Reader = Callable[[int, int], BinaryIO]
+Reader = Callable[[int, int], "BinaryIO"]
 
 # callables that unpickle their bytes argument again (torch pickles storages this way)
 _NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
@@ -617,7 +620,7 @@ def _grade_nested(
 
 
 # how to open all of a nested pickle's bytes, and a reader for the byte strings it cuts
-_Whole = tuple[Callable[[], BinaryIO], Reader | None]
+_Whole = tuple[Callable[[], "BinaryIO"], Reader | None]
 
 
 def _whole_bytes(data: bytes, reader: Reader | None) -> _Whole | None:

@@ -28,7 +28,10 @@ import io
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MAX_LINE = 1 << 20
 MAX_OPS = 10_000_000
