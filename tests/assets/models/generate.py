@@ -2720,6 +2720,33 @@ def lz4_checksums() -> None:
         put("malicious", f"lz4/{name}", data, "unsafe", source)
 
 
+def review_nested_past_head() -> None:
+    """Found in this project's review (2026-11-27): a payload after a 2 MB pad inside the
+    bytes given to ``torch.storage._load_from_bytes`` (past the machine's 1 MiB head)."""
+    inner = (
+        pickle.dumps(0x1950A86A20F9469CFC6C, 2)  # a legacy torch.save: magic, protocol,
+        + pickle.dumps(1001, 2)  # sys_info (padded), then the object
+        + pickle.dumps({"protocol_version": 1001, "pad": "A" * 2_000_000}, 2)
+        + call0("os", "system", "true")
+        + b"."
+    )
+    outer = (
+        b"\x80\x02"
+        + glob0("torch.storage", "_load_from_bytes")
+        + b"B"
+        + struct.pack("<I", len(inner))
+        + inner
+        + b"\x85R."
+    )
+    put(
+        "malicious",
+        "bypass/nested_bytes_past_head.pkl.gz",
+        gzip.compress(outer, mtime=0),
+        "unsafe",
+        "chainward review 2026-11-27: payload past the 1 MiB literal head of nested bytes",
+    )
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -2739,6 +2766,7 @@ SECTIONS = {
     "lightning_user_classes": lambda: lightning_user_classes(),
     "pandas_hdfstore": lambda: pandas_hdfstore(),
     "lz4_checksums": lambda: lz4_checksums(),
+    "review_nested_past_head": lambda: review_nested_past_head(),
 }
 
 
