@@ -344,6 +344,22 @@ def test_nested_bytes_cut_at_any_point_are_read_whole(monkeypatch: pytest.Monkey
     assert scan_bytes(clean, "x").verdict is Verdict.SAFE
 
 
+def test_nested_zip_members_are_read_within_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainward.models.pickle import policy
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", call("os", "system", "true") + b".")
+    inner = buffer.getvalue()
+    literal = b"B" + struct.pack("<I", len(inner)) + inner
+    outer = b"\x80\x02" + glob("torch.storage", "_load_from_bytes") + literal + b"\x85R."
+    assert "pickle-dangerous-call" in unsafe(outer)
+    monkeypatch.setattr(policy, "_NESTED_ZIP_BYTES", 8)  # members are not read past it
+    result = scan_bytes(outer, "x")
+    assert "pickle-nested-not-analysed" in {f.rule for f in result.findings}
+    assert result.verdict is not Verdict.SAFE
+
+
 def test_cut_nested_bytes_without_a_way_to_reread_them_are_reported() -> None:
     from chainward.models.pickle.policy import grade
     from chainward.models.pickle.vm import run_all

@@ -58,6 +58,7 @@ _NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
 _MAX_NESTING = 4
 _NESTED_OPS = MAX_OPS // 2  # opcodes for all nested pickles of one stream together
 _MAX_NESTED_ZIP_MEMBERS = 256
+_NESTED_ZIP_BYTES = 64 << 20  # pickle members read into memory from one nested zip
 
 _ALL_CALLS = frozenset().union(*(p.calls for p in PROFILES))
 _ALL_REFS = frozenset().union(*(p.refs for p in PROFILES))
@@ -593,17 +594,18 @@ def _grade_nested(
             inv.offset,
         )
         return
+
+    def not_analysed(what: str) -> None:
+        add("pickle-nested-not-analysed", Severity.MEDIUM, what + where, inv.offset)
+
     whole = _whole_bytes(data, reader)
     if whole is None:
-        add(
-            "pickle-nested-not-analysed",
-            Severity.MEDIUM,
+        not_analysed(
             f"only the first {len(data)} of the {getattr(data, 'size', len(data))} bytes a "
-            f"loader unpickles could be analysed{where}",
-            inv.offset,
+            "loader unpickles could be analysed"
         )
         whole = (lambda: io.BytesIO(data), None)
-    for stream, nested_reader in _nested_streams(data, whole):
+    for stream, nested_reader in _nested_streams(data, whole, not_analysed):
         if budget[0] <= 0:
             add(
                 "pickle-nesting-budget",
@@ -640,7 +642,9 @@ def bytes_reader(data: bytes) -> Reader:
     return lambda offset, size: io.BytesIO(data[offset : offset + size])
 
 
-def _nested_streams(data: bytes, whole: _Whole) -> Iterator[tuple[BinaryIO, Reader | None]]:
+def _nested_streams(
+    data: bytes, whole: _Whole, not_analysed: Callable[[str], None]
+) -> Iterator[tuple[BinaryIO, Reader | None]]:
     opener, reader = whole
     if not data.startswith(b"PK"):
         yield opener(), reader
@@ -649,11 +653,20 @@ def _nested_streams(data: bytes, whole: _Whole) -> Iterator[tuple[BinaryIO, Read
 
     size = getattr(data, "size", len(data))
     members: list[bytes] = []
+    total = 0
     try:  # torch.load also reads zip checkpoints: grade each member that is a pickle
         with opener() as stream, zipfile.ZipFile(stream) as archive:
             for info in archive.infolist()[:_MAX_NESTED_ZIP_MEMBERS]:
-                if info.filename.endswith(".pkl") and info.file_size <= size * 4:
-                    members.append(archive.read(info))
+                if not info.filename.endswith(".pkl") or info.file_size > size * 4:
+                    continue
+                total += info.file_size
+                if total > _NESTED_ZIP_BYTES:
+                    not_analysed(
+                        f"pickle members past {_NESTED_ZIP_BYTES >> 20} MiB of a nested zip "
+                        "checkpoint were not analysed"
+                    )
+                    break
+                members.append(archive.read(info))
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
         yield opener(), reader
         return
