@@ -28,15 +28,12 @@ calls it on every file it walks.
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import os
 import re
 import struct
 import zlib
 from pathlib import Path
 
-from chainward.models import zipread
 from chainward.models.protobuf import ProtobufError, ProtobufTruncated, skip_group
 
 TYPE_CHECKING = False
@@ -55,6 +52,7 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 LZ4_LEGACY_MAGIC = b"\x02\x21\x4c\x18"
+ZIP_END_MAGIC = b"PK\x05\x06"  # zipread.EOCD_SIG, without importing the zip reader
 # torch's legacy serialisation starts with this number pickled as a LONG1
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
@@ -174,6 +172,8 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
 
 
 def _zip_kind(fh: BinaryIO, size: int) -> str | None:
+    from chainward.models import zipread
+
     try:
         index = zipread.read_index(fh, size, max_entries=4096)
     except (zipread.ZipFormatError, OSError, struct.error, OverflowError):
@@ -215,7 +215,7 @@ def _has_trailing_zip(fh: BinaryIO, head: bytes, size: int) -> bool:
         tail = fh.read()
     except OSError:
         return False
-    return zipread.EOCD_SIG in tail
+    return ZIP_END_MAGIC in tail
 
 
 def _tar_kind(head: bytes) -> str:
@@ -228,6 +228,9 @@ def _tar_kind(head: bytes) -> str:
 
 def _compressed_kind(kind: str, head: bytes) -> str | None:
     """Peek into a compressed head: a joblib pickle inside makes it ``joblib``."""
+    import bz2
+    import lzma
+
     try:
         if kind == "gzip":
             inner = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)

@@ -12,10 +12,7 @@
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import re
 import struct
 import zlib
@@ -363,6 +360,11 @@ def _joblib_stream(raw: BinaryIO, head: bytes, ctx: ScanContext) -> BinaryIO:
         rest = raw.read()
         inner = io.BytesIO(_bounded_zlib(rest.lstrip(b" "), ctx))
         return inner
+    # compressed joblib files only: these modules stay off a plain scan's start-up
+    import bz2
+    import gzip
+    import lzma
+
     if head.startswith(b"\x1f\x8b"):
         inner = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
     elif head.startswith(b"BZh"):

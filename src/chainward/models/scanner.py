@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import lzma
 import os
 import struct
 import time
@@ -20,9 +19,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
-from chainward.models.detect import SAVED_MODEL_FILES, detect_format
+from chainward.models.detect import SAVED_MODEL_FILES, ZIP_END_MAGIC, detect_format
 from chainward.models.interface import (
     FileResult,
     FormatScanner,
@@ -92,7 +90,14 @@ def _ends_like_a_zip(source: Source) -> bool:
         return False
     with source.open() as fh:
         fh.seek(max(0, source.size - 22 - 65535))
-        return zipread.EOCD_SIG in fh.read()
+        return ZIP_END_MAGIC in fh.read()
+
+
+def _lzma_error() -> type[Exception]:
+    # evaluated only when an exception is being matched: lzma stays off start-up
+    import lzma
+
+    return lzma.LZMAError
 
 
 def dispatch(source: Source, ctx: ScanContext) -> None:
@@ -116,7 +121,7 @@ def dispatch(source: Source, ctx: ScanContext) -> None:
     except BudgetError as exc:
         ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", source.display)
     except (OSError, EOFError, ValueError, MemoryError, RecursionError, IndexError, KeyError,
-            struct.error, zlib.error, lzma.LZMAError, OverflowError) as exc:  # fmt: skip
+            struct.error, zlib.error, _lzma_error(), OverflowError) as exc:  # fmt: skip
         ctx.error(source.display, f"could not be scanned: {type(exc).__name__}: {exc}")
 
 

@@ -159,3 +159,9 @@ def test_text_without_a_pickle_start_is_not_a_pickle(data: bytes) -> None:
     from chainward.models.detect import detect_stream
 
     assert detect_stream(io.BytesIO(data), data[:8192], len(data)) != "pickle"
+
+
+def test_the_zip_end_magic_is_the_zip_readers() -> None:
+    from chainward.models import detect, zipread
+
+    assert detect.ZIP_END_MAGIC == zipread.EOCD_SIG
