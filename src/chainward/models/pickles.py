@@ -50,7 +50,7 @@ def report_trace(
     for item in grade(trace, reader=reader):
         detail = None if item.offset is None else f"byte {item.offset}"
         ctx.add(item.rule, item.severity, item.message, where, detail)
-    if trace.error is not None:
+    if trace.error is not None and not trace.over_budget:  # graded as a budget finding
         ctx.add(
             "pickle-malformed",
             Severity.LOW,

@@ -360,6 +360,49 @@ def test_nested_zip_members_are_read_within_a_budget(monkeypatch: pytest.MonkeyP
     assert result.verdict is not Verdict.SAFE
 
 
+# found in this project's review (2026-11-27): the machine stops at its opcode budget
+# (10 million by default) and reported that as a malformed stream, "a loader stops
+# here", so ~20 MB of NONE/POP padding in front of a payload made the file `safe`. The
+# real unpickler reads on: the rest is now searched for imported names.
+def test_a_payload_past_the_opcode_budget(tmp_path: Path) -> None:
+    from chainward.models import scan
+    from chainward.models.interface import ScanOptions
+
+    options = ScanOptions(max_pickle_ops=1000)
+    pad = b"\x80\x04" + b"N0" * 600
+    payloads = (
+        call("os", "system", "true") + b".",
+        b"\x8c\x02os\x94\x8c\x06system\x94\x93" + s("true") + b"\x85R.",
+        call("__builtin__", "eval", "1") + b".",  # a Python 2 name, mapped like find_class
+    )
+    for payload in payloads:
+        result = scan_bytes(pad + payload, "x", options)
+        rules = {f.rule for f in result.findings}
+        assert result.verdict is Verdict.UNSAFE, payload
+        assert {"pickle-op-budget", "pickle-dangerous-global"} <= rules
+        assert "pickle-malformed" not in rules  # a loader does not stop there
+    on_disk = tmp_path / "padded.pkl"
+    on_disk.write_bytes(pad + payloads[0])
+    assert scan(on_disk, options).files[0].verdict is Verdict.UNSAFE
+    # nothing imported past the budget: not analysed, so a review, never `safe`
+    benign = scan_bytes(pad + b"N.", "x", options)
+    assert benign.verdict is Verdict.SUSPICIOUS
+    assert {f.rule for f in benign.findings} == {"pickle-op-budget"}
+
+
+def test_the_name_search_sees_names_across_its_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainward.models.pickle import tail
+
+    monkeypatch.setattr(tail, "CHUNK", 7)
+    monkeypatch.setattr(tail, "OVERLAP", 64)
+    data = b"N0" * 20 + b"cos\nsystem\n" + b"N0" * 9 + b"cos\nsystem\n\x8c\x02io\x8c\x04open\x93"
+    found = list(tail.imported_names(io.BytesIO(data), base=100))
+    assert found == [
+        ("os", "system", 140, "GLOBAL"),
+        ("io", "open", 180, "STACK_GLOBAL"),
+    ]
+
+
 def test_cut_nested_bytes_without_a_way_to_reread_them_are_reported() -> None:
     from chainward.models.pickle.policy import grade
     from chainward.models.pickle.vm import run_all

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import _compat_pickle
 import functools
 import io
 import re
@@ -232,7 +233,39 @@ def grade(
         if id(glob) in consumed:
             continue
         _grade_reference(glob, add)
+    if trace.over_budget:
+        _grade_past_budget(trace, add, reader)
     return out
+
+
+def _grade_past_budget(trace: PickleTrace, add: _Add, reader: Reader | None) -> None:
+    """The machine stopped at its opcode budget; the real unpickler reads on."""
+    where = trace.error_offset
+    searched = reader is not None and where is not None
+    add(
+        "pickle-op-budget",
+        Severity.MEDIUM,
+        f"not fully analysed: {trace.error}; "
+        + (
+            "the rest was only searched for imported names"
+            if searched
+            else "nothing after it was analysed"
+        ),
+        where,
+    )
+    if reader is None or where is None:
+        return
+    from chainward.models.pickle.tail import imported_names
+
+    with reader(where, 1 << 62) as rest:
+        for module, name, offset, opcode in imported_names(rest, base=where):
+            written = None
+            if opcode != "STACK_GLOBAL":  # protocol 0-2 names go through _compat_pickle
+                mapped = _compat_pickle.NAME_MAPPING.get((module, name))
+                if mapped is not None or module in _compat_pickle.IMPORT_MAPPING:
+                    written = (module, name)
+                    module, name = mapped or (_compat_pickle.IMPORT_MAPPING[module], name)
+            _grade_reference(Global(module, name, offset, opcode, written), add)
 
 
 # a pure function of the names (torch calls the same two 20,000 times per file)

@@ -145,6 +145,7 @@ class PickleTrace:
     trailing: int = 0
     notes: list[str] = field(default_factory=list)
     kept: int = 0  # bytes of long string literals held in memory (see KEPT_BYTES)
+    over_budget: bool = False  # stopped by the opcode budget, not by the data
 
     def add(self, other: PickleTrace) -> None:
         self.globals.extend(other.globals)
@@ -158,6 +159,10 @@ class PickleTrace:
 
 class PickleError(Exception):
     """The stream is malformed here (the real unpickler would raise too)."""
+
+
+class OpBudgetError(PickleError):
+    """The opcode budget ran out here (the real unpickler would read on)."""
 
 
 class _Stop(Exception):
@@ -426,7 +431,7 @@ class Machine:
                         ops += 1  # the opcode over the budget counts, as it always did
                         self.op_offset = offset0 + r.base + i
                         r.i = i + 1
-                        raise PickleError(f"more than {max_ops} opcodes")
+                        raise OpBudgetError(f"more than {max_ops} opcodes")
                     stop = min(n, i + max_ops - ops)
                 code = data[i]
                 ops += 1
@@ -1351,6 +1356,7 @@ def run_stream(
     except PickleError as exc:
         result.error = str(exc)
         result.error_offset = machine.op_offset
+        result.over_budget = isinstance(exc, OpBudgetError)
     except (RecursionError, MemoryError, OverflowError, ValueError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         result.error_offset = machine.op_offset
@@ -1400,6 +1406,7 @@ def run_all(
         if trace.error is not None:
             total.error = trace.error
             total.error_offset = trace.error_offset
+            total.over_budget = trace.over_budget
             total.end_offset = trace.end_offset
             break
         if index == 0:
@@ -1423,6 +1430,7 @@ __all__ = [
     "Lit",
     "Machine",
     "Map",
+    "OpBudgetError",
     "Persistent",
     "PickleError",
     "PickleTrace",
