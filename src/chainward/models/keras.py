@@ -349,7 +349,12 @@ def _scan_hdf5_pickles(fh: BinaryIO, size: int, ctx: ScanContext, where: str) ->
         return
     for place, data in found.items:
         # PyTables keeps the raw string when unpickling fails: only what a load would run counts
-        trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops, max_streams=1)
+        trace = run_all(
+            io.BytesIO(data),
+            max_ops=ctx.options.max_pickle_ops,
+            max_streams=1,
+            more_is_pickle=False,
+        )
         for item in grade(trace, reader=bytes_reader(data)):
             detail = f"HDF5 {place}" + ("" if item.offset is None else f", byte {item.offset}")
             ctx.add(

@@ -69,7 +69,12 @@ def report_trace(
 
 
 def scan_pickle_bytes(data: bytes, ctx: ScanContext, where: str, *, max_streams: int = 64) -> None:
-    trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops, max_streams=max_streams)
+    trace = run_all(
+        io.BytesIO(data),
+        max_ops=ctx.options.max_pickle_ops,
+        max_streams=max_streams,
+        more_is_pickle=max_streams > 1,
+    )
     if _writes_joblib_arrays(trace):
         scan_joblib_stream(io.BytesIO(data), ctx, where, bytes_reader(data))
         _report_named_dangers(trace, ctx, where)
@@ -174,7 +179,9 @@ def scan_npy(fh: BinaryIO, ctx: ScanContext, where: str, reader: Reader | None =
         ctx.error(where, ".npy header has no 'descr'")
         return
     if _descr_has_object(meta["descr"]):
-        trace = run_all(buffered(fh), max_ops=ctx.options.max_pickle_ops, max_streams=1)
+        trace = run_all(
+            buffered(fh), max_ops=ctx.options.max_pickle_ops, max_streams=1, more_is_pickle=False
+        )
         report_trace(trace, ctx, where, reader)
 
 

@@ -46,7 +46,10 @@ class TorchScanner(FormatScanner):
         else:
             with source.open() as fh:
                 trace = run_all(
-                    buffered(fh), max_ops=ctx.options.max_pickle_ops, max_streams=LEGACY_STREAMS
+                    buffered(fh),
+                    max_ops=ctx.options.max_pickle_ops,
+                    max_streams=LEGACY_STREAMS,
+                    more_is_pickle=False,
                 )
                 prefixed_zip = (
                     trace.error is not None

@@ -390,6 +390,24 @@ def test_a_payload_past_the_opcode_budget(tmp_path: Path) -> None:
     assert {f.rule for f in benign.findings} == {"pickle-op-budget"}
 
 
+# same review: run_all read at most 64 pickle streams and said nothing of the rest, and
+# each stream had a budget of its own; a loader that reads streams in a loop
+# (append-mode pickle logs) runs a payload in stream 65
+def test_a_payload_past_the_last_stream_read() -> None:
+    from chainward.models.interface import ScanOptions
+    from chainward.models.pickle.vm import run_all
+
+    result = scan_bytes(b"N." * 70 + call("os", "system", "true") + b".", "x")
+    assert result.verdict is Verdict.UNSAFE
+    assert "pickle-op-budget" in {f.rule for f in result.findings}
+    assert scan_bytes(b"N." * 10, "x").verdict is Verdict.SAFE
+    # one budget for all the streams of a file
+    trace = run_all(io.BytesIO(b"N." * 40), max_ops=50)
+    assert trace.over_budget and trace.ops <= 50
+    padded = b"N." * 40 + call("os", "system", "true") + b"."
+    assert scan_bytes(padded, "x", ScanOptions(max_pickle_ops=50)).verdict is Verdict.UNSAFE
+
+
 def test_the_name_search_sees_names_across_its_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     from chainward.models.pickle import tail
 

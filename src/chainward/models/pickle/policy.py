@@ -233,27 +233,28 @@ def grade(
         if id(glob) in consumed:
             continue
         _grade_reference(glob, add)
-    if trace.over_budget:
-        _grade_past_budget(trace, add, reader)
+    if trace.over_budget and trace.error_offset is not None:
+        _grade_unread(trace.error_offset, f"{trace.error}", add, reader)
+    elif trace.more_streams_at is not None:
+        streams = f"more than {trace.streams} pickle streams (a loader may read on)"
+        _grade_unread(trace.more_streams_at, streams, add, reader)
     return out
 
 
-def _grade_past_budget(trace: PickleTrace, add: _Add, reader: Reader | None) -> None:
-    """The machine stopped at its opcode budget; the real unpickler reads on."""
-    where = trace.error_offset
-    searched = reader is not None and where is not None
+def _grade_unread(where: int, why: str, add: _Add, reader: Reader | None) -> None:
+    """The machine stopped at a budget at ``where``; the real unpickler reads on."""
     add(
         "pickle-op-budget",
         Severity.MEDIUM,
-        f"not fully analysed: {trace.error}; "
+        f"not fully analysed: {why}; "
         + (
             "the rest was only searched for imported names"
-            if searched
+            if reader is not None
             else "nothing after it was analysed"
         ),
         where,
     )
-    if reader is None or where is None:
+    if reader is None:
         return
     from chainward.models.pickle.tail import imported_names
 

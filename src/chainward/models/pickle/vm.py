@@ -146,6 +146,7 @@ class PickleTrace:
     notes: list[str] = field(default_factory=list)
     kept: int = 0  # bytes of long string literals held in memory (see KEPT_BYTES)
     over_budget: bool = False  # stopped by the opcode budget, not by the data
+    more_streams_at: int | None = None  # stopped after max_streams; the data goes on here
 
     def add(self, other: PickleTrace) -> None:
         self.globals.extend(other.globals)
@@ -1373,11 +1374,15 @@ def run_all(
     max_streams: int = 64,
     max_ops: int = MAX_OPS,
     build_hook: BuildHook | None = None,
+    more_is_pickle: bool = True,
 ) -> PickleTrace:
     """Run every pickle in ``fh`` one after the other until the data ends.
 
     Loaders such as legacy ``torch.load`` read several pickles from one file;
     a trailing stream that does not parse is only noted (``trailing`` bytes).
+    ``max_ops`` is for all streams together. Data left after ``max_streams`` streams
+    is noted (``more_streams_at``) unless ``more_is_pickle`` is False: a loader that
+    reads a known number of pickles (legacy torch: raw storage bytes follow).
     """
     total = PickleTrace()
     offset = 0
@@ -1390,10 +1395,15 @@ def run_all(
             fh.seek(start)
         else:  # pragma: no cover - every source here is seekable
             break
+        if total.ops >= max_ops:
+            total.error = f"more than {max_ops} opcodes"
+            total.error_offset = start
+            total.over_budget = True
+            break
         trace = run_stream(
             fh,
             base_offset=start,
-            max_ops=max_ops,
+            max_ops=max_ops - total.ops,
             build_hook=build_hook,
             trace=PickleTrace(kept=total.kept),
         )
@@ -1404,7 +1414,7 @@ def run_all(
         total.add(trace)
         total.ops = total.ops
         if trace.error is not None:
-            total.error = trace.error
+            total.error = f"more than {max_ops} opcodes" if trace.over_budget else trace.error
             total.error_offset = trace.error_offset
             total.over_budget = trace.over_budget
             total.end_offset = trace.end_offset
@@ -1413,6 +1423,9 @@ def run_all(
             total.result = trace.result
         total.end_offset = trace.end_offset
         offset = trace.end_offset
+    else:
+        if more_is_pickle and fh.read(1):
+            total.more_streams_at = offset
     return total
 
 
