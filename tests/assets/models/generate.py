@@ -2747,6 +2747,20 @@ def review_nested_past_head() -> None:
     )
 
 
+def review_budgets() -> None:
+    """Found in this project's review (2026-11-27): a payload past the streams read."""
+    payload = call0("os", "system", "true") + b"."
+    # (the padded-budget case, 10.5 million opcodes, takes seconds per scan: it is a
+    # unit test with a small budget instead, test_bypasses.py)
+    put(
+        "malicious",
+        "bypass/stream_65.pkl",  # for a loader that calls pickle.load in a loop
+        b"N." * 64 + payload,
+        "unsafe",
+        "chainward review 2026-11-27: payload in pickle stream 65",
+    )
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -2767,6 +2781,7 @@ SECTIONS = {
     "pandas_hdfstore": lambda: pandas_hdfstore(),
     "lz4_checksums": lambda: lz4_checksums(),
     "review_nested_past_head": lambda: review_nested_past_head(),
+    "review_budgets": lambda: review_budgets(),
 }
 
 
