@@ -358,6 +358,9 @@ def test_nested_zip_members_are_read_within_a_budget(monkeypatch: pytest.MonkeyP
     result = scan_bytes(outer, "x")
     assert "pickle-nested-not-analysed" in {f.rule for f in result.findings}
     assert result.verdict is not Verdict.SAFE
+    monkeypatch.undo()
+    monkeypatch.setattr(policy, "_MAX_NESTED_ZIP_MEMBERS", 0)  # nor past this many members
+    assert "pickle-nested-not-analysed" in {f.rule for f in scan_bytes(outer, "x").findings}
 
 
 # found in this project's review (2026-11-27): the machine stops at its opcode budget

@@ -690,7 +690,13 @@ def _nested_streams(
     total = 0
     try:  # torch.load also reads zip checkpoints: grade each member that is a pickle
         with opener() as stream, zipfile.ZipFile(stream) as archive:
-            for info in archive.infolist()[:_MAX_NESTED_ZIP_MEMBERS]:
+            infos = archive.infolist()
+            if len(infos) > _MAX_NESTED_ZIP_MEMBERS:
+                not_analysed(
+                    f"members past the first {_MAX_NESTED_ZIP_MEMBERS} of a nested zip "
+                    "checkpoint were not analysed"
+                )
+            for info in infos[:_MAX_NESTED_ZIP_MEMBERS]:
                 if not info.filename.endswith(".pkl") or info.file_size > size * 4:
                     continue
                 total += info.file_size
