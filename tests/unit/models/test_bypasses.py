@@ -417,10 +417,13 @@ def test_the_name_search_sees_names_across_its_chunks(monkeypatch: pytest.Monkey
     monkeypatch.setattr(tail, "CHUNK", 7)
     monkeypatch.setattr(tail, "OVERLAP", 64)
     data = b"N0" * 20 + b"cos\nsystem\n" + b"N0" * 9 + b"cos\nsystem\n\x8c\x02io\x8c\x04open\x93"
+    data += b"X\x03\x00\x00\x00ptyq\x01\x8c\x05spawnr\x02\x00\x00\x00\x93"  # BINUNICODE, BINPUT
+    data += b"\x8c\x05os\x8c\x05popen\x93"  # a length that does not match: not a name
     found = list(tail.imported_names(io.BytesIO(data), base=100))
     assert found == [
         ("os", "system", 140, "GLOBAL"),
         ("io", "open", 180, "STACK_GLOBAL"),
+        ("pty", "spawn", 191, "STACK_GLOBAL"),
     ]
 
 

@@ -4,7 +4,7 @@ The machine stops after ``max_pickle_ops`` opcodes, but the real unpickler reads
 so a payload placed after enough padding would go unseen. The rest of the stream is
 searched instead (by ``re``, chunk by chunk, never all in memory) for the ways writers
 import a callable by name: a GLOBAL or INST line pair, and STACK_GLOBAL right after
-two short strings. A name reached otherwise (a memo lookup, a computed string) is
+two string literals (each maybe memoized). A name reached otherwise (a memo lookup, a computed string) is
 not found here; the budget finding that comes with this search says so.
 """
 
@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 
 _NAME = rb"[A-Za-z_][\w.]{0,254}"
 _LINE_PAIR = re.compile(rb"([ci])(" + _NAME + rb")\n(" + _NAME + rb")\n")
-# SHORT_BINUNICODE module, [MEMOIZE], SHORT_BINUNICODE name, [MEMOIZE], STACK_GLOBAL
-_STACK_PAIR = re.compile(
-    rb"\x8c([\x01-\xff])(" + _NAME + rb")\x94?\x8c([\x01-\xff])(" + _NAME + rb")\x94?\x93"
-)
+# a string (SHORT_BINUNICODE or BINUNICODE), maybe memoized (MEMOIZE, BINPUT, LONG_BINPUT)
+_STRING = rb"(?:\x8c([\x01-\xff])|X([\x01-\xff]\x00\x00\x00))(" + _NAME + rb")"
+_MEMO = rb"(?:\x94|q[\x00-\xff]|r[\x00-\xff]{4})?"
+_STACK_PAIR = re.compile(_STRING + _MEMO + _STRING + _MEMO + rb"\x93")
 CHUNK = 4 << 20
 OVERLAP = 1024  # longer than any match, so one spanning two chunks is seen whole
 MAX_NAMES = 4096
@@ -63,9 +63,13 @@ def _matches(data: bytes) -> Iterator[tuple[str, str, int, str]]:
         opcode = "GLOBAL" if match.group(1) == b"c" else "INST"
         yield match.group(2).decode(), match.group(3).decode(), match.start(), opcode
     for match in _STACK_PAIR.finditer(data):
-        module, name = match.group(2), match.group(4)
-        if len(module) == match.group(1)[0] and len(name) == match.group(3)[0]:
+        short1, long1, module, short2, long2, name = match.groups()
+        if len(module) == _length(short1, long1) and len(name) == _length(short2, long2):
             yield module.decode(), name.decode(), match.start(), "STACK_GLOBAL"
+
+
+def _length(short: bytes | None, long: bytes | None) -> int:
+    return short[0] if short is not None else int.from_bytes(long or b"", "little")
 
 
 __all__ = ["imported_names"]
