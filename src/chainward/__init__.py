@@ -7,7 +7,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-
 from chainward._internal.lazy import lazy_exports
 
 TYPE_CHECKING = False
@@ -25,26 +24,6 @@ if TYPE_CHECKING:
         Verdict,
     )
 
-# resolved on first use, so that the command line can set up its imports first
-_LAZY = {
-    "ChainwardError": "chainward.errors",
-    "InputError": "chainward.errors",
-    **dict.fromkeys(
-        (
-            "Component",
-            "Finding",
-            "Inventory",
-            "ModelArtifact",
-            "PackageVerdict",
-            "Scope",
-            "Severity",
-            "Skipped",
-            "Verdict",
-        ),
-        "chainward.records",
-    ),
-}
-
 __all__ = [
     "ChainwardError",
     "Component",
@@ -60,4 +39,10 @@ __all__ = [
     "__version__",
 ]
 
+# resolved on first use, so that the command line can set up its imports first
+_LAZY = {
+    name: "chainward.errors" if name.endswith("Error") else "chainward.records"
+    for name in __all__
+    if name != "__version__"
+}
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
