@@ -470,7 +470,7 @@ class Machine:
                     continue
                 if code == 0x58 and i + 5 <= n:  # BINUNICODE
                     size = _U32(data, i + 1)[0]
-                    if i + 5 + size <= n and _keep_whole(trace, size):
+                    if i + 5 + size <= n and (size <= SHORT_LITERAL or _keep_whole(trace, size)):
                         try:
                             text = data[i + 5 : i + 5 + size].decode("utf-8", "surrogatepass")
                         except UnicodeDecodeError:
@@ -582,7 +582,7 @@ class Machine:
                         continue
                 elif code == 0x42 and i + 5 <= n:  # BINBYTES
                     size = _U32(data, i + 1)[0]
-                    if i + 5 + size <= n and _keep_whole(trace, size):
+                    if i + 5 + size <= n and (size <= SHORT_LITERAL or _keep_whole(trace, size)):
                         stack.append(Lit(data[i + 5 : i + 5 + size]))
                         i += 5 + size
                         continue
