@@ -13,10 +13,11 @@ reported; over-budget expansion is reported as a bomb, not followed.
 from __future__ import annotations
 
 import bz2
+import functools
 import io
 import lzma
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
@@ -42,10 +43,6 @@ def unsafe_member_name(name: str) -> str | None:
     if "\x00" in norm:
         return "a NUL byte"
     return None
-
-
-def _slice_opener(source: Source, offset: int, size: int) -> Callable[[], BinaryIO]:
-    return lambda: source.open_range(offset, size)
 
 
 # ------------------------------------------------------------------ zip
@@ -141,7 +138,7 @@ def _member_source(
         fh.seek(local.data_offset)
         head = fh.read(min(HEAD_SIZE, size))
         offset = local.data_offset
-        member = Source(display, size, lambda: source.open_range(offset, size))
+        member = Source(display, size, functools.partial(source.open_range, offset, size))
         return member, head
     try:
         chunks = zipread.iter_member(fh, entry, limit=HEAD_SIZE, chunk=1 << 14)
@@ -315,7 +312,7 @@ def scan_tar(source: Source, ctx: ScanContext) -> None:
                 offset, size = info.offset_data, info.size
                 fh.seek(offset)
                 head = fh.read(min(size, HEAD_SIZE))
-                sub = Source(member, size, _slice_opener(source, offset, size))
+                sub = Source(member, size, functools.partial(source.open_range, offset, size))
                 scan_member(sub, head, ctx)
                 fh.seek(offset + size)
         finally:

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import _compat_pickle
 import functools
 import io
 import re
@@ -43,6 +42,7 @@ from chainward.models.pickle.vm import (
     PickleTrace,
     Seq,
     Value,
+    python2_global,
     run_all,
 )
 from chainward.records import Severity
@@ -260,13 +260,11 @@ def _grade_unread(where: int, why: str, add: _Add, reader: Reader | None) -> Non
 
     with reader(where, 1 << 62) as rest:
         for module, name, offset, opcode in imported_names(rest, base=where):
-            written = None
-            if opcode != "STACK_GLOBAL":  # protocol 0-2 names go through _compat_pickle
-                mapped = _compat_pickle.NAME_MAPPING.get((module, name))
-                if mapped is not None or module in _compat_pickle.IMPORT_MAPPING:
-                    written = (module, name)
-                    module, name = mapped or (_compat_pickle.IMPORT_MAPPING[module], name)
-            _grade_reference(Global(module, name, offset, opcode, written), add)
+            if opcode == "STACK_GLOBAL":  # protocol 4 and later
+                glob = Global(module, name, offset, opcode)
+            else:  # GLOBAL/INST lines: maybe protocol 0-2, where find_class maps names
+                glob = python2_global(module, name, offset, opcode)
+            _grade_reference(glob, add)
 
 
 # a pure function of the names (torch calls the same two 20,000 times per file)

@@ -319,6 +319,16 @@ class _Reader:
             self.fh.seek(self.base + self.i)
 
 
+def python2_global(module: str, name: str, offset: int, opcode: str) -> Global:
+    """``find_class`` below protocol 3: Python 2 names mapped through ``_compat_pickle``."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        mapped = _compat_pickle.NAME_MAPPING[(module, name)]
+        return Global(*mapped, offset, opcode, (module, name))
+    if module in _compat_pickle.IMPORT_MAPPING:
+        return Global(_compat_pickle.IMPORT_MAPPING[module], name, offset, opcode, (module, name))
+    return Global(module, name, offset, opcode)
+
+
 class Machine:
     """Run one pickle stream symbolically from a binary file object."""
 
@@ -699,15 +709,10 @@ class Machine:
         return items
 
     def find_class(self, module: str, name: str, opcode: str) -> Global:
-        written = None
         if self.proto < 3:
-            if (module, name) in _compat_pickle.NAME_MAPPING:
-                written = (module, name)
-                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-            elif module in _compat_pickle.IMPORT_MAPPING:
-                written = (module, name)
-                module = _compat_pickle.IMPORT_MAPPING[module]
-        glob = Global(module, name, self.op_offset, opcode, written)
+            glob = python2_global(module, name, self.op_offset, opcode)
+        else:
+            glob = Global(module, name, self.op_offset, opcode)
         self.trace.globals.append(glob)
         return glob
 
@@ -1386,6 +1391,7 @@ def run_all(
     """
     total = PickleTrace()
     offset = 0
+    budget_error = f"more than {max_ops} opcodes"  # for all streams, whatever one was left
     for index in range(max_streams):
         start = fh.tell() if fh.seekable() else offset
         probe = fh.read(1)
@@ -1396,9 +1402,7 @@ def run_all(
         else:  # pragma: no cover - every source here is seekable
             break
         if total.ops >= max_ops:
-            total.error = f"more than {max_ops} opcodes"
-            total.error_offset = start
-            total.over_budget = True
+            total.error, total.error_offset, total.over_budget = budget_error, start, True
             break
         trace = run_stream(
             fh,
@@ -1414,7 +1418,7 @@ def run_all(
         total.add(trace)
         total.ops = total.ops
         if trace.error is not None:
-            total.error = f"more than {max_ops} opcodes" if trace.over_budget else trace.error
+            total.error = budget_error if trace.over_budget else trace.error
             total.error_offset = trace.error_offset
             total.over_budget = trace.over_budget
             total.end_offset = trace.end_offset
@@ -1449,6 +1453,7 @@ __all__ = [
     "PickleTrace",
     "Seq",
     "Value",
+    "python2_global",
     "run_all",
     "run_stream",
 ]
