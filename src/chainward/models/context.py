@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from chainward.models.detect import HEAD_SIZE, detect_stream
@@ -20,16 +19,30 @@ class BudgetError(Exception):
     """A decompression/size/depth budget ran out (reported as a finding)."""
 
 
-@dataclass
 class Source:
     """Something to scan: a file on disk or an archive member held in memory."""
 
-    display: str
-    size: int
-    opener: Callable[[], BinaryIO]
-    path: Path | None = None  # on-disk location (external data, directories)
-    format: str | None = None
-    cheap: bool = True  # opening does not decompress the whole thing
+    # a plain class: a dataclass costs most of a millisecond at every start-up
+    __slots__ = ("cheap", "display", "format", "opener", "path", "size")
+
+    def __init__(
+        self,
+        display: str,
+        size: int,
+        opener: Callable[[], BinaryIO],
+        path: Path | None = None,  # on-disk location (external data, directories)
+        format: str | None = None,
+        cheap: bool = True,  # opening does not decompress the whole thing
+    ) -> None:
+        self.display = display
+        self.size = size
+        self.opener = opener
+        self.path = path
+        self.format = format
+        self.cheap = cheap
+
+    def __repr__(self) -> str:
+        return f"Source({self.display!r}, {self.size}, format={self.format!r})"
 
     def open(self) -> BinaryIO:
         return self.opener()

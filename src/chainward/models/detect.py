@@ -542,13 +542,11 @@ _GRAPHDEF_FIELDS = {1: 2, 2: 2, 3: 0, 4: 2}
 
 
 # saved_model.pbtxt: TensorFlow loads the text format when saved_model.pb is absent
-_TEXT_SAVED_MODEL = re.compile(
-    rb"\A\s*(?:#[^\n]*\n\s*)*(?:saved_model_schema_version\s*:|meta_graphs\s*[:{])"
-)
+_TEXT_SAVED_MODEL = rb"\A\s*(?:#[^\n]*\n\s*)*(?:saved_model_schema_version\s*:|meta_graphs\s*[:{])"
 
 
 def is_text_saved_model(head: bytes) -> bool:
-    return _TEXT_SAVED_MODEL.match(head) is not None
+    return re.match(_TEXT_SAVED_MODEL, head) is not None  # compiled on first use, by re's cache
 
 
 def _protobuf_kind(head: bytes, size: int) -> str | None:

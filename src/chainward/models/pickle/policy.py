@@ -21,7 +21,6 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from chainward.models.pickle.denylist import DANGERS, danger_of
 from chainward.models.pickle.profiles import (
@@ -66,7 +65,14 @@ _ALL_REFS = frozenset().union(*(p.refs for p in PROFILES))
 _CLASS_PREFIXES = tuple(prefix for p in PROFILES for prefix in p.classes)
 _EXCLUDED = tuple(prefix for p in PROFILES for prefix in p.excluded)
 _NEW_ONLY = frozenset().union(*(p.new_only for p in PROFILES))
-_CLASS_MODULES = re.compile("|".join(f"(?:{m})" for p in PROFILES for m in p.class_modules))
+
+
+@functools.cache  # compiled on first use: compiling costs a millisecond at every start-up
+def _class_modules() -> re.Pattern[str] | None:
+    modules = "|".join(f"(?:{m})" for p in PROFILES for m in p.class_modules)
+    return re.compile(modules) if modules else None
+
+
 _SAFE_BASES = frozenset(
     {
         "builtins.object",
@@ -87,14 +93,20 @@ _SAFE_BASES = frozenset(
 _Add = Callable[[str, Severity, str, "int | None"], None]
 
 
-@dataclass(frozen=True)
 class Verdict:
     """One graded observation, before it becomes a :class:`~chainward.records.Finding`."""
 
-    rule: str
-    severity: Severity
-    message: str
-    offset: int | None
+    # a plain class: a frozen dataclass costs about a millisecond at every start-up
+    __slots__ = ("message", "offset", "rule", "severity")
+
+    def __init__(self, rule: str, severity: Severity, message: str, offset: int | None) -> None:
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.offset = offset
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.rule!r}, {self.severity.label}, {self.message!r}, {self.offset})"
 
 
 def _is_dunder(part: str) -> bool:
@@ -123,7 +135,7 @@ def is_profile_class(glob: Global, *, known_class: bool = False) -> bool:
 def _profile_class(module: str, name: str, known_class: bool) -> bool:
     dotted = f"{module}.{name}"
     allowed = max((len(p) for p in _CLASS_PREFIXES if dotted.startswith(p)), default=0)
-    if not allowed and _CLASS_MODULES.pattern and _CLASS_MODULES.fullmatch(module):
+    if not allowed and (pattern := _class_modules()) and pattern.fullmatch(module):
         allowed = len(module) + 1
     excluded = max((len(e) for e in _EXCLUDED if dotted.startswith(e)), default=0)
     if not allowed or excluded >= allowed:  # the more specific rule wins
@@ -757,15 +769,21 @@ _KNOWN_PACKAGES = frozenset(
         *_OTHER_LIBRARIES.split(),
     }
 )
-# class names that start programs, load libraries, open files or connections, or
-# run code, wherever they are re-exported (``from subprocess import Popen``)
-_DANGEROUS_CLASS_NAMES = re.compile(
-    r"(?:Popen\d?|PopenSpawn|[A-Z]*DLL|LibraryLoader|FileIO|[A-Za-z]*File|[A-Za-z]*Handler|"
-    r"Process|[A-Za-z]*Pool|Thread|Timer|[A-Za-z]*Executor|[A-Za-z]*Console|[A-Za-z]*Interpreter|"
-    r"[A-Za-z]*Shell|[A-Za-z]*Shell[A-Za-z]*|Pdb|[A-Za-z]*Client|[A-Za-z]*Connection|Repo|"
-    r"[A-Za-z]*Command|[A-Za-z]*Server|Listener|[A-Za-z]*Manager|[A-Za-z]*Loader|"
-    r"[A-Za-z]*Importer|[A-Za-z]*Socket|[A-Za-z]*Spawn|TemporaryDirectory|Spawn[A-Za-z]*)"
-)
+
+
+@functools.cache  # compiled on first use: compiling costs a millisecond at every start-up
+def _dangerous_class_names() -> re.Pattern[str]:
+    # class names that start programs, load libraries, open files or connections, or
+    # run code, wherever they are re-exported (``from subprocess import Popen``)
+    return re.compile(
+        r"(?:Popen\d?|PopenSpawn|[A-Z]*DLL|LibraryLoader|FileIO|[A-Za-z]*File|[A-Za-z]*Handler|"
+        r"Process|[A-Za-z]*Pool|Thread|Timer|[A-Za-z]*Executor|[A-Za-z]*Console|[A-Za-z]*Interpreter|"
+        r"[A-Za-z]*Shell|[A-Za-z]*Shell[A-Za-z]*|Pdb|[A-Za-z]*Client|[A-Za-z]*Connection|Repo|"
+        r"[A-Za-z]*Command|[A-Za-z]*Server|Listener|[A-Za-z]*Manager|[A-Za-z]*Loader|"
+        r"[A-Za-z]*Importer|[A-Za-z]*Socket|[A-Za-z]*Spawn|TemporaryDirectory|Spawn[A-Za-z]*)"
+    )
+
+
 _MAX_LITERAL_NODES = 256
 
 
@@ -803,7 +821,7 @@ def _user_class_name(module: str, name: str, written: tuple[str, str] | None) ->
     parts = name.split(".")
     if not all(p.isidentifier() and p[:1].isupper() and not _is_dunder(p) for p in parts):
         return False
-    return not _DANGEROUS_CLASS_NAMES.fullmatch(parts[-1])
+    return not _dangerous_class_names().fullmatch(parts[-1])
 
 
 def _literal_data(value: Value) -> bool:

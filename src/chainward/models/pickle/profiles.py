@@ -18,20 +18,34 @@ called, so that ``copyreg._reconstructor(os.system, ...)`` is graded on ``os.sys
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Profile:
     """Names one framework's pickles call, instantiate or refer to."""
 
-    name: str
-    calls: frozenset[str] = frozenset()
-    classes: tuple[str, ...] = ()
-    refs: frozenset[str] = frozenset()
-    excluded: tuple[str, ...] = ()
-    class_modules: tuple[str, ...] = ()  # regular expressions a class's module must match
-    new_only: frozenset[str] = frozenset()  # classes allowed through cls.__new__ only, never called
+    # a plain class: a frozen dataclass costs about a millisecond at every start-up
+    __slots__ = ("calls", "class_modules", "classes", "excluded", "name", "new_only", "refs")
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        calls: frozenset[str] = frozenset(),
+        classes: tuple[str, ...] = (),
+        refs: frozenset[str] = frozenset(),
+        excluded: tuple[str, ...] = (),
+        class_modules: tuple[str, ...] = (),  # regular expressions a class's module must match
+        new_only: frozenset[str] = frozenset(),  # allowed through cls.__new__ only, never called
+    ) -> None:
+        self.name = name
+        self.calls = calls
+        self.classes = classes
+        self.refs = refs
+        self.excluded = excluded
+        self.class_modules = class_modules
+        self.new_only = new_only
+
+    def __repr__(self) -> str:
+        return f"Profile({self.name!r})"
 
 
 _TORCH_DTYPES = [

@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import _compat_pickle
 import codecs
-import functools
 import gc
 import io
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,34 +37,49 @@ MAX_CONTAINER_ITEMS = 1 << 24
 
 
 class Value:
-    """A symbolic stack value."""
+    """A symbolic stack value.
+
+    The value classes are written out rather than made with ``dataclass``: building
+    a dataclass costs about half a millisecond at import, which every one-file scan
+    pays, and these classes need nothing a dataclass generates but ``__init__``.
+    """
 
     __slots__ = ()
 
+    def __repr__(self) -> str:
+        names = [n for cls in reversed(type(self).__mro__) for n in getattr(cls, "__slots__", ())]
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names if not n.startswith("_"))
+        return f"{type(self).__name__}({shown})"
 
-@dataclass(eq=False, slots=True)
+
 class Lit(Value):
     """A literal: None, bool, int, float, str, bytes (or a placeholder for a buffer)."""
 
-    value: object
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
 
 
-@dataclass(eq=False, slots=True)
 class Seq(Value):
     """A list, tuple, set or frozenset (mutable while the machine runs)."""
 
-    kind: str
-    items: list[Value]
+    __slots__ = ("items", "kind")
+
+    def __init__(self, kind: str, items: list[Value]) -> None:
+        self.kind = kind
+        self.items = items
 
 
-@dataclass(eq=False, slots=True)
 class Map(Value):
     """A dict literal (pairs, in insertion order)."""
 
-    items: list[tuple[Value, Value]]
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[Value, Value]]) -> None:
+        self.items = items
 
 
-@dataclass(eq=False)
 class Global(Value):
     """What ``find_class(module, name)`` would return, after ``_compat_pickle`` mapping.
 
@@ -75,40 +88,60 @@ class Global(Value):
     values the real unpickler would reject, or an EXT code).
     """
 
-    module: str
-    name: str
-    offset: int
-    opcode: str
-    written: tuple[str, str] | None = None
-    computed: bool = False
+    __slots__ = ("_dotted", "computed", "module", "name", "offset", "opcode", "written")
 
-    @functools.cached_property
+    def __init__(
+        self,
+        module: str,
+        name: str,
+        offset: int,
+        opcode: str,
+        written: tuple[str, str] | None = None,
+        computed: bool = False,
+    ) -> None:
+        self.module = module
+        self.name = name
+        self.offset = offset
+        self.opcode = opcode
+        self.written = written
+        self.computed = computed
+        self._dotted: str | None = None
+
+    @property
     def dotted(self) -> str:  # asked for many times per call by the policy
-        return f"{self.module}.{self.name}"
+        dotted = self._dotted
+        if dotted is None:
+            dotted = self._dotted = f"{self.module}.{self.name}"
+        return dotted
 
 
-@dataclass(eq=False, slots=True)
 class Call(Value):
     """The result of calling ``callee`` (REDUCE, NEWOBJ, NEWOBJ_EX, OBJ, INST)."""
 
-    callee: Value
-    args: Value
-    kind: str
-    offset: int
-    kwargs: Value | None = None
-    states: list[Value] = field(default_factory=list)
-    items_added: bool = False
+    __slots__ = ("args", "callee", "items_added", "kind", "kwargs", "offset", "states")
+
+    def __init__(
+        self, callee: Value, args: Value, kind: str, offset: int, kwargs: Value | None = None
+    ) -> None:
+        self.callee = callee
+        self.args = args
+        self.kind = kind
+        self.offset = offset
+        self.kwargs = kwargs
+        self.states: list[Value] = []
+        self.items_added = False
 
 
-@dataclass(eq=False, slots=True)
 class Persistent(Value):
     """What ``persistent_load(pid)`` returns (torch storages, for instance)."""
 
-    pid: Value
-    offset: int
+    __slots__ = ("offset", "pid")
+
+    def __init__(self, pid: Value, offset: int) -> None:
+        self.pid = pid
+        self.offset = offset
 
 
-@dataclass(eq=False, slots=True)
 class Invocation:
     """A place where the real unpickler calls something.
 
@@ -119,34 +152,46 @@ class Invocation:
     not a plain list/dict/set: its extend/append/__setitem__/add is called).
     """
 
-    kind: str
-    callee: Value
-    args: Value
-    offset: int
-    result: Value | None = None
-    detail: str = ""
+    __slots__ = ("args", "callee", "detail", "kind", "offset", "result")
+    __repr__ = Value.__repr__
+
+    def __init__(
+        self,
+        kind: str,
+        callee: Value,
+        args: Value,
+        offset: int,
+        result: Value | None = None,
+        detail: str = "",
+    ) -> None:
+        self.kind = kind
+        self.callee = callee
+        self.args = args
+        self.offset = offset
+        self.result = result
+        self.detail = detail
 
 
-@dataclass
 class PickleTrace:
     """Everything one run of the machine saw, in stream order."""
 
-    globals: list[Global] = field(default_factory=list)
-    invocations: list[Invocation] = field(default_factory=list)
-    builds: list[tuple[Value, Value, int]] = field(default_factory=list)
-    persistent: list[Persistent] = field(default_factory=list)
-    streams: int = 0
-    protocols: list[int] = field(default_factory=list)
-    error: str | None = None
-    error_offset: int | None = None
-    end_offset: int = 0
-    ops: int = 0
-    result: Value | None = None
-    trailing: int = 0
-    notes: list[str] = field(default_factory=list)
-    kept: int = 0  # bytes of long string literals held in memory (see KEPT_BYTES)
-    over_budget: bool = False  # stopped by the opcode budget, not by the data
-    more_streams_at: int | None = None  # stopped after max_streams; the data goes on here
+    def __init__(self, kept: int = 0) -> None:
+        self.globals: list[Global] = []
+        self.invocations: list[Invocation] = []
+        self.builds: list[tuple[Value, Value, int]] = []
+        self.persistent: list[Persistent] = []
+        self.streams = 0
+        self.protocols: list[int] = []
+        self.error: str | None = None
+        self.error_offset: int | None = None
+        self.end_offset = 0
+        self.ops = 0
+        self.result: Value | None = None
+        self.trailing = 0
+        self.notes: list[str] = []
+        self.kept = kept  # bytes of long string literals held in memory (see KEPT_BYTES)
+        self.over_budget = False  # stopped by the opcode budget, not by the data
+        self.more_streams_at: int | None = None  # stopped after max_streams; data goes on here
 
     def add(self, other: PickleTrace) -> None:
         self.globals.extend(other.globals)
