@@ -101,9 +101,15 @@ def keras_metadata_configs(buf: Buffer) -> list[object]:
     return out
 
 
-# text format: `op: "ReadFile"`, with adjacent literals concatenated ("Read" 'File')
-_TEXT_OP = re.compile(rb"""\bop\s*:\s*((?:"(?:[^"\\\n]|\\.)*"\s*|'(?:[^'\\\n]|\\.)*'\s*)+)""")
-_TEXT_LITERAL = re.compile(rb""""((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
+# text format: `op: "ReadFile"`, with adjacent literals concatenated ("Read" 'File').
+# Comments and other string literals are matched too (group 1 is then None), so that
+# `# op: "ReadFile"` or `s: "op: 'ReadFile'"` is consumed whole and never read as an op.
+_GAP = rb"(?:\s|#[^\n]*)*"  # the text-format tokenizer skips comments like whitespace
+_STRING = rb"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+_TEXT_OP = re.compile(
+    rb"#[^\n]*|" + _STRING + rb"|\bop\s*:" + _GAP + rb"((?:" + _STRING + _GAP + rb")+)"
+)
+_TEXT_LITERAL = re.compile(rb"""#[^\n]*|"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
 
 
 def collect_text_ops(buf: Buffer) -> set[str]:
@@ -112,9 +118,13 @@ def collect_text_ops(buf: Buffer) -> set[str]:
     but the op names)."""
     ops: set[str] = set()
     for match in _TEXT_OP.finditer(buf):
+        if match.group(1) is None:
+            continue
         pieces = []
         for literal in _TEXT_LITERAL.finditer(match.group(1)):
             raw = literal.group(1) if literal.group(1) is not None else literal.group(2)
+            if raw is None:  # a comment between the pieces
+                continue
             if b"\\" in raw:  # C escapes, as the text-format parser reads them ("Re\141d")
                 raw = codecs.escape_decode(raw)[0]
             pieces.append(raw.decode("utf-8", errors="replace"))

@@ -403,6 +403,22 @@ def test_text_saved_model(tmp_path: Path, spelling: bytes) -> None:
     assert scan_bytes(checkpoint, "saved_model.pbtxt").verdict is Verdict.SAFE
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        b'"Const" # was op: "ReadFile"',  # a comment is not a field
+        b'"Const" attr { key: "note" value { s: "op: \'ReadFile\'" } }',  # nor a string
+    ],
+)
+def test_text_saved_model_ops_in_comments_or_strings_are_not_ops(spelling: bytes) -> None:
+    assert scan_bytes(TEXT_SAVED_MODEL % spelling, "saved_model.pbtxt").verdict is Verdict.SAFE
+
+
+def test_text_saved_model_op_pieces_around_a_comment() -> None:
+    text = TEXT_SAVED_MODEL % b"\"Read\" # it's split\n 'File'"
+    assert scan_bytes(text, "saved_model.pbtxt").verdict is Verdict.UNSAFE
+
+
 def test_frozen_graphdef() -> None:
     node = _ld(1, b"read") + _ld(2, b"ReadFile")
     result = scan_bytes(_ld(1, node) + _ld(1, _ld(1, b"c") + _ld(2, b"Const")), "frozen.pb")
