@@ -7,7 +7,6 @@ import json
 import socket
 import sys
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -369,7 +368,7 @@ def _status_report(document: dict[str, Any]) -> Any:
         reported_findings=tuple(findings),
     )
     report = audit_report(result)
-    return replace(report, document=document)
+    return report.with_document(document)
 
 
 @monitor.command("status")
