@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chainward.errors import InputError
 from chainward.records import Finding, Location, Severity, Verdict
@@ -17,18 +17,47 @@ class ModelScanError(InputError):
     """A path given to the model scanner cannot be read at all."""
 
 
-@dataclass(frozen=True)
 class ScanOptions:
     """Budgets that keep hostile files from exhausting the scanner."""
 
-    max_depth: int = 6  # nested archives / compressed wrappers
-    max_member_bytes: int = 1 << 31  # one decompressed member or pickle read into memory
-    max_total_bytes: int = 1 << 33  # everything decompressed while scanning one file
-    max_members: int = 200_000  # archive members per archive
-    max_header_bytes: int = 100 << 20  # safetensors/GGUF/protobuf headers
-    max_pickle_ops: int = 10_000_000
-    follow_symlinks: bool = False  # outside the scanned tree (inside is always followed)
-    jobs: int = 0  # worker processes for folders: 0 = one per core when it pays, 1 = none
+    # ScanOptions and ScanResult are plain classes: building a frozen dataclass costs
+    # about a millisecond at every start-up (FileResult stays one: it is copied with
+    # dataclasses.replace)
+    __slots__ = (
+        "follow_symlinks",
+        "jobs",
+        "max_depth",
+        "max_header_bytes",
+        "max_member_bytes",
+        "max_members",
+        "max_pickle_ops",
+        "max_total_bytes",
+    )
+
+    def __init__(
+        self,
+        *,
+        max_depth: int = 6,  # nested archives / compressed wrappers
+        max_member_bytes: int = 1 << 31,  # one decompressed member or pickle read into memory
+        max_total_bytes: int = 1 << 33,  # everything decompressed while scanning one file
+        max_members: int = 200_000,  # archive members per archive
+        max_header_bytes: int = 100 << 20,  # safetensors/GGUF/protobuf headers
+        max_pickle_ops: int = 10_000_000,
+        follow_symlinks: bool = False,  # outside the scanned tree (inside is always followed)
+        jobs: int = 0,  # worker processes for folders: 0 = one per core when it pays, 1 = none
+    ) -> None:
+        self.max_depth = max_depth
+        self.max_member_bytes = max_member_bytes
+        self.max_total_bytes = max_total_bytes
+        self.max_members = max_members
+        self.max_header_bytes = max_header_bytes
+        self.max_pickle_ops = max_pickle_ops
+        self.follow_symlinks = follow_symlinks
+        self.jobs = jobs
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"ScanOptions({shown})"
 
 
 @dataclass(frozen=True)
@@ -58,12 +87,25 @@ class FileResult:
         }
 
 
-@dataclass(frozen=True)
 class ScanResult:
     """Everything ``chainward.models.scan`` found, one entry per file scanned."""
 
-    files: tuple[FileResult, ...] = ()
-    skipped: tuple[str, ...] = field(default=())
+    __slots__ = ("files", "skipped")
+
+    def __init__(self, files: tuple[FileResult, ...] = (), skipped: tuple[str, ...] = ()) -> None:
+        self.files = files
+        self.skipped = skipped
+
+    def __repr__(self) -> str:
+        return f"ScanResult({len(self.files)} files, {len(self.skipped)} skipped)"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScanResult):
+            return NotImplemented
+        return self.files == other.files and self.skipped == other.skipped
+
+    def __hash__(self) -> int:
+        return hash((self.files, self.skipped))
 
     @property
     def findings(self) -> tuple[Finding, ...]:
