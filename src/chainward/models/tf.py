@@ -101,35 +101,78 @@ def keras_metadata_configs(buf: Buffer) -> list[object]:
     return out
 
 
-# text format: `op: "ReadFile"`, with adjacent literals concatenated ("Read" 'File').
-# Comments and other string literals are matched too (group 1 is then None), so that
-# `# op: "ReadFile"` or `s: "op: 'ReadFile'"` is consumed whole and never read as an op.
+# text format: `op: "ReadFile"`, with adjacent literals concatenated ("Read" 'File')
 _GAP = rb"(?:\s|#[^\n]*)*"  # the text-format tokenizer skips comments like whitespace
 _STRING = rb"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
-_TEXT_OP = re.compile(
-    rb"#[^\n]*|" + _STRING + rb"|\bop\s*:" + _GAP + rb"((?:" + _STRING + _GAP + rb")+)"
-)
+_TEXT_OP = re.compile(rb"\bop\s*:" + _GAP + rb"((?:" + _STRING + _GAP + rb")+)")
 _TEXT_LITERAL = re.compile(rb"""#[^\n]*|"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
+_QUOTE_OR_COMMENT = re.compile(rb"[#\"']")
+_ONE_STRING = re.compile(_STRING)
+_NEWLINE = re.compile(rb"\n")
+_LAST_NEWLINE = re.compile(rb"\n[^\n]*\Z")  # with an end position: the last one before it
 
 
 def collect_text_ops(buf: Buffer) -> set[str]:
     """Every ``op`` field of a text-format SavedModel or GraphDef (``saved_model.pbtxt``),
     read in place (the buffer is usually the file's mmap: nothing is copied or decoded
-    but the op names)."""
-    ops: set[str] = set()
-    for match in _TEXT_OP.finditer(buf):
-        if match.group(1) is None:
+    but the op names).
+
+    An ``op:`` inside a comment or a string literal is not a field; telling takes a
+    tokenizer pass, which is made only for the dangerous names (other names are
+    returned as found).
+    """
+    names = {raw: _op_name(raw) for raw in set(_TEXT_OP.findall(buf))}
+    ops = {name for name in names.values() if name not in DANGEROUS_OPS}
+    dangerous = {raw for raw, name in names.items() if name in DANGEROUS_OPS}
+    clean = pos = 0  # buf[:clean] is tokenized, and clean is outside strings and comments
+    while dangerous and (match := _TEXT_OP.search(buf, pos)) is not None:
+        raw, start, pos = match.group(1), match.start(), match.end()
+        if raw not in dangerous:
             continue
-        pieces = []
-        for literal in _TEXT_LITERAL.finditer(match.group(1)):
-            raw = literal.group(1) if literal.group(1) is not None else literal.group(2)
-            if raw is None:  # a comment between the pieces
-                continue
-            if b"\\" in raw:  # C escapes, as the text-format parser reads them ("Re\141d")
-                raw = codecs.escape_decode(raw)[0]
-            pieces.append(raw.decode("utf-8", errors="replace"))
-        ops.add("".join(pieces))
+        clean = _outside(buf, clean, start)
+        if clean > start:  # in a comment or a string: go on after it
+            pos = max(pos, clean)
+            continue
+        clean = pos
+        ops.add(names[raw])
+        dangerous.discard(raw)
     return ops
+
+
+def _op_name(raw: bytes) -> str:
+    """The value of ``op: "Re" 'ad' "File"``: adjacent literals concatenated, C escapes read."""
+    pieces = []
+    for literal in _TEXT_LITERAL.finditer(raw):
+        text = literal.group(1) if literal.group(1) is not None else literal.group(2)
+        if text is None:  # a comment between the pieces
+            continue
+        if b"\\" in text:  # C escapes, as the text-format parser reads them ("Re\141d")
+            text = codecs.escape_decode(text)[0]
+        pieces.append(text.decode("utf-8", errors="replace"))
+    return "".join(pieces)
+
+
+def _outside(buf: Buffer, pos: int, start: int) -> int:
+    """Tokenize ``buf[pos:start]`` (``pos`` is outside strings and comments); return
+    ``start`` if ``start`` is outside too, else where its comment or string ends.
+
+    Strings and comments end at a newline, so the scan only starts over at the last
+    newline, and every byte is looked at once however many ``op:`` a line holds.
+    """
+    newline = _LAST_NEWLINE.search(buf, pos, start)
+    if newline is not None:
+        pos = newline.start() + 1
+    while (special := _QUOTE_OR_COMMENT.search(buf, pos, start)) is not None:
+        if buf[special.start()] != ord("#"):
+            string = _ONE_STRING.match(buf, special.start())
+            if string is not None and string.end() <= start:
+                pos = string.end()
+                continue
+            if string is not None:
+                return string.end()
+        end_of_line = _NEWLINE.search(buf, start)  # a comment, or a string left open
+        return len(buf) if end_of_line is None else end_of_line.start()
+    return start
 
 
 class SavedModelScanner(FormatScanner):
