@@ -387,16 +387,29 @@ def _pickle_kind(head: bytes, size: int | None = None) -> str | None:
         return "joblib"
     if not _plausible_pickle(head, size):
         return None
-    if head.startswith(b"\x80\x02\x8a\x0a") and int.from_bytes(head[4:14], "little") == (
-        TORCH_LEGACY_MAGIC
-    ):
+    if _torch_legacy_magic(head):
         return "pytorch"
     return "pickle"
+
+
+def _torch_legacy_magic(head: bytes) -> bool:
+    """torch.save(_use_new_zipfile_serialization=False) pickles its magic number first,
+    with the caller's ``pickle_protocol`` (2 by default; 4 and 5 put a FRAME in front)."""
+    if head[:1] != b"\x80" or len(head) < 2 or not 2 <= head[1] <= 5:
+        return False
+    pos = 2
+    if head[pos : pos + 1] == b"\x95":  # FRAME + 8-byte length
+        pos += 9
+    if head[pos : pos + 2] != b"\x8a\x0a":  # LONG1 of 10 bytes
+        return False
+    return int.from_bytes(head[pos + 2 : pos + 12], "little") == TORCH_LEGACY_MAGIC
 
 
 # random bytes stop parsing as opcodes within a few; walking the whole 8 KB head of a
 # real pickle opcode by opcode cost more than detecting every other format
 _ENOUGH_OPS = 256
+# a text pickle as long as the head, consistent for this many opcodes
+_ENOUGH_TEXT_OPS = 64
 
 
 _FIXED, _SIZED, _LINE, _TWO_LINES = range(4)
@@ -464,6 +477,8 @@ def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
                     return True
         elif kind == _LINE:
             nl = data.find(b"\n", pos)
+            if nl < 0 and (_cut_by_head(end, ops) or _blank_padded_number(op, data[pos:], end)):
+                return True
             if nl < 0:
                 # protocol 0 writes a long string on one line: "(V" + text past the head
                 long_text = op == _TEXT_UNICODE or (
@@ -478,7 +493,7 @@ def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
             for _ in range(2):
                 nl = data.find(b"\n", pos)
                 if nl < 0:
-                    return False
+                    return _cut_by_head(end, ops)
                 if not _is_identifier_path(data[pos:nl]):
                     return called
                 pos = nl + 1
@@ -510,14 +525,38 @@ def _plausible_pickle(data: bytes, size: int | None = None) -> bool:
         if op == _STOP:
             return ops >= 2
     # a binary protocol announces itself; a text pickle must show its STOP (or be long)
-    return called or (ops >= 3 and (binary or (len(data) >= HEAD_SIZE and ops >= 64)))
+    return called or (ops >= 3 and (binary or (len(data) >= HEAD_SIZE and ops >= _ENOUGH_TEXT_OPS)))
+
+
+# int() refuses more digits than this by default (sys.int_info.default_max_str_digits)
+_MAX_INT_DIGITS = 4300 + 2
+_NUMBER_CHARS = frozenset(b"0123456789+-_.eEL")
+_NUMBER_OPS = frozenset(b"ILFgp")  # INT, LONG, FLOAT, GET, PUT: one number per line
+
+
+def _cut_by_head(end: int, ops: int) -> bool:
+    """A text (protocol 0) pickle whose head ends inside an argument line: dozens of
+    consistent opcodes before the cut are as good as the STOP the head cannot show."""
+    return end >= HEAD_SIZE and ops >= _ENOUGH_TEXT_OPS
+
+
+def _blank_padded_number(op: int, arg: bytes, end: int) -> bool:
+    """``F`` + thousands of blanks + ``1`` loads (float() strips them): a number line
+    that runs past a full head is a pickle as long as all of it is blanks and digits."""
+    if op not in _NUMBER_OPS or end < HEAD_SIZE:
+        return False
+    return all(c in _NUMBER_CHARS or c in b" \t" for c in arg)
 
 
 def _plausible_line(op: int, arg: bytes) -> bool:
-    if op in (ord("I"), ord("L"), ord("F"), ord("g"), ord("p")):
+    if op in _NUMBER_OPS:
         # pickle.c parses these leniently (strtol/strtod: blanks, signs, "inf", "nan"):
         # a short printable line is enough here, the pickle machine decides the rest
-        return 0 < len(arg) < 64 and all(32 <= c < 127 or c == 9 for c in arg)
+        if 0 < len(arg) < 64:
+            return all(32 <= c < 127 or c == 9 for c in arg)
+        # a long one is a number (Python 2 longs, 2**256 written out) or blanks before one
+        digits = arg.strip(b" \t")
+        return 0 < len(digits) <= _MAX_INT_DIGITS and all(c in _NUMBER_CHARS for c in digits)
     if op == ord("S"):
         return len(arg) >= 2 and arg[:1] in b"'\"" and arg[-1:] == arg[:1]
     return True

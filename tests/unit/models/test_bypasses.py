@@ -651,3 +651,29 @@ def test_pickles_that_start_with_any_opcode_are_found() -> None:
     for opcode, width in ((b"X", 4), (b"B", 4), (b"\x8e", 8), (b"\x96", 8)):
         literal = opcode + len(padding).to_bytes(width, "little") + padding
         assert "pickle-dangerous-call" in unsafe(literal + b"0" + payload)
+
+
+# red team 2026-11-27: classes whose __setstate__ acts, built by NEWOBJ + BUILD only (no
+# REDUCE on an unlisted callable, so only a danger name makes them unsafe)
+def test_sklearn_scoring_monitor_connects_to_the_pickled_address() -> None:
+    handle = s("sklearn.callback._transport") + s("ListenerHandle") + b"\x93("
+    handle += s("127.0.0.1") + b"J\x09\x00\x00\x00\x86C\x01kt\x81"
+    monitor = s("sklearn.callback._scoring_monitor") + s("ScoringMonitor") + b"\x93)\x81"
+    unsafe(b"\x80\x04" + monitor + b"}(" + s("_listener_handle") + handle + b"ub.")
+
+
+@pytest.mark.parametrize("kind", ["", "Iter", "Map"])
+def test_torch_datapipe_wrapper_unpickles_its_state(kind: str) -> None:
+    nested = call("os", "system", "true") + b"."
+    wrapper = s("torch.utils.data.datapipes.datapipe") + s(f"_{kind}DataPipeSerializationWrapper")
+    state = b"B" + struct.pack("<I", len(nested)) + nested + b"\x88\x86"  # (bytes, use_dill)
+    unsafe(b"\x80\x04" + wrapper + b"\x93)\x81" + state + b"b.")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"L" + b"9" * 100 + b"L\n0", b"F" + b" " * 9000 + b"1\n0"],
+    ids=["long-int", "blank-padded-float"],
+)
+def test_payload_behind_a_long_number_line(head: bytes) -> None:
+    unsafe(head + call("os", "system", "true") + b".")

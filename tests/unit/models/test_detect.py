@@ -165,3 +165,46 @@ def test_the_zip_end_magic_is_the_zip_readers() -> None:
     from chainward.models import detect, zipread
 
     assert detect.ZIP_END_MAGIC == zipread.EOCD_SIG
+
+
+# red team 2026-11-27: the sniffer must not skip a text pickle whose head is cut oddly
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_legacy_torch_magic_with_any_pickle_protocol(protocol: int) -> None:
+    # torch.save(..., pickle_protocol=N, _use_new_zipfile_serialization=False)
+    data = b"".join(pickle.dumps(v, protocol) for v in (0x1950A86A20F9469CFC6C, 1001, {}))
+    assert detect_bytes(data) == "pytorch"
+
+
+def test_framed_long_that_is_not_the_magic_is_a_plain_pickle() -> None:
+    assert detect_bytes(pickle.dumps(0x1950A86A20F9469CFC6D, 4)) == "pickle"
+
+
+@pytest.mark.parametrize("pad", range(0, 48, 3))
+def test_protocol0_head_cut_inside_any_line(pad: int) -> None:
+    # floats, memo PUTs and GETs: wherever byte 8192 falls, the head is a pickle's
+    shared = [1.5]
+    obj = ["x" * pad, *(float(i) / 7 for i in range(600)), *(shared for _ in range(100))]
+    assert detect_bytes(pickle.dumps(obj, protocol=0)) == "pickle"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"L" + b"9" * 100 + b"L\n0N.",  # a Python 2 long with 100 digits
+        b"I" + b"1" * 200 + b"\n.",
+        b"F" + b" " * 9000 + b"1\n.",  # float() strips blanks, however many
+        b"Np" + b" " * 9000 + b"1\n.",
+    ],
+    ids=["long", "int", "padded-float", "padded-put"],
+)
+def test_long_number_lines_are_pickle(data: bytes) -> None:
+    assert detect_bytes(data) == "pickle"
+
+
+@pytest.mark.parametrize(
+    "data", [b"Ixyz" + b"a" * 100 + b"\n.", b"F" + b"x" * 9000], ids=["word", "letters"]
+)
+def test_long_non_number_lines_are_not_pickle(data: bytes) -> None:
+    assert detect_bytes(data) != "pickle"

@@ -101,6 +101,13 @@ DANGERS: dict[str, str] = {
     "torch._inductor": "compiles and runs generated code",
     "torch._dynamo": "compiles and runs generated code",
     "torch.distributed": "starts distributed processes",
+    # their __setstate__ runs pickle.loads/dill.loads on the bytes in the state (BUILD)
+    **{
+        f"torch.utils.data.datapipes.datapipe._{kind}DataPipeSerializationWrapper": (
+            "unpickles nested data from its state (pickle.loads or dill.loads)"
+        )
+        for kind in ("", "Iter", "Map")
+    },
     "torch.serialization.load": "loads another pickle",
     "numpy.load": "loads a file (may unpickle)",
     "numpy.lib.npyio": "reads or writes files",
@@ -184,6 +191,9 @@ DANGERS: dict[str, str] = {
     "sklearn.utils._testing": "runs scripts (test helpers)",
     "sklearn.externals": "vendored code",
     "sklearn.datasets": "downloads data",
+    # ScoringMonitor/ProgressBar.__setstate__ connects to the pickled listener address
+    # (multiprocessing.connection.Client) and opens a listener of its own
+    "sklearn.callback": "connects to a pickled address or opens a listener (sklearn callbacks)",
     "idlelib": "runs the IDLE shell",
     "lib2to3": "rewrites source files",
     "spacy": "loads pipelines (may run code)",
