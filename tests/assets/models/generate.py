@@ -2761,6 +2761,299 @@ def review_budgets() -> None:
     )
 
 
+# ------------------------------------------------------- red team 2026-11-27 (held-out)
+
+# why a sample's verdict is still wrong: the fix is in a file being changed elsewhere
+# (pickle/vm.py, policy.py, profiles.py); test_corpus.py marks these xfail(strict=True)
+_PENDING_PROFILE = "pending: profiles.py allowlist (red team 2026-11-27)"
+
+
+def _pending(path: Path, reason: str) -> None:
+    LABELS[str(path.relative_to(HERE))]["pending"] = reason
+
+
+def red_team_benign() -> None:
+    """Ordinary files from real libraries that the red team (2026-11-27) found misjudged."""
+    import numpy as np
+    import pandas as pd
+    import torch
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    torch.manual_seed(0)
+    rng = np.random.RandomState(0)
+
+    def saved(obj: object, **kwargs: object) -> bytes:
+        buf = io.BytesIO()
+        torch.save(obj, buf, **kwargs)
+        return buf.getvalue()
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    put(
+        "benign",
+        "redteam/state_dict_legacy_p4.pt",
+        saved(net.state_dict(), pickle_protocol=4, _use_new_zipfile_serialization=False),
+        "safe",
+        "torch.save(state_dict, pickle_protocol=4, _use_new_zipfile_serialization=False): "
+        "the magic number is framed (was sniffed as a plain pickle)",
+    )
+    whole = put(
+        "benign",
+        "redteam/whole_module_legacy.pt",
+        saved(net, _use_new_zipfile_serialization=False),
+        "safe",
+        "torch.save(nn.Sequential, _use_new_zipfile_serialization=False): each module class "
+        "is a persistent id ('module', cls, file, source) that the loader calls",
+    )
+    _pending(
+        whole,
+        "pending: vm.py/policy.py must resolve torch's legacy persistent id "
+        "('module', <global>, file, source) to the global (torch's persistent_load returns it)",
+    )
+    layer = torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    encoder = torch.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+    _pending(
+        put(
+            "benign",
+            "redteam/transformer_encoder_whole.pt",
+            saved(encoder),
+            "safe",
+            "torch.save(nn.TransformerEncoder): the layer keeps torch.nn.functional.relu",
+        ),
+        _PENDING_PROFILE + ": torch.nn.functional activations as refs",
+    )
+    gen = torch.Generator().manual_seed(0)
+    _pending(
+        put(
+            "benign",
+            "redteam/generator_checkpoint.pt",
+            saved({"model": net.state_dict(), "generator": gen, "epoch": 1}),
+            "safe",
+            "torch.save of a checkpoint holding a torch.Generator (torch._C.Generator(device) "
+            "+ BUILD of its state)",
+        ),
+        _PENDING_PROFILE + ": calls torch._C.Generator (and torch.Generator)",
+    )
+    packed = torch.nn.utils.rnn.pack_padded_sequence(torch.randn(2, 3, 4), [3, 2], batch_first=True)
+    _pending(
+        put(
+            "benign",
+            "redteam/packed_sequence.pt",
+            saved({"batch": packed}),
+            "safe",
+            "torch.save of an nn.utils.rnn.PackedSequence (a NamedTuple)",
+        ),
+        _PENDING_PROFILE + ": classes torch.nn.utils.rnn.PackedSequence",
+    )
+    quant = torch.ao.quantization.quantize_dynamic(
+        torch.nn.Sequential(torch.nn.Linear(4, 4)), {torch.nn.Linear}, dtype=torch.qint8
+    )
+    _pending(
+        put(
+            "benign",
+            "redteam/quantized_dynamic_whole.pt",
+            saved(quant),
+            "safe",
+            "torch.save of a whole quantize_dynamic model (packed params pickle as "
+            "torch.ScriptObject)",
+        ),
+        _PENDING_PROFILE + ": torch.ScriptObject (its __setstate__ is the C++ class's)",
+    )
+
+    x = rng.rand(40, 3) + 1
+    y = x.sum(1)
+    put(
+        "benign",
+        "redteam/mlp_protocol0.pkl",
+        _protocol0_cut_in_number(x, y),
+        "safe",
+        "pickle.dumps(MLPRegressor, protocol=0): the 8 KB head ends inside a PUT line "
+        "(was 'not a model format', skipped in folders)",
+    )
+    clip = make_pipeline(
+        FunctionTransformer(np.clip, kw_args={"a_min": 0, "a_max": 5}), StandardScaler()
+    ).fit(x)
+    _pending(
+        put(
+            "benign",
+            "redteam/function_transformer_clip.pkl",
+            pickle.dumps(clip, protocol=5),
+            "safe",
+            "sklearn FunctionTransformer(np.clip) in a pipeline",
+        ),
+        _PENDING_PROFILE + ": numpy functions (numpy.clip) as refs",
+    )
+    _pending(
+        put(
+            "benign",
+            "redteam/pandas_nat.pkl",
+            pickle.dumps(
+                {"last_seen": pd.NaT, "offset": pd.offsets.BusinessDay(2), "n": pd.NA},
+                protocol=5,
+            ),
+            "safe",
+            "pickle of pandas.NaT (pandas._libs.tslibs.nattype._nat_unpickle)",
+        ),
+        _PENDING_PROFILE + ": calls pandas._libs.tslibs.nattype._nat_unpickle",
+    )
+    stamps = pd.Series(pd.date_range("2024-01-01", periods=3, tz="dateutil/Europe/Paris"))
+    _pending(
+        put(
+            "benign",
+            "redteam/pandas_dateutil_tz.pkl",
+            pickle.dumps(stamps, protocol=5),
+            "safe",
+            "pandas Series with a dateutil time zone (dateutil.tz._tzfile / tz.tzfile)",
+        ),
+        _PENDING_PROFILE + ": dateutil.tz._tzfile._unpickle and dateutil.tz._tzfile.tzfile",
+    )
+    try:
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+    except ImportError:
+        return
+    ets = ExponentialSmoothing(np.arange(1, 30.0)).fit()
+    _pending(
+        put(
+            "benign",
+            "redteam/statsmodels_exponential_smoothing.pickle",
+            pickle.dumps(ets, protocol=5),
+            "safe",
+            "statsmodels ExponentialSmoothing results (hold a "
+            "scipy.optimize._lbfgsb_py.LbfgsInvHessProduct)",
+        ),
+        _PENDING_PROFILE + ": classes scipy.optimize._lbfgsb_py.LbfgsInvHessProduct",
+    )
+
+
+def _protocol0_cut_in_number(x: object, y: object) -> bytes:
+    """pickle.dumps(MLPRegressor, protocol=0) whose first 8192 bytes end inside a number
+    line (PUT, GET, INT, FLOAT): what a content sniffer with an 8 KB head sees cut."""
+    import itertools
+    import pickletools
+
+    from sklearn.neural_network import MLPRegressor
+
+    for width in range(8, 64):
+        model = MLPRegressor(hidden_layer_sizes=(width,), max_iter=30, random_state=0)
+        data = pickle.dumps(model.fit(x, y), protocol=0)
+        ops = list(pickletools.genops(data))
+        for (op, _, pos), (_, _, after) in itertools.pairwise(ops):
+            if pos < 8192 < after - 1 and op.code in "pgIF":
+                return data
+    raise RuntimeError("no model width cuts the head inside a number line")
+
+
+def red_team_malicious() -> None:
+    """Inert attacks the red team (2026-11-27) found not judged unsafe."""
+    import numpy as np
+
+    payload = call0("os", "system", "true")
+    x = np.random.RandomState(0).rand(40, 3) + 1
+    text = _protocol0_cut_in_number(x, x.sum(1))
+    put(
+        "malicious",
+        "redteam/protocol0_model_then_payload.pkl",
+        text[:-1] + b"0" + payload + b".",
+        "unsafe",
+        "research: a protocol-0 model whose 8 KB head ends mid-line (not sniffed as a "
+        "pickle, so skipped), then POP and os.system",
+    )
+    put(
+        "malicious",
+        "redteam/long_int_first.pkl",
+        b"L" + b"9" * 100 + b"L\n0" + payload + b".",
+        "unsafe",
+        "research: a 100-digit protocol-0 LONG first (the sniffer took only short number "
+        "lines), then os.system",
+    )
+    put(
+        "malicious",
+        "redteam/float_blank_padded.pkl",
+        b"F" + b" " * 9000 + b"1\n0" + payload + b".",
+        "unsafe",
+        "research: FLOAT whose 9000 leading blanks run past the 8 KB head (float() strips "
+        "them), then os.system",
+    )
+    handle = (
+        s4("sklearn.callback._transport")
+        + s4("ListenerHandle")
+        + b"\x93("
+        + s4("127.0.0.1")
+        + b"J\x09\x00\x00\x00\x86C\x08attacker"
+        + b"t\x81"
+    )
+    put(
+        "malicious",
+        "redteam/sklearn_scoring_monitor_connect.pkl",
+        p4(
+            s4("sklearn.callback._scoring_monitor")
+            + s4("ScoringMonitor")
+            + b"\x93)\x81}("
+            + s4("scoring")
+            + s4("accuracy")
+            + s4("_log")
+            + b"]"
+            + s4("_listener_handle")
+            + handle
+            + b"ub"
+        ),
+        "unsafe",
+        "research: sklearn 1.9 ScoringMonitor.__setstate__ calls multiprocessing Client() on "
+        "the pickled address (connect-back) and opens a listener; built by NEWOBJ + BUILD only",
+    )
+    nested = call0("os", "system", "true") + b"."
+    put(
+        "malicious",
+        "redteam/torch_datapipe_nested_pickle.pkl",
+        p4(
+            s4("torch.utils.data.datapipes.datapipe")
+            + s4("_IterDataPipeSerializationWrapper")
+            + b"\x93)\x81B"
+            + struct.pack("<I", len(nested))
+            + nested
+            + b"\x89\x86b"
+        ),
+        "unsafe",
+        "research: torch DataPipe serialization wrapper: __setstate__((bytes, False)) runs "
+        "pickle.loads on the bytes (dill.loads with True); built by NEWOBJ + BUILD only",
+    )
+    _statsmodels_formula()
+
+
+def _statsmodels_formula() -> None:
+    """statsmodels (0.14/0.15) ModelData.__setstate__ re-evaluates the pickled formula with
+    patsy or formulaic, whose terms are Python expressions run by eval()."""
+    try:
+        import pandas as pd
+        import statsmodels.formula.api as smf
+    except ImportError:
+        return
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.rand(20) + 1, "y": rng.rand(20)})
+    data = pickle.dumps(smf.ols("y ~ np.log(x)", frame).fit(), protocol=2)
+
+    def text(value: str) -> bytes:  # BINUNICODE, what protocol 2 writes for str
+        return b"X" + struct.pack("<I", len(value.encode())) + value.encode()
+
+    old = text("y ~ np.log(x)")
+    assert data.count(old) == 1, "the formula is pickled once and memoised"
+    path = put(
+        "malicious",
+        "redteam/statsmodels_formula_eval.pickle",
+        data.replace(old, text("y ~ np.log(x) + I(__import__('os').system('true'))")),
+        "unsafe",
+        "research: a real smf.ols(...).fit() pickle whose formula calls os.system: "
+        "ModelData.__setstate__ (restore_model_spec) evaluates it on load",
+    )
+    _pending(
+        path,
+        "pending: policy.py must check the formula of a statsmodels.base.data state "
+        "(restore_model_spec) as Python code",
+    )
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -2782,6 +3075,8 @@ SECTIONS = {
     "lz4_checksums": lambda: lz4_checksums(),
     "review_nested_past_head": lambda: review_nested_past_head(),
     "review_budgets": lambda: review_budgets(),
+    "red_team_benign": lambda: red_team_benign(),
+    "red_team_malicious": lambda: red_team_malicious(),
 }
 
 

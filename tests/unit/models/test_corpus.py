@@ -30,7 +30,18 @@ def test_corpus_is_not_empty() -> None:
         assert info["expect"] in allowed, rel
 
 
-@pytest.mark.parametrize("rel", sorted(LABELS))
+def _labelled() -> list[object]:
+    """Every file; one whose fix is still pending (``"pending"``: why) is a strict xfail,
+    so the fix that lands flips it."""
+    return [
+        pytest.param(rel, marks=pytest.mark.xfail(strict=True, reason=LABELS[rel]["pending"]))
+        if "pending" in LABELS[rel]
+        else rel
+        for rel in sorted(LABELS)
+    ]
+
+
+@pytest.mark.parametrize("rel", _labelled())
 def test_verdict_matches_label(rel: str) -> None:
     info = LABELS[rel]
     result = scan(CORPUS / rel)
@@ -45,9 +56,10 @@ def test_verdict_matches_label(rel: str) -> None:
 def test_whole_corpus_in_one_walk() -> None:
     result = scan(CORPUS)
     by_path = {f.path: f for f in result.files}
-    unsafe = [p for p, f in by_path.items() if f.verdict is Verdict.UNSAFE]
+    pending = {str(CORPUS / rel) for rel, info in LABELS.items() if "pending" in info}
+    unsafe = [p for p, f in by_path.items() if f.verdict is Verdict.UNSAFE and p not in pending]
     assert all("/malicious/" in p for p in unsafe)
     # the walk also reaches formats2/ (its own labels file and generator)
     extra = json.loads((CORPUS / "formats2" / "labels.json").read_text())
-    expected = [*LABELS.values(), *extra.values()]
+    expected = [i for i in (*LABELS.values(), *extra.values()) if "pending" not in i]
     assert len(unsafe) == sum(1 for i in expected if i["expect"] == "unsafe")
