@@ -10,8 +10,9 @@ are byte-shuffled per block when the shuffle flag is set (``typesize > 1``).
 
 Codecs: BloscLZ (decoded here), LZ4 and LZ4HC (the LZ4 block format, with
 :func:`chainward.models.lz4.decompress_block`), zlib, and zstd when the standard
-library's ``compression.zstd`` or ``backports.zstd`` is importable. Snappy,
-bit-shuffle and delta are reported as not supported. Every size comes from the
+library's ``compression.zstd`` or ``backports.zstd`` is importable. Blocks may be
+bit-shuffled instead (:func:`bitunshuffle`). Snappy and delta are reported as not
+supported. Every size comes from the
 data and is checked: output never exceeds the caller's ``limit``.
 """
 
@@ -72,8 +73,8 @@ def decompress(data: bytes | memoryview, limit: int) -> bytes:
         if HEADER_SIZE + nbytes > cbytes:
             raise BloscError("stored (memcpyed) blosc chunk is shorter than its size")
         return bytes(view[HEADER_SIZE : HEADER_SIZE + nbytes])
-    if flags & (FLAG_BITSHUFFLE | FLAG_DELTA):
-        raise BloscError("blosc bit-shuffle/delta filters are not supported (not fully analysed)")
+    if flags & FLAG_DELTA:
+        raise BloscError("blosc delta filter is not supported (not fully analysed)")
     if blocksize == 0 or blocksize > nbytes:
         raise BloscError(f"blosc block size {blocksize} is inconsistent with size {nbytes}")
     codec = flags >> 5
@@ -93,6 +94,8 @@ def decompress(data: bytes | memoryview, limit: int) -> bytes:
         block = _block(view, start, size, flags, typesize, codec, leftover)
         if flags & FLAG_SHUFFLE and typesize > 1:
             block = unshuffle(block, typesize)
+        elif flags & FLAG_BITSHUFFLE and len(block) >= typesize:
+            block = bitunshuffle(block, typesize)
         out += block
     return bytes(out)
 
@@ -246,4 +249,33 @@ def unshuffle(block: bytes, typesize: int) -> bytes:
     return bytes(out)
 
 
-__all__ = ["BloscError", "blosclz_decompress", "decompress", "unshuffle"]
+# _BIT_TABLES[m][k]: byte x -> bit m of x, moved to bit k
+_BIT_TABLES = [[bytes(((x >> m) & 1) << k for x in range(256)) for k in range(8)] for m in range(8)]
+
+
+def bitunshuffle(block: bytes, typesize: int) -> bytes:
+    """Undo Blosc1's bit shuffle (bitshuffle's ``bshuf_untrans_bit_elem``) of one block.
+
+    The shuffled block holds ``8 * typesize`` bit planes of ``count / 8`` bytes: plane
+    ``8 * j + k`` has bit ``k`` of byte ``j`` of every element, eight elements per
+    byte, the first in the lowest bit. Blosc1 (format version 2) shuffles only blocks
+    whose element count is a multiple of 8 and stores the others as they are; bytes
+    past the last whole element are stored unshuffled at the end.
+    """
+    count = len(block) // typesize
+    if count % 8:
+        return block
+    row = count // 8
+    out = bytearray(block)
+    for j in range(typesize):
+        planes = [block[(8 * j + k) * row : (8 * j + k + 1) * row] for k in range(8)]
+        for m, tables in enumerate(_BIT_TABLES):
+            value = 0
+            for k, plane in enumerate(planes):
+                value |= int.from_bytes(plane.translate(tables[k]), "little")
+            # byte j of elements m, m + 8, m + 16, ...
+            out[m * typesize + j : count * typesize : 8 * typesize] = value.to_bytes(row, "little")
+    return bytes(out)
+
+
+__all__ = ["BloscError", "bitunshuffle", "blosclz_decompress", "decompress", "unshuffle"]

@@ -29,7 +29,9 @@ CASES = {
     "lz4hc_shuffle": ("blosc:lz4hc", 9, True, False, 300_001),
     "zlib_shuffle": ("blosc:zlib", 1, True, False, 300_001),
     "zstd_shuffle": ("blosc:zstd", 5, True, False, 300_001),
-    "bitshuffle": ("blosc:lz4", 5, False, True, 20_000),  # not supported: must be an error
+    "bitshuffle": ("blosc:lz4", 5, False, True, 20_000),  # one block
+    "bitshuffle_blocks": ("blosc:lz4", 5, False, True, 300_001),  # short last block: not shuffled
+    "bitshuffle_zstd": ("blosc:zstd", 5, False, True, 300_001),
     "snappy": ("blosc:snappy", 5, True, False, 20_000),  # not supported: must be an error
 }
 
@@ -71,6 +73,34 @@ def main() -> None:
                 "blosc": tables.which_lib_version("blosc")[1],
             }
     (HERE / "chunks.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    write_object_rows()
+
+
+class _Inert:
+    """Pickles as ``os.system('true')`` (posix.system on Linux); never unpickled here."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        import os
+
+        return (os.system, ("true",))
+
+
+def write_object_rows() -> None:
+    """PyTables VLArrays of pickled rows (ObjectAtom, what pandas writes for object
+    columns) in bit-shuffled Blosc chunks: ``object_rows_bitshuffle.h5`` holds plain
+    data, ``object_rows_bitshuffle_payload.h5`` a payload row."""
+    import tables
+
+    filters = tables.Filters(complevel=9, complib="blosc:lz4", shuffle=False, bitshuffle=True)
+    rows: dict[str, list[object]] = {
+        "object_rows_bitshuffle": [(1, "a"), {"k": [1.5, None]}, "text"],
+        "object_rows_bitshuffle_payload": [(1, "a"), _Inert()],
+    }
+    for name, values in rows.items():
+        with tables.open_file(HERE / f"{name}.h5", "w") as h5:
+            array = h5.create_vlarray("/", "rows", tables.ObjectAtom(), filters=filters)
+            for value in values:
+                array.append(value)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def real(name: str) -> bytes:
     return (CHUNKS / f"{name}.blosc").read_bytes()
 
 
-DECODABLE = sorted(n for n in MANIFEST if not MANIFEST[n]["bitshuffle"])
+DECODABLE = sorted(MANIFEST)
 
 
 # ---------------------------------------------------------------- real chunks
@@ -81,9 +81,36 @@ def test_real_chunks_cover_codecs_splits_and_several_blocks() -> None:
     assert nbytes // blocksize >= 2 and nbytes % blocksize  # a short last block too
 
 
-def test_bitshuffle_is_not_analysed() -> None:
-    with pytest.raises(BloscError, match="not fully analysed"):
-        decompress(real("bitshuffle"), LIMIT)
+def test_real_chunks_cover_bit_shuffle_and_a_short_last_block() -> None:
+    assert {"bitshuffle", "bitshuffle_blocks"} <= set(MANIFEST)
+    assert MANIFEST["bitshuffle_blocks"]["count"] == 300_001  # not a multiple of 8 elements
+
+
+@pytest.mark.parametrize("typesize", [1, 2, 3, 4, 8, 16])
+def test_bitunshuffle_puts_every_bit_back(typesize: int) -> None:
+    count = 8 * 37
+    elements = [bytes((i * 31 + j * 7) % 256 for j in range(typesize)) for i in range(count)]
+    # bitshuffle's layout, written out bit by bit: plane 8j+k holds bit k of byte j
+    planes = bytearray()
+    for j in range(typesize):
+        for k in range(8):
+            for first in range(0, count, 8):
+                planes.append(sum(((elements[first + m][j] >> k) & 1) << m for m in range(8)))
+    tail = b"xyz"[: typesize - 1]  # bytes past the last whole element stay as they are
+    assert blosc.bitunshuffle(bytes(planes) + tail, typesize) == b"".join(elements) + tail
+
+
+def test_bitunshuffle_leaves_a_block_of_uneven_element_count_as_it_is() -> None:
+    assert blosc.bitunshuffle(bytes(range(36)), 4) == bytes(range(36))  # 9 elements
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict"),
+    [("object_rows_bitshuffle", Verdict.SAFE), ("object_rows_bitshuffle_payload", Verdict.UNSAFE)],
+)
+def test_pickled_rows_in_bit_shuffled_chunks_are_analysed(name: str, verdict: Verdict) -> None:
+    result = scan_bytes((CHUNKS / f"{name}.h5").read_bytes(), f"{name}.h5")
+    assert result.verdict is verdict, [f.message for f in result.findings]
 
 
 def test_every_truncation_of_a_real_chunk_is_an_error() -> None:
@@ -294,7 +321,7 @@ def test_a_blosc_chunk_that_cannot_be_read_is_reported_not_safe() -> None:
     data = path.read_bytes()
     start = data.index(bytes.fromhex("0201010300001000"))  # the object column's chunk header
     assert scan_bytes(data, "blosc.h5").verdict is Verdict.UNSAFE
-    for patch in (b"\x09", b"\x02\x01\x05"):  # format version 9; bit-shuffle flag
+    for patch in (b"\x09", b"\x02\x01\x09"):  # format version 9; delta filter flag
         result = scan_bytes(data[:start] + patch + data[start + len(patch) :], "blosc.h5")
         assert result.verdict is Verdict.ERROR, [f.message for f in result.findings]
         assert any("blosc" in f.message for f in result.findings)
