@@ -3017,7 +3017,35 @@ def red_team_malicious() -> None:
         "research: torch DataPipe serialization wrapper: __setstate__((bytes, False)) runs "
         "pickle.loads on the bytes (dill.loads with True); built by NEWOBJ + BUILD only",
     )
+    _tf_data_ops()
     _statsmodels_formula()
+
+
+def _tf_data_ops() -> None:
+    """A SavedModel graph whose tf.data ops write or read any path, or reach a tf.data
+    service: built field by field (the same bytes TensorFlow's protobuf writes)."""
+
+    def field(number: int, data: bytes) -> bytes:
+        return _varint(number << 3 | 2) + _varint(len(data)) + data
+
+    saver = ["Placeholder", "Const", "SaveV2", "RestoreV2", "MergeV2Checkpoints"]
+    for name, op, what in (
+        ("dataset_to_tfrecord", "DatasetToTFRecord", "writes any file"),
+        ("data_service", "DataServiceDatasetV4", "reads from a tf.data service (network)"),
+    ):
+        nodes = [*saver, "TensorSliceDataset", op]
+        graph = b"".join(
+            field(1, field(1, f"n{i}_{node}".encode()) + field(2, node.encode()))
+            for i, node in enumerate(nodes)
+        )
+        meta = field(1, field(4, b"serve")) + field(2, graph)
+        put(
+            "malicious",
+            f"redteam/tf_{name}/saved_model.pb",
+            b"\x08\x01" + field(2, meta),
+            "unsafe",
+            f"research: a SavedModel graph with tf.data's {op} ({what})",
+        )
 
 
 def _statsmodels_formula() -> None:
