@@ -48,6 +48,28 @@ class Profile:
         return f"Profile({self.name!r})"
 
 
+_TORCH_ACTIVATIONS = (
+    "relu",
+    "relu6",
+    "gelu",
+    "silu",
+    "mish",
+    "elu",
+    "selu",
+    "celu",
+    "leaky_relu",
+    "hardswish",
+    "hardsigmoid",
+    "hardtanh",
+    "softplus",
+    "softsign",
+    "sigmoid",
+    "tanh",
+    "glu",
+    "softmax",
+    "log_softmax",
+)
+
 _TORCH_DTYPES = [
     "bfloat16",
     "bits16",
@@ -179,6 +201,9 @@ TORCH = Profile(
             "torch.finfo",
             "torch.iinfo",
             "torch.torch_version.TorchVersion",
+            # a generator's state in checkpoints: Generator(device) then set_state
+            "torch.Generator",
+            "torch._C.Generator",
             # TorchScript archives (read by the C++ unpickler, which resolves only these)
             "torch.jit._pickle.build_intlist",
             "torch.jit._pickle.build_tensorlist",
@@ -193,6 +218,7 @@ TORCH = Profile(
         "torch.nn.parameter.",
         "torch.optim.",
         "torch.nn.utils.parametrize.",
+        "torch.nn.utils.rnn.PackedSequence",
         "torch.ao.nn.",
         "torch.nn.quantized.",
         "torch.distributions.",
@@ -216,9 +242,15 @@ TORCH = Profile(
             "torch.layout",
             "torch.memory_format",
             "torch.qscheme",
+            # activations a whole pickled module holds as attributes (TransformerEncoderLayer)
+            *(f"torch.nn.functional.{name}" for name in _TORCH_ACTIVATIONS),
+            *(f"torch.{name}" for name in ("relu", "sigmoid", "tanh")),
         }
     ),
     excluded=("torch.nn.modules.lazy",),
+    # a whole quantized model holds packed parameters as TorchScript objects, rebuilt
+    # by their C++ class's __setstate__ (only classes registered with torch)
+    new_only=frozenset({"torch.ScriptObject", "torch._C.ScriptObject"}),
 )
 
 _NUMPY_CORE = ("numpy.core", "numpy._core")
@@ -453,6 +485,22 @@ NUMPY_UFUNCS = frozenset(
         "nanmedian",
         "std",
         "var",
+        # pure numeric functions that FunctionTransformer(func=...) and friends hold
+        "clip",
+        "round",
+        "around",
+        "cumsum",
+        "cumprod",
+        "nansum",
+        "nanstd",
+        "nanvar",
+        "nanmax",
+        "nanmin",
+        "percentile",
+        "quantile",
+        "nan_to_num",
+        "argmax",
+        "argmin",
     ]
 )
 
@@ -487,6 +535,8 @@ SKLEARN = Profile(
         "scipy.spatial._kdtree.",
         "scipy.spatial.transform._rotation.",
         "scipy.optimize._optimize.OptimizeResult",
+        # the inverse Hessian that L-BFGS-B fits return (statsmodels mle_retvals)
+        "scipy.optimize._lbfgsb_py.LbfgsInvHessProduct",
         "scipy.signal._ltisys.",
         "scipy._lib.array_api_compat.numpy._aliases.",
         "scipy._lib._bunch.",
@@ -544,6 +594,7 @@ PANDAS = Profile(
             "pandas._libs.tslibs.timestamps._unpickle_timestamp",
             "pandas._libs.tslibs.timedeltas._timedelta_unpickle",
             "pandas._libs.tslibs.nattype.__nat_unpickle",
+            "pandas._libs.tslibs.nattype._nat_unpickle",  # pandas 3
             "pandas.core.arrays.string_.StringDtype",
             "pandas.Timestamp",
             "pandas.Timedelta",
@@ -566,6 +617,9 @@ PANDAS = Profile(
             "pytz.FixedOffset",
             *(f"dateutil.tz.tz.{name}" for name in ("tzfile", "tzutc", "tzoffset", "tzlocal")),
             *(f"dateutil.tz.tz.{name}" for name in ("tzstr", "tzrange")),
+            # python-dateutil 4: tzfile.__reduce__ -> _unpickle(cls, key, filename, data),
+            # which parses the TZif bytes it is given (HIGHER_ORDER grades cls)
+            "dateutil.tz._tzfile._unpickle",
         }
     ),
     # pandas pickles name the defining module (pandas.core..., pandas._libs...); the
@@ -576,6 +630,7 @@ PANDAS = Profile(
     classes=(
         "pandas.",
         "dateutil.tz.tz.",
+        "dateutil.tz._tzfile.tzfile",
         "dateutil.relativedelta.",
         "dateutil._common.weekday",
         "pytz.",
@@ -922,6 +977,7 @@ HIGHER_ORDER: dict[str, dict[int, str]] = {
     "pandas.core.indexes.timedeltas._new_TimedeltaIndex": {0: "new"},
     "pandas.core.indexes.interval._new_IntervalIndex": {0: "new"},
     "pandas._libs.arrays.__pyx_unpickle_NDArrayBacked": {0: "new"},
+    "dateutil.tz._tzfile._unpickle": {0: "new"},
 }
 
 # plain containers: the unpickler may call their append/extend/__setitem__/add
