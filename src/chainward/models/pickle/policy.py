@@ -941,6 +941,8 @@ def _grade_build(
         return
     if _is_joblib_file_wrapper(target):
         _grade_wrapper_filename(state, inv.offset, add)
+    if _is_statsmodels_object(target):
+        _grade_restored_formula(state, inv.offset, add)
     if plain_keys is None or _has_unknown_keys(state, plain_keys):
         _grade_state(state, "BUILD", inv.offset, add)
     if isinstance(target, Persistent):
@@ -1011,6 +1013,38 @@ def _grade_wrapper_filename(state: Value, offset: int, add: _Add) -> None:
                 "outside the pickle's folder",
                 offset,
             )
+
+
+def _is_statsmodels_object(target: Value) -> bool:
+    return (
+        isinstance(target, Call)
+        and isinstance(target.callee, Global)
+        and target.callee.module.startswith("statsmodels.")
+    )
+
+
+def _grade_restored_formula(state: Value, offset: int, add: _Add) -> None:
+    """statsmodels' ModelData.__setstate__ evaluates the formula of a state that asks
+    for it to be restored (see :mod:`chainward.models.pickle.formula`)."""
+    items = dict(_state_items(state))
+    if not items.keys() & {"restore_model_spec", "restore_design_info"} or "formula" not in items:
+        return
+    from chainward.models.pickle.formula import formula_problem  # tokenize: only here
+
+    value = items["formula"]
+    formula = value.value if isinstance(value, Lit) else None
+    if isinstance(formula, bytes):
+        formula = formula.decode("latin-1")
+    problem = "a formula computed while loading" if not isinstance(formula, str) else None
+    problem = problem or formula_problem(str(formula))
+    if problem is not None:
+        add(
+            "pickle-formula-code",
+            Severity.HIGH,
+            f"a statsmodels model formula holds {problem}: the formula is evaluated as "
+            "Python code when the model is loaded",
+            offset,
+        )
 
 
 def _has_unknown_keys(state: Value, plain_keys: set[Value]) -> bool:
