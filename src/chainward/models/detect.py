@@ -149,7 +149,7 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
         return "safetensors"
     if head.startswith(b"ZF0x"):
         return "joblib"  # joblib < 0.10 zlib file: "ZF" + hex length + zlib stream
-    kind = _pickle_kind(head, size)
+    kind = _pickle_kind(head, size) or _pickle_after_long_first_line(fh, head, size)
     if kind is not None:
         return kind
     if head[:1] == b"\x78" and len(head) > 1 and (head[0] * 256 + head[1]) % 31 == 0:
@@ -390,6 +390,36 @@ def _pickle_kind(head: bytes, size: int | None = None) -> str | None:
     if _torch_legacy_magic(head):
         return "pytorch"
     return "pickle"
+
+
+# how far to look for the end of a first line longer than the head (a loader reads
+# lines of any length; past this the stream is taken for a pickle unread)
+LONG_LINE_SEARCH = 1 << 30
+_TEXT_STARTS = {ord("V"): b"V\n", ord("S"): b"S''\n"}
+
+
+def _pickle_after_long_first_line(fh: BinaryIO, head: bytes, size: int) -> str | None:
+    """``V`` or ``S'`` + a string longer than the head + a newline + a pickle's opcodes:
+    the real unpickler reads the line, however long, and goes on. The opcodes after
+    the line decide, with the string shortened (plain text starting with V has none)."""
+    short = _TEXT_STARTS.get(head[0])
+    if short is None or len(head) < HEAD_SIZE or size <= len(head) or b"\n" in head:
+        return None
+    if head[0] == ord("S") and head[1:2] not in (b"'", b'"'):
+        return None
+    fh.seek(len(head))
+    position = len(head)
+    while position < min(size, LONG_LINE_SEARCH):
+        chunk = fh.read(1 << 20)
+        if not chunk:
+            return None
+        newline = chunk.find(b"\n")
+        if newline >= 0:
+            fh.seek(position + newline + 1)
+            rest = fh.read(HEAD_SIZE)
+            return "pickle" if rest and _plausible_pickle(short + rest) else None
+        position += len(chunk)
+    return "pickle" if size > LONG_LINE_SEARCH else None
 
 
 def _torch_legacy_magic(head: bytes) -> bool:

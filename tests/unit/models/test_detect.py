@@ -208,3 +208,26 @@ def test_long_number_lines_are_pickle(data: bytes) -> None:
 )
 def test_long_non_number_lines_are_not_pickle(data: bytes) -> None:
     assert detect_bytes(data) != "pickle"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"V" + b"x" * 9000 + b"\n0cposix\nsystem\n(Vtrue\ntR.",
+        b"S'" + b"x" * 20_000 + b"'\np0\n0N.",
+        b"V" + b"x" * (3 << 20) + b"\n0N.",  # the line ends megabytes later
+    ],
+    ids=["unicode", "string", "megabytes"],
+)
+def test_a_first_line_longer_than_the_head_is_read_to_its_end(data: bytes) -> None:
+    # the unpickler reads a line of any length, then the opcodes after it run
+    assert detect_bytes(data) == "pickle"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"V" + b"x" * 9000 + b"\nand then more prose\n", b"Sx" + b"y" * 9000 + b"\n0N."],
+    ids=["prose-after", "unquoted-string"],
+)
+def test_a_long_first_line_followed_by_text_is_not_a_pickle(data: bytes) -> None:
+    assert detect_bytes(data) != "pickle"
