@@ -300,7 +300,7 @@ def _is_safetensors(head: bytes, size: int) -> bool:
 
 # opcode -> (argument kind, pops, pushes); kind: None, int width, "len1"/"len4"/"len8",
 # "line", "2lines"; pops == -1 means "everything down to the last MARK".
-_OPS: dict[int, tuple[object, int, int]] = {
+PICKLE_OPS: dict[int, tuple[object, int, int]] = {
     ord("("): (None, 0, 0),
     ord("."): (None, 1, 0),
     ord("0"): (None, 1, 0),
@@ -443,7 +443,7 @@ _ENOUGH_TEXT_OPS = 64
 
 
 _FIXED, _SIZED, _LINE, _TWO_LINES = range(4)
-# _OPS as (argument kind, width, pops, pushes), decoded once: the probe runs on every file
+# PICKLE_OPS as (argument kind, width, pops, pushes), decoded once: the probe runs on every file
 _STEPS: dict[int, tuple[int, int, int, int]] = {
     op: (
         _FIXED
@@ -457,7 +457,7 @@ _STEPS: dict[int, tuple[int, int, int, int]] = {
         pops,
         pushes,
     )
-    for op, (kind, pops, pushes) in _OPS.items()
+    for op, (kind, pops, pushes) in PICKLE_OPS.items()
 }
 _MARK, _STOP, _POP, _PROTO, _OBJ, _TEXT_STRING, _TEXT_UNICODE = b"(.0\x80oSV"
 _NEED_ONE_BELOW = frozenset(b"eu\x90")  # APPENDS, SETITEMS, ADDITEMS: a container under MARK
