@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chainward.models import scan_bytes
-from chainward.records import Verdict
+from chainward.records import Severity, Verdict
 
 
 def glob(module: str, name: str) -> bytes:
@@ -387,10 +387,15 @@ def test_a_payload_past_the_opcode_budget(tmp_path: Path) -> None:
     on_disk = tmp_path / "padded.pkl"
     on_disk.write_bytes(pad + payloads[0])
     assert scan(on_disk, options).files[0].verdict is Verdict.UNSAFE
-    # nothing imported past the budget: not analysed, so a review, never `safe`
+    # past the budget the rest is walked opcode by opcode: data only is `safe` (a low
+    # note), but a call of something fetched from the memo is not analysed: a review
     benign = scan_bytes(pad + b"N.", "x", options)
-    assert benign.verdict is Verdict.SUSPICIOUS
-    assert {f.rule for f in benign.findings} == {"pickle-op-budget"}
+    assert benign.verdict is Verdict.SAFE
+    assert [(f.rule, f.severity) for f in benign.findings] == [("pickle-op-budget", Severity.LOW)]
+    ordered = b"\x8c\x0bcollections\x94\x8c\x0bOrderedDict\x94\x93\x94"
+    called = scan_bytes(b"\x80\x04" + ordered + b"N0" * 600 + b"h\x02)R.", "x", options)
+    assert called.verdict is Verdict.SUSPICIOUS
+    assert "REDUCE" in called.findings[0].message
 
 
 # same review: run_all read at most 64 pickle streams and said nothing of the rest, and

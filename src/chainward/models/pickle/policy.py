@@ -253,14 +253,41 @@ def grade(
     return out
 
 
+# how much of a pickle's rest past the machine's budgets is walked opcode by opcode
+# (about 30 MB/s) to show it holds data only
+DATA_WALK_BYTES = 256 << 20
+
+
 def _grade_unread(where: int, why: str, add: _Add, reader: Reader | None) -> None:
-    """The machine stopped at a budget at ``where``; the real unpickler reads on."""
+    """The machine stopped at a budget at ``where``; the real unpickler reads on.
+
+    The rest is walked opcode by opcode first: when nothing in it can import or call
+    (a vocabulary of millions of words), it is data only and the finding is low.
+    Otherwise it is searched for imported names, and the file is at least suspicious.
+    """
+    found = ""
+    if reader is not None:
+        from chainward.models.pickle.datawalk import walk_data
+
+        with reader(where, 1 << 62) as rest:
+            tail = walk_data(rest, base=where, max_bytes=DATA_WALK_BYTES)
+        if tail.data_only and "budget" not in tail.stopped:
+            add(
+                "pickle-op-budget",
+                Severity.LOW,
+                f"the pickle machine stopped at {why}; the remaining {tail.end - where} "
+                "bytes were walked opcode by opcode: data only, nothing imported or called",
+                where,
+            )
+            return
+        if tail.code_at is not None:
+            found = f" (it has {tail.code_op} at byte {tail.code_at})"
     add(
         "pickle-op-budget",
         Severity.MEDIUM,
         f"not fully analysed: {why}; "
         + (
-            "the rest was only searched for imported names"
+            f"the rest{found} was only searched for imported names"
             if reader is not None
             else "nothing after it was analysed"
         ),
