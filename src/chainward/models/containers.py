@@ -66,6 +66,14 @@ def iter_zip_members(
                 "the ZIP central directory is cut short; only the readable part was scanned",
                 where,
             )
+        if index.ambiguous:
+            ctx.add(
+                "zip-ambiguous-directory",
+                Severity.MEDIUM,
+                "the end record's directory offset and the directory right before it list "
+                "different members: torch (miniz) reads one, zipfile the other; both were scanned",
+                where,
+            )
         if len(index.entries) >= ctx.options.max_members:
             ctx.add(
                 "archive-too-many-members",

@@ -10,7 +10,8 @@ archives the central directory at its end) and names the format:
 ``numpy``          ``.npy`` array file (magic ``\\x93NUMPY``)
 ``npz``            ZIP of ``.npy`` members (``numpy.savez``)
 ``joblib``         a joblib pickle, plain or in a zlib/gzip/bz2/xz/lzma wrapper
-``keras``          Keras 3 ``.keras`` ZIP (``config.json`` + ``metadata.json``)
+``keras``          Keras 3 ``.keras`` ZIP (a ``config.json`` at its root)
+``keras-config``   a Keras model config JSON (``config.json`` of a model folder)
 ``hdf5``           HDF5 (legacy Keras ``.h5``), superblock at 0/512/1024/...
 ``tf-savedmodel``  SavedModel protobuf (``saved_model.pb``) or its directory
 ``tf-graphdef``    a frozen TensorFlow GraphDef protobuf
@@ -163,6 +164,8 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
         return proto
     if is_text_saved_model(head):
         return "tf-savedmodel"
+    if is_keras_config(head):
+        return "keras-config"
     if _has_trailing_zip(fh, head, size):
         return _zip_kind(fh, size) or "zip"
     return None
@@ -183,27 +186,46 @@ def _zip_kind(fh: BinaryIO, size: int) -> str | None:
 
 def classify_zip_names(names: list[str]) -> str:
     """Name a ZIP archive's flavour from its member names."""
-    files = [n for n in names if not n.endswith("/")]
+    # zipfile (Keras, NumPy) cuts a member name at its first NUL byte
+    files = [n.split("\x00", 1)[0] for n in names if not n.endswith("/")]
     if not files:
         return "zip"
     base = {n.rsplit("/", 1)[-1] for n in files}
-    depth_ok = [n for n in files if n.count("/") <= 1]
+    # torch looks records up with miniz, which ignores case ('archive/DATA.PKL' loads)
+    lowered = [n.lower() for n in files]
+    depth_ok = [n for n in lowered if n.count("/") <= 1]
     if any(n.rsplit("/", 1)[-1] in ("data.pkl", "constants.pkl") for n in depth_ok):
         return "pytorch"
-    if any(n.endswith("/data/version") or n == "version" for n in files) and any(
-        n.endswith(".pkl") for n in files
+    if any(n.endswith("/data/version") or n == "version" for n in lowered) and any(
+        n.endswith(".pkl") for n in lowered
     ):
         return "pytorch"
-    if any(n.endswith(".data/extern_modules") for n in files):
+    if any(n.endswith(".data/extern_modules") for n in lowered):
         return "pytorch"  # torch.package
     root = {n for n in files if "/" not in n}
-    if "config.json" in root and ("metadata.json" in root or "model.weights.h5" in root):
-        return "keras"
+    if "config.json" in root:
+        return "keras"  # keras.saving.load_model builds the model from it before any weights
     if all(n.endswith(".npy") for n in files):
         return "npz"
     if "saved_model.pb" in base and "keras_metadata.pb" not in base:
         return "zip"
     return "zip"
+
+
+# a Keras model config (``config.json`` of a ``.keras`` archive, of a model folder that
+# ``keras.saving.load_model`` or ``hf://`` loads, of a keras-hub preset): a JSON object
+# with a "class_name" string and a nested "config"; ``"_class_name"`` (diffusers) differs
+_KERAS_CLASS_NAME = re.compile(rb'"class_name"\s*:\s*"')
+_KERAS_CONFIG = re.compile(rb'"config"\s*:\s*[{\[]')
+
+
+def is_keras_config(head: bytes) -> bool:
+    """A JSON Keras model config, from its first bytes."""
+    return (
+        head.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"{"
+        and _KERAS_CLASS_NAME.search(head) is not None
+        and _KERAS_CONFIG.search(head) is not None
+    )
 
 
 def _has_trailing_zip(fh: BinaryIO, head: bytes, size: int) -> bool:

@@ -98,6 +98,7 @@ def analyze_template(source: str) -> list[TemplateIssue]:
         ]
     issues: list[TemplateIssue] = []
     seen: set[tuple[str, str]] = set()
+    folder = _Folder(tree)
 
     def add(rule: str, severity: Severity, message: str, node: nodes.Node) -> None:
         if (rule, message) in seen:
@@ -130,6 +131,26 @@ def analyze_template(source: str) -> list[TemplateIssue]:
                 "template-dunder-access",
                 Severity.HIGH,
                 f"accesses item {node.arg.value!r} (a dunder name)",
+                node,
+            )
+        elif (
+            isinstance(node, nodes.Getitem)
+            and not isinstance(node.arg, nodes.Const)
+            and (name := _private_name(folder.strings(node.arg)))
+        ):
+            add(
+                "template-dunder-access",
+                Severity.HIGH,
+                f"accesses item {name!r}, a name built from pieces or variables",
+                node,
+            )
+        elif isinstance(node, nodes.Filter) and (
+            name := _private_name(folder.strings(_attribute_argument(node)))
+        ):
+            add(
+                "template-dunder-access",
+                Severity.HIGH,
+                f"reaches attribute {name!r} through the {node.name} filter",
                 node,
             )
         elif isinstance(node, nodes.Getitem) and _builds_string(node.arg):
@@ -168,14 +189,19 @@ def analyze_template(source: str) -> list[TemplateIssue]:
                 "(used to build attribute names or format-string escapes)",
                 node,
             )
-        elif (
-            isinstance(node, nodes.Concat | nodes.Add)
-            or (isinstance(node, nodes.Filter) and node.name == "join")
-        ) and (match := DUNDER.search(_joined_constants(node))) is not None:
+        elif (match := _built_dunder(node, folder)) is not None:
             add(
                 "template-dunder-string",
                 Severity.HIGH,
                 f"joins string pieces into the dunder name {match.group(0)!r}",
+                node,
+            )
+        elif isinstance(node, nodes.Keyword) and (match := DUNDER.search(node.key)) is not None:
+            add(
+                "template-dunder-string",
+                Severity.HIGH,
+                f"names a keyword argument {match.group(0)!r} (dict(__class__=1)|join spells "
+                "a dunder name without a string)",
                 node,
             )
         elif isinstance(node, nodes.Name) and node.ctx == "load" and node.name in ESCAPE_GLOBALS:
@@ -195,6 +221,194 @@ def analyze_template(source: str) -> list[TemplateIssue]:
             )
         stack.extend(node.iter_child_nodes())
     return issues
+
+
+# filters that read an attribute named by an argument (environment.getattr/getitem, where
+# the unsandboxed Environment of older loaders allows any name)
+_ATTRIBUTE_FILTERS = frozenset(
+    {"map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min", "max"}
+)
+_WIDE_FIELD = re.compile(r"%[-+ #0]*(?:\d{3,}|\*|\.\d{3,}|\.\*)")
+_FOLD_LIMIT = 16  # strings one expression may fold to
+_FOLD_DEPTH = 24
+_MAX_REPEAT = 64
+
+
+def _attribute_argument(node: nodes.Filter) -> nodes.Node | None:
+    """The attribute name argument of a filter that looks attributes up, if any."""
+    from jinja2 import nodes
+
+    if node.name not in _ATTRIBUTE_FILTERS:
+        return None
+    found: nodes.Node | None = None
+    for keyword in node.kwargs:
+        if keyword.key == "attribute":
+            found = keyword.value
+    if found is None and node.name in ("selectattr", "rejectattr", "groupby") and node.args:
+        found = node.args[0]
+    # a literal name is checked as a string constant; only computed names are looked at here
+    return None if isinstance(found, nodes.Const) else found
+
+
+def _private_name(values: frozenset[str]) -> str | None:
+    return next((v for v in sorted(values) if v.startswith("_") and len(v) > 1), None)
+
+
+def _built_dunder(node: nodes.Node, folder: _Folder) -> re.Match[str] | None:
+    """A dunder name that an expression builds from string pieces."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Concat | nodes.Add) or (
+        isinstance(node, nodes.Filter) and node.name == "join"
+    ):
+        match = DUNDER.search(_joined_constants(node))
+        if match is not None:
+            return match
+    if isinstance(
+        node, nodes.Concat | nodes.Add | nodes.Mul | nodes.Mod | nodes.Filter | nodes.Call
+    ):
+        return _dunder_in(folder.strings(node))
+    return None
+
+
+def _dunder_in(values: frozenset[str]) -> re.Match[str] | None:
+    for value in sorted(values):
+        match = DUNDER.search(value)
+        if match is not None:
+            return match
+    return None
+
+
+class _Folder:
+    """The strings an expression can evaluate to, where that follows from its constants
+    and ``{% set %}`` variables alone: ``'_' * 2 ~ 'class' ~ u``, ``['_', '_']|join``,
+    ``'ssalc'|reverse``, ``dict(_=1)|first``. Anything else folds to nothing."""
+
+    def __init__(self, tree: nodes.Template) -> None:
+        from jinja2 import nodes
+
+        self.assigned: dict[str, list[nodes.Node]] = {}
+        for assign in tree.find_all(nodes.Assign):
+            if isinstance(assign.target, nodes.Name):
+                self.assigned.setdefault(assign.target.name, []).append(assign.node)
+        for block in tree.find_all(nodes.AssignBlock):
+            if isinstance(block.target, nodes.Name):
+                self.assigned.setdefault(block.target.name, []).append(nodes.Output(block.body))
+        self._cache: dict[int, frozenset[str]] = {}
+
+    def strings(self, node: nodes.Node | None, depth: int = 0) -> frozenset[str]:
+        if node is None or depth > _FOLD_DEPTH:
+            return frozenset()
+        key = id(node)
+        if key not in self._cache:
+            self._cache[key] = frozenset()  # a variable defined through itself folds to nothing
+            self._cache[key] = frozenset(sorted(self._fold(node, depth))[:_FOLD_LIMIT])
+        return self._cache[key]
+
+    def _fold(self, node: nodes.Node, depth: int) -> set[str]:
+        from jinja2 import nodes
+
+        fold = self.strings
+        if isinstance(node, nodes.Const):
+            return {node.value} if isinstance(node.value, str) else set()
+        if isinstance(node, nodes.TemplateData):
+            return {node.data}
+        if isinstance(node, nodes.Name):
+            found: set[str] = set()
+            for value in self.assigned.get(node.name, ()):
+                found |= fold(value, depth + 1)
+            return found
+        if isinstance(node, nodes.Concat | nodes.Output):
+            parts = node.nodes
+            return self._join([fold(part, depth + 1) for part in parts])
+        if isinstance(node, nodes.Add):
+            return self._join([fold(node.left, depth + 1), fold(node.right, depth + 1)])
+        if isinstance(node, nodes.Mul):
+            return self._repeat(node, depth)
+        if isinstance(node, nodes.Mod):
+            args = node.right.items if isinstance(node.right, nodes.Tuple) else [node.right]
+            return self._percent(node.left, args, depth)
+        if isinstance(node, nodes.CondExpr):
+            return set(fold(node.expr1, depth + 1) | fold(node.expr2, depth + 1))
+        if isinstance(node, nodes.Filter):
+            return self._filter(node, depth)
+        if (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Name)
+            and node.node.name == "dict"
+            and node.kwargs
+        ):
+            return {"".join(k.key for k in node.kwargs)}
+        return set()
+
+    def _join(self, pieces: list[frozenset[str]]) -> set[str]:
+        results = {""}
+        for piece in pieces:
+            if not piece:
+                return set()
+            results = {a + b for a in results for b in piece}
+            if len(results) > _FOLD_LIMIT:
+                results = set(sorted(results)[:_FOLD_LIMIT])
+        return results
+
+    def _repeat(self, node: nodes.Mul, depth: int) -> set[str]:
+        from jinja2 import nodes
+
+        for text, count in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(count, nodes.Const) and isinstance(count.value, int):
+                times = min(max(count.value, 0), _MAX_REPEAT)
+                return {value * times for value in self.strings(text, depth + 1)}
+        return set()
+
+    def _percent(self, template: nodes.Node | None, args: list[nodes.Expr], depth: int) -> set[str]:
+        """``'%c%c' % (95, 95)`` or ``'%c%c'|format(95, 95)``, with constant arguments."""
+        from jinja2 import nodes
+
+        values: list[str | int] = []
+        for arg in args:
+            if not (isinstance(arg, nodes.Const) and isinstance(arg.value, str | int)):
+                return set()
+            values.append(arg.value)
+        found: set[str] = set()
+        for text in self.strings(template, depth + 1):
+            if _WIDE_FIELD.search(text) or "%(" in text:
+                continue  # a huge width would allocate; mappings need a dict
+            try:
+                found.add(text % tuple(values))
+            except (TypeError, ValueError, OverflowError):
+                continue
+        return found
+
+    def _filter(self, node: nodes.Filter, depth: int) -> set[str]:
+        from jinja2 import nodes
+
+        inner = node.node
+        if node.name == "join":
+            if isinstance(inner, nodes.List | nodes.Tuple):
+                return self._join([self.strings(item, depth + 1) for item in inner.items])
+            if isinstance(inner, nodes.Call):
+                return set(self.strings(inner, depth + 1))
+            return set()
+        values = self.strings(inner, depth + 1)
+        if node.name in ("first", "last") and isinstance(inner, nodes.Call):
+            return set(values)  # dict(a=1)|first is its key; one key folds exactly
+        if node.name == "reverse":
+            return {v[::-1] for v in values}
+        if node.name in ("lower", "upper", "trim", "string", "e", "escape"):
+            if node.name == "lower":
+                return {v.lower() for v in values}
+            if node.name == "upper":
+                return {v.upper() for v in values}
+            return {v.strip() for v in values} if node.name == "trim" else set(values)
+        if node.name == "format":
+            return self._percent(inner, node.args, depth)
+        if node.name == "replace" and len(node.args) >= 2:
+            olds, news = (
+                self.strings(node.args[0], depth + 1),
+                self.strings(node.args[1], depth + 1),
+            )
+            return {v.replace(o, n) for v in values for o in olds for n in news}
+        return set()
 
 
 _ESCAPE_WORDS = re.compile(r"\b(?:cycler|joiner|lipsum|_TemplateReference__context)\b")

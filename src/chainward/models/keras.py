@@ -36,7 +36,17 @@ from chainward.models.pickle.vm import run_all
 from chainward.models.pickles import PickleScanner, bytes_reader
 from chainward.records import Severity
 
-SAFE_MODULE_PREFIXES = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.keras")
+# keras_hub/keras_nlp/keras_cv: the packages Keras's own loader imports classes from
+# (only KerasSaveable subclasses; saving/serialization_lib._retrieve_class_or_fn)
+SAFE_MODULE_PREFIXES = (
+    "keras",
+    "tf_keras",
+    "tensorflow.keras",
+    "tensorflow.python.keras",
+    "keras_hub",
+    "keras_nlp",
+    "keras_cv",
+)
 SAFE_FUNCTION_MODULES = (
     "keras.activations",
     "keras.src.activations",
@@ -281,17 +291,39 @@ class KerasScanner(FormatScanner):
 
     def scan(self, source: Source, ctx: ScanContext) -> None:
         for entry, member, head in iter_zip_members(source, ctx):
-            if entry.name in ("config.json", "metadata.json"):
-                with member.open() as fh:
-                    data = fh.read(ctx.options.max_header_bytes)
-                if entry.name == "config.json":
-                    _check_json(
-                        data.decode("utf-8", errors="replace"), ctx, member.display, "config.json"
-                    )
+            name = entry.name.split("\x00", 1)[0]  # as zipfile, which Keras reads with, names it
+            if name == "config.json":
+                _check_config_member(member, ctx)
                 continue
-            if entry.name == "model.weights.h5":
-                continue  # weights only; Keras reads no config from it
+            if name in ("metadata.json", "model.weights.h5"):
+                continue  # version facts, and weights only: Keras reads no config from them
             scan_member(member, head, ctx)
+
+
+class KerasConfigScanner(FormatScanner):
+    """A model folder's ``config.json``: ``keras.saving.load_model`` on the folder (or
+    ``hf://`` on a Hub repository) builds the model from it, as from a ``.keras`` archive."""
+
+    formats = ("keras-config",)
+
+    def scan(self, source: Source, ctx: ScanContext) -> None:
+        _check_config_member(source, ctx)
+
+
+def _check_config_member(member: Source, ctx: ScanContext) -> None:
+    limit = ctx.options.max_header_bytes
+    if member.size > limit:
+        ctx.add(
+            "keras-config-too-large",
+            Severity.MEDIUM,
+            f"model config of {member.size} bytes is over the {limit}-byte analysis budget; "
+            "not checked",
+            member.display,
+        )
+        return
+    with member.open() as fh:
+        data = fh.read(limit)
+    _check_json(data.decode("utf-8", errors="replace"), ctx, member.display, "config.json")
 
 
 class Hdf5Scanner(FormatScanner):
@@ -364,4 +396,4 @@ def _scan_hdf5_pickles(fh: BinaryIO, size: int, ctx: ScanContext, where: str) ->
         ctx.error(where, f"HDF5 node not fully read for pickled data: {problem}")
 
 
-__all__ = ["Hdf5Scanner", "KerasScanner", "check_config"]
+__all__ = ["Hdf5Scanner", "KerasConfigScanner", "KerasScanner", "check_config"]

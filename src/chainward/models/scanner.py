@@ -54,6 +54,7 @@ _REGISTRY: dict[str, str] = {
     "tf-savedmodel": "chainward.models.tf:SavedModelScanner",
     "tf-graphdef": "chainward.models.tf:SavedModelScanner",
     "keras": "chainward.models.keras:KerasScanner",
+    "keras-config": "chainward.models.keras:KerasConfigScanner",
     "hdf5": "chainward.models.keras:Hdf5Scanner",
     "tflite": "chainward.models.tflite:TfliteScanner",
 }

@@ -67,13 +67,15 @@ class TorchScanner(FormatScanner):
         sources: list[tuple[str, Source]] = []  # .py members, read once the archive kind is known
         package = False  # torch.package: .py members are real Python modules
         for entry, member, member_head in iter_zip_members(source, ctx):
-            if entry.name.endswith(".data/extern_modules"):
+            # torch finds records with miniz's case-insensitive lookup: 'CODE/X.PY' is code
+            name = entry.name.lower()
+            if name.endswith(".data/extern_modules"):
                 package = True
-            if entry.name.endswith(".py"):
-                sources.append((entry.name, member))
+            if name.endswith(".py"):
+                sources.append((name, member))
                 continue
-            storage = _STORAGE_MEMBER.search(entry.name) is not None
-            is_pickle = entry.name.endswith(".pkl") or (
+            storage = _STORAGE_MEMBER.search(name) is not None
+            is_pickle = name.endswith(".pkl") or (
                 (member_head[:1] == b"\x80" or storage) and _pickle_kind(member_head) is not None
             )
             if not is_pickle:
@@ -114,7 +116,7 @@ class TorchScanner(FormatScanner):
 
                 for issue in custom_class_issues(names):
                     ctx.add(issue.rule, issue.severity, issue.message, member.display, issue.detail)
-            if entry.name.rsplit("/", 1)[-1] == "bytecode.pkl":
+            if name.rsplit("/", 1)[-1] == "bytecode.pkl":
                 from chainward.models.torchscript import analyze_bytecode
 
                 for issue in analyze_bytecode(data):

@@ -77,6 +77,7 @@ class ZipIndex:
     prefix: int  # bytes before the archive (self-extractors, polyglots)
     comment: bytes
     truncated: bool  # the central directory was cut short
+    ambiguous: bool = False  # zipfile and miniz find different directories (both read)
 
 
 def _find_eocd(fh: BinaryIO, size: int) -> tuple[int, bytes]:
@@ -92,43 +93,89 @@ def _find_eocd(fh: BinaryIO, size: int) -> tuple[int, bytes]:
 
 
 def read_index(fh: BinaryIO, size: int, *, max_entries: int = MAX_ENTRIES) -> ZipIndex:
-    """Read the central directory of the archive in ``fh`` (``size`` bytes long)."""
+    """Read the central directory of the archive in ``fh`` (``size`` bytes long).
+
+    Loaders disagree on where the directory is: :mod:`zipfile` (Keras, NumPy) reads
+    it right before the end record and takes any difference from the recorded offset
+    as bytes prepended to the archive, while miniz (``torch.load``) reads it at the
+    recorded offset. Where both places hold a directory, both are read and their
+    entries merged (``ambiguous`` is set), so a scan sees what either loader sees.
+    """
     if size < 22:
         raise ZipFormatError("too short for a ZIP archive")
     eocd_pos, record = _find_eocd(fh, size)
     _sig, _disk, _cd_disk, _n_disk, count, cd_size, cd_offset, comment_len = _EOCD.unpack(record)
     fh.seek(eocd_pos + 22)
     comment = fh.read(min(comment_len, 65535))
-    cd_end = eocd_pos
-    if eocd_pos >= 20:
-        fh.seek(eocd_pos - 20)
-        loc = fh.read(20)
-        if loc[:4] == EOCD64_LOC_SIG:
-            _s, _d, rec64_offset, _t = _EOCD64_LOC.unpack(loc)
-            # normally right before the locator; the offset field does not count a prefix
-            for rec64_pos in (eocd_pos - 20 - 56, rec64_offset):
-                if rec64_pos < 0:
-                    continue
-                fh.seek(rec64_pos)
-                rec = fh.read(56)
-                if len(rec) == 56 and rec[:4] == EOCD64_SIG:
-                    fields = _EOCD64.unpack(rec)
-                    count, cd_size, cd_offset = fields[7], fields[8], fields[9]
-                    cd_end = rec64_pos
-                    break
-    if cd_size > size or cd_offset > size:
-        raise ZipFormatError("central directory size or offset is beyond the end of the file")
-    if cd_size > MAX_CENTRAL_DIRECTORY:
-        raise ZipFormatError(f"central directory of {cd_size} bytes is over the limit")
-    cd_start = cd_end - cd_size
-    if cd_start < 0:
-        raise ZipFormatError("central directory offset out of range")
-    prefix = cd_start - cd_offset
-    if prefix < 0:
-        prefix = 0
-        cd_start = cd_offset
-    fh.seek(cd_start)
-    data = fh.read(cd_size)
+    directories = _zip64_directories(fh, eocd_pos) or [(count, cd_size, cd_offset, eocd_pos)]
+    starts: list[tuple[int, int, int, int]] = []  # (start, prefix, count, cd_size)
+    for count, cd_size, cd_offset, cd_end in directories:
+        if cd_size > size or cd_offset > size:
+            raise ZipFormatError("central directory size or offset is beyond the end of the file")
+        if cd_size > MAX_CENTRAL_DIRECTORY:
+            raise ZipFormatError(f"central directory of {cd_size} bytes is over the limit")
+        cd_start = cd_end - cd_size
+        if cd_start < 0:
+            raise ZipFormatError("central directory offset out of range")
+        prefix = cd_start - cd_offset
+        if prefix < 0:
+            prefix = 0
+            cd_start = cd_offset
+        starts.append((cd_start, prefix, count, cd_size))
+        starts.append((cd_offset, 0, count, cd_size))  # where miniz reads it
+    entries: list[ZipEntry] = []
+    truncated = False
+    ambiguous = False
+    read: set[int] = set()
+    first_prefix = starts[0][1]
+    for number, (start, prefix, count, cd_size) in enumerate(starts):
+        if start in read:
+            continue
+        read.add(start)
+        fh.seek(start)
+        if number > 0 and fh.read(4) != CENTRAL_SIG:
+            continue  # no directory there: the first reading stands alone
+        fh.seek(start)
+        data = fh.read(cd_size)
+        found, cut = _parse_directory(data, count, prefix, max_entries)
+        if number == 0:
+            entries, truncated = found, cut
+            continue
+        known = {(e.raw_name, e.header_offset) for e in entries}
+        extra = [e for e in found if (e.raw_name, e.header_offset) not in known]
+        if extra:
+            ambiguous = ambiguous or bool(entries)  # else zipfile finds no directory at all
+            entries.extend(extra[: max(0, max_entries - len(entries))])
+    return ZipIndex(entries, first_prefix, comment, truncated, ambiguous)
+
+
+def _zip64_directories(fh: BinaryIO, eocd_pos: int) -> list[tuple[int, int, int, int]]:
+    """(count, size, offset, end) of the directory per zip64 end record: the record
+    right before its locator (zipfile) and the one the locator points at (miniz)."""
+    if eocd_pos < 20:
+        return []
+    fh.seek(eocd_pos - 20)
+    loc = fh.read(20)
+    if loc[:4] != EOCD64_LOC_SIG:
+        return []
+    _s, _d, rec64_offset, _t = _EOCD64_LOC.unpack(loc)
+    found: list[tuple[int, int, int, int]] = []
+    # normally right before the locator; the offset field does not count a prefix
+    for rec64_pos in dict.fromkeys((eocd_pos - 20 - 56, rec64_offset)):
+        if rec64_pos < 0:
+            continue
+        fh.seek(rec64_pos)
+        rec = fh.read(56)
+        if len(rec) == 56 and rec[:4] == EOCD64_SIG:
+            fields = _EOCD64.unpack(rec)
+            found.append((fields[7], fields[8], fields[9], rec64_pos))
+    return found
+
+
+def _parse_directory(
+    data: bytes, count: int, prefix: int, max_entries: int
+) -> tuple[list[ZipEntry], bool]:
+    """The records of one central directory, and whether it was cut short."""
     entries: list[ZipEntry] = []
     pos = 0
     truncated = False
@@ -183,7 +230,7 @@ def read_index(fh: BinaryIO, size: int, *, max_entries: int = MAX_ENTRIES) -> Zi
         )
     if len(entries) < count and not truncated and len(entries) < max_entries:
         truncated = True
-    return ZipIndex(entries, prefix, comment, truncated)
+    return entries, truncated
 
 
 def _zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int, int, int]:
