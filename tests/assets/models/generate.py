@@ -6,6 +6,7 @@ the gguf package):
     pip install torch==2.13.0 numpy joblib scikit-learn pandas onnx h5py gguf \
         safetensors keras tensorboard py7zr xgboost lightgbm statsmodels omegaconf \
         transformers accelerate trl peft sentence-transformers lightning tables lz4
+    pip install --no-deps keras-hub regex tokenizers sentencepiece kagglehub kagglesdk
     KERAS_BACKEND=torch python tests/assets/models/generate.py            # everything
     KERAS_BACKEND=torch python tests/assets/models/generate.py benign_breadth  # one section
 
@@ -3082,6 +3083,291 @@ def _statsmodels_formula() -> None:
     )
 
 
+# ------------------------------------------------------------------ red team, second pass
+
+
+def _raw_zip(
+    members: list[tuple[str, bytes]], *, before_end: bytes = b"", raw_names: bool = False
+) -> bytes:
+    """A stored ZIP written field by field (zipfile refuses what some samples need: a NUL
+    in a name, bytes between the central directory and the end record)."""
+    import zlib
+
+    out = bytearray()
+    central = bytearray()
+    for name, data in members:
+        raw = name.encode("latin-1") if raw_names else name.encode()
+        crc = zlib.crc32(data)
+        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, len(data),
+                           len(data), len(raw), 0)  # fmt: skip
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, crc,
+                               len(data), len(data), len(raw), 0, 0, 0, 0, 0o100644 << 16,
+                               len(out)) + raw  # fmt: skip
+        out += head + raw + data
+    cd_offset = len(out)
+    out += central + before_end
+    out += struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members),
+                       len(central), cd_offset, 0)  # fmt: skip
+    return bytes(out)
+
+
+def _torch_members(obj: object) -> list[tuple[str, bytes]]:
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    src = zipfile.ZipFile(buf)
+    return [(item.filename, src.read(item.filename)) for item in src.infolist()]
+
+
+def _two_directories(benign: list[tuple[str, bytes]], evil: list[tuple[str, bytes]]) -> bytes:
+    """One archive, two central directories of the same size: zipfile reads the one right
+    before the end record (taking the gap as a prefix), miniz (torch.load) the one at the
+    recorded offset."""
+    import zlib
+
+    out = bytearray()
+    records: list[list[tuple[bytes, int, int, int]]] = [[], []]
+    filler = b"\x00" * 1024  # an unlisted first record: the benign offsets stay positive
+    out += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, zlib.crc32(filler),
+                       len(filler), len(filler), 7, 0) + b"padding" + filler  # fmt: skip
+    for which, members in enumerate((evil, benign)):
+        for name, data in members:
+            raw = name.encode()
+            crc = zlib.crc32(data)
+            records[which].append((raw, crc, len(data), len(out)))
+            out += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, len(data),
+                               len(data), len(raw), 0) + raw + data  # fmt: skip
+
+    def directory(which: int, shift: int) -> bytes:
+        return b"".join(
+            struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, crc, size, size,
+                        len(raw), 0, 0, 0, 0, 0o100644 << 16, offset - shift) + raw
+            for raw, crc, size, offset in records[which]
+        )  # fmt: skip
+
+    for_miniz = directory(0, 0)
+    for_zipfile = directory(1, len(for_miniz))  # zipfile adds the "prefix" back
+    assert len(for_miniz) == len(for_zipfile)
+    offset = len(out)
+    out += for_miniz + for_zipfile
+    count = len(records[0])
+    out += struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(for_miniz), offset, 0)
+    return bytes(out)
+
+
+def red_team2_benign() -> None:
+    """Real files the second red-team pass (containers and non-pickle formats) misjudged,
+    or that guard its fixes against false positives."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="relu")])
+    folder = BENIGN / "redteam2/keras_model_folder"
+    shutil.rmtree(folder, ignore_errors=True)
+    keras.saving.save_model(model, str(folder), zipped=False)
+    label(
+        folder / "config.json",
+        "benign",
+        "safe",
+        "keras.saving.save_model(zipped=False): a model folder (what load_model and hf:// "
+        "read), its config.json now scanned",
+    )
+    try:
+        import keras_hub
+    except ImportError:  # keras-hub pulls TensorFlow in; the committed file stays
+        return
+    inputs = keras.Input((4, 8))
+    hidden = keras_hub.layers.TransformerEncoder(intermediate_dim=8, num_heads=2)(inputs)
+    outputs = keras_hub.layers.SinePositionEncoding()(hidden)
+    path = BENIGN / "redteam2/keras_hub_encoder.keras"
+    keras.Model(inputs, outputs).save(path)
+    label(
+        path,
+        "benign",
+        "safe",
+        "keras-hub 0.32 TransformerEncoder + SinePositionEncoding: modules keras_hub.src.* "
+        "(Keras imports classes from keras_hub/keras_nlp/keras_cv) were 'custom module'",
+    )
+
+
+def red_team2_malicious() -> None:
+    """Inert attacks the second red-team pass found not judged unsafe."""
+    import numpy as np
+
+    payload = call0("os", "system", "true") + b"."
+    weights = {"w": __import__("torch").ones(2)}
+    evil = [(n, payload if n.endswith("/data.pkl") else d) for n, d in _torch_members(weights)]
+    put(
+        "malicious",
+        "redteam2/torch_gap_before_end_record.pt",
+        _raw_zip(evil, before_end=b"\x00" * 64),
+        "unsafe",
+        "research: 64 bytes between the central directory and the end record; miniz "
+        "(torch.load) reads the directory at its recorded offset, zipfile-style readers "
+        "found no directory (scanned as empty)",
+    )
+    put(
+        "malicious",
+        "redteam2/torch_two_directories.pt",
+        _two_directories(_torch_members(weights), evil),
+        "unsafe",
+        "research: two central directories; zipfile (and the scan) read a benign state "
+        "dict, torch.load the one at the recorded offset, whose data.pkl runs os.system",
+    )
+    _red_team2_torchscript()
+    _red_team2_keras()
+    _red_team2_gguf()
+    for name, descr in (("object", "object"), ("comma", "i4,O"), ("subarray", "(1,)O")):
+        header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), }}"
+        header += " " * (-(10 + len(header) + 1) % 64) + "\n"
+        path = put(
+            "malicious",
+            f"redteam2/npy_descr_{name}.npy",
+            b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload,
+            "unsafe",
+            f"research: .npy descr {descr!r} is an object dtype for numpy.dtype (pickle.load "
+            "with allow_pickle=True); only a leading 'O' was taken for one",
+        )
+        assert np.dtype(descr).hasobject
+        _pending(
+            path,
+            "pickles.py _descr_has_object must treat any descr numpy reads as holding an "
+            "object field (an 'O' outside [...] units, or 'object') as a pickle",
+        )
+
+
+def _red_team2_torchscript() -> None:
+    import torch
+
+    class ReadsAFile(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            data = torch.from_file("/nonexistent/id_rsa", False, 4, dtype=torch.uint8)
+            return x + data.sum()
+
+    buf = io.BytesIO()
+    torch.jit.save(torch.jit.script(ReadsAFile()), buf)
+    src = zipfile.ZipFile(buf)
+    members = [(item.filename, src.read(item.filename)) for item in src.infolist()]
+
+    def renamed(rename: object) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as dst:
+            for name, data in members:
+                dst.writestr(rename(name), data)  # type: ignore[operator]
+        return out.getvalue()
+
+    put(
+        "malicious",
+        "redteam2/torchscript_code_upper_suffix.pt",
+        renamed(lambda n: n[:-3] + ".PY" if n.endswith(".py") else n),
+        "unsafe",
+        "research: TorchScript code as code/__torch__.PY; torch.jit.load finds records with "
+        "miniz's case-insensitive lookup, the scan took only '.py' as code (aten::from_file)",
+    )
+    put(
+        "malicious",
+        "redteam2/torchscript_names_upper.pt",
+        renamed(lambda n: n.split("/", 1)[0] + "/" + n.split("/", 1)[1].upper()),
+        "unsafe",
+        "research: every record name upper-cased (DATA.PKL, CONSTANTS.PKL, CODE/...); "
+        "torch.jit.load reads it, the scan saw a plain zip",
+    )
+
+
+def _red_team2_keras() -> None:
+    import base64
+    import marshal
+
+    benign = zipfile.ZipFile(io.BytesIO((BENIGN / "keras/dense.keras").read_bytes()))
+    files = {item.filename: benign.read(item.filename) for item in benign.infolist()}
+    config = json.loads(files["config.json"])
+    code = compile("lambda x: __import__('os').system('true') or x", "<lambda>", "eval")
+    config["config"]["layers"].append(
+        {
+            "module": "keras.layers",
+            "class_name": "Lambda",
+            "config": {
+                "name": "lam",
+                "function": {
+                    "class_name": "__lambda__",
+                    "config": {
+                        "code": base64.b64encode(marshal.dumps(code.co_consts[0])).decode(),
+                        "defaults": None,
+                        "closure": None,
+                    },
+                },
+                "arguments": {},
+            },
+            "registered_name": None,
+        }
+    )
+    evil = json.dumps(config).encode()
+    put(
+        "malicious",
+        "redteam2/keras_config_nul_name.keras",
+        _raw_zip(
+            [
+                ("metadata.json", files["metadata.json"]),
+                ("config.json\x00", evil),
+                ("model.weights.h5", files["model.weights.h5"]),
+            ],
+            raw_names=True,
+        ),
+        "unsafe",
+        "research: member 'config.json\\0'; zipfile (Keras load_model) cuts names at NUL and "
+        "reads it as config.json, the scan looked for the exact name (Lambda bytecode)",
+    )
+    put(
+        "malicious",
+        "redteam2/keras_config_only.keras",
+        _raw_zip([("config.json", evil)]),
+        "unsafe",
+        "research: a .keras with config.json alone; load_model builds the model (running the "
+        "Lambda) before it looks for weights, the scan wanted metadata.json or weights too",
+    )
+    put(
+        "malicious",
+        "redteam2/keras_model_folder/config.json",
+        evil,
+        "unsafe",
+        "research: a Keras model folder (keras.saving.load_model(folder), hf:// repos) whose "
+        "config.json carries a Lambda; JSON files were not scanned",
+    )
+    (MALICIOUS / "redteam2/keras_model_folder/metadata.json").write_bytes(files["metadata.json"])
+
+
+def _red_team2_gguf() -> None:
+    import gguf
+    import numpy as np
+
+    path = MALICIOUS / "redteam2/gguf_template_built_names.gguf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    template = (
+        "{% set u = '_' * 2 %}{% set cls = u ~ 'class' ~ u %}{% set base = u ~ 'base' ~ u %}"
+        "{% set subs = u ~ 'subclasses' ~ u %}{% set nm = u ~ 'name' ~ u %}"
+        "{% set init = u ~ 'init' ~ u %}{% set glb = u ~ 'globals' ~ u %}"
+        "{% for c in ()[cls][base][subs]() %}{% if c[nm] == 'catch_warnings' %}"
+        "{{ c[init][glb]['sys'].modules['os'].system('true') }}{% endif %}{% endfor %}"
+        "{% for message in messages %}{{ message['role'] }}: {{ message['content'] }}\n"
+        "{% endfor %}"
+    )
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_chat_template(template)
+    writer.add_tensor("w", np.ones(2, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    label(
+        path,
+        "malicious",
+        "unsafe",
+        "CVE-2024-34359 shape with every dunder built at run time ('_' * 2 ~ 'class' in "
+        "{% set %} variables, used as item keys): no dunder string, attribute or attr filter",
+    )
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -3105,6 +3391,8 @@ SECTIONS = {
     "review_budgets": lambda: review_budgets(),
     "red_team_benign": lambda: red_team_benign(),
     "red_team_malicious": lambda: red_team_malicious(),
+    "red_team2_benign": lambda: red_team2_benign(),
+    "red_team2_malicious": lambda: red_team2_malicious(),
 }
 
 
