@@ -293,6 +293,7 @@ class _JoblibHook:
                 machine.fh,
                 base_offset=machine.base_offset + machine.pos,
                 max_ops=self.ctx.options.max_pickle_ops,
+                max_values=machine.max_values - machine.held(),  # one budget for both
                 trace=PickleTrace(),
             )
             machine.pos = nested.end_offset - machine.base_offset

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 MAX_LINE = 1 << 20
 MAX_OPS = 10_000_000
 MAX_CONTAINER_ITEMS = 1 << 24
+# What the machine may hold, in units of roughly 64 bytes (see PickleTrace.values): the
+# opcode budget alone let a crafted pickle hold over a gigabyte of small values
+MAX_VALUES = 3_000_000
 
 
 class Value:
@@ -128,8 +131,15 @@ class Call(Value):
         self.kind = kind
         self.offset = offset
         self.kwargs = kwargs
-        self.states: list[Value] = []
+        # a list once BUILD gives the first state (most calls get none: no empty list each)
+        self.states: list[Value] | tuple[()] = ()
         self.items_added = False
+
+    def add_state(self, state: Value) -> None:
+        if self.states:
+            self.states.append(state)  # type: ignore[union-attr]
+        else:
+            self.states = [state]
 
 
 class Persistent(Value):
@@ -190,7 +200,12 @@ class PickleTrace:
         self.trailing = 0
         self.notes: list[str] = []
         self.kept = kept  # bytes of long string literals held in memory (see KEPT_BYTES)
-        self.over_budget = False  # stopped by the opcode budget, not by the data
+        # what the values made so far hold, in units (about 64 bytes each): one per object
+        # made, per memo entry, per eight references put in a list, per 64 bytes of a
+        # short literal (longer ones are bounded by KEPT_BYTES instead)
+        self.values = 0
+        self.over_budget = False  # stopped by a budget (opcodes or values), not by the data
+        self.over_value_budget = False  # the budget was the value budget
         self.more_streams_at: int | None = None  # stopped after max_streams; data goes on here
 
     def add(self, other: PickleTrace) -> None:
@@ -201,6 +216,7 @@ class PickleTrace:
         self.protocols.extend(other.protocols)
         self.streams += other.streams
         self.ops += other.ops
+        self.values += other.values
 
 
 class PickleError(Exception):
@@ -209,6 +225,10 @@ class PickleError(Exception):
 
 class OpBudgetError(PickleError):
     """The opcode budget ran out here (the real unpickler would read on)."""
+
+
+class ValueBudgetError(OpBudgetError):
+    """The value budget ran out here: the stream makes more values than a scan holds."""
 
 
 class _Stop(Exception):
@@ -228,6 +248,7 @@ _I32 = struct.Struct("<i").unpack_from
 _U64 = struct.Struct("<Q").unpack_from
 _F64 = struct.Struct(">d").unpack_from
 _SMALL_INTS = tuple(Lit(v) for v in range(256))  # BININT1 values (literals are never mutated)
+_EMPTY_TUPLE = Seq("tuple", [])  # tuples are never mutated either (CPython shares () too)
 
 # Hook called after BUILD on a value; joblib uses it to skip raw array bytes.
 BuildHook = Callable[["Machine", Value, Value], None]
@@ -364,6 +385,14 @@ class _Reader:
             self.fh.seek(self.base + self.i)
 
 
+def ops_message(max_ops: int) -> str:
+    return f"more than {max_ops} opcodes"
+
+
+def values_message(max_values: int) -> str:
+    return f"more values than a scan holds ({max_values} units of about 64 bytes)"
+
+
 def python2_global(module: str, name: str, offset: int, opcode: str) -> Global:
     """``find_class`` below protocol 3: Python 2 names mapped through ``_compat_pickle``."""
     if (module, name) in _compat_pickle.NAME_MAPPING:
@@ -384,6 +413,7 @@ class Machine:
         *,
         base_offset: int = 0,
         max_ops: int = MAX_OPS,
+        max_values: int = MAX_VALUES,
         build_hook: BuildHook | None = None,
     ) -> None:
         self.r = fh if isinstance(fh, _Reader) else _Reader(fh)
@@ -392,6 +422,7 @@ class Machine:
         self.trace = trace if trace is not None else PickleTrace()
         self.base_offset = base_offset
         self.max_ops = max_ops
+        self.max_values = max_values
         self.build_hook = build_hook
         self.stack: list[Value] = []
         self.metastack: list[list[Value]] = []
@@ -461,8 +492,10 @@ class Machine:
         memo = self.memo
         metastack = self.metastack
         max_ops = self.max_ops
+        max_values = self.max_values
         inline_build = self.build_hook is None
         ops = trace.ops
+        made = trace.values  # see PickleTrace.values; memo, marks and stack are added at checks
         offset0 = self.base_offset - self.start  # op_offset = offset0 + r.base + i
         data = r.data
         n = r.n
@@ -472,8 +505,9 @@ class Machine:
         # back to self.stack around every handler call (handlers may replace it)
         stack = self.stack
         # every opcode takes at least one byte, so before ``stop`` the opcode budget
-        # cannot run out: one comparison per opcode covers both the window and the budget
-        stop = min(n, i + max_ops - ops)
+        # cannot run out: one comparison per opcode covers the window and both budgets
+        # (an opcode byte makes at most a few units, and ``stop`` leaves room for that)
+        stop = i
         try:
             while True:
                 if i >= stop:
@@ -487,8 +521,14 @@ class Machine:
                         ops += 1  # the opcode over the budget counts, as it always did
                         self.op_offset = offset0 + r.base + i
                         r.i = i + 1
-                        raise OpBudgetError(f"more than {max_ops} opcodes")
-                    stop = min(n, i + max_ops - ops)
+                        raise OpBudgetError(ops_message(max_ops))
+                    held = len(memo) * 3 // 2 + len(metastack) + (len(stack) >> 3)  # as held()
+                    left = max_values - made - held
+                    if left <= 0:
+                        self.op_offset = offset0 + r.base + i
+                        r.i = i
+                        raise ValueBudgetError(values_message(max_values))
+                    stop = min(n, i + max_ops - ops, i + (left >> 2) + 1)
                 code = data[i]
                 ops += 1
                 # the commonest opcodes of real pickles, inline when their bytes are at hand
@@ -519,6 +559,7 @@ class Machine:
                     i += 1
                     continue
                 if code == 0x28:  # MARK
+                    made += len(stack) >> 3  # counted while the checks cannot see it
                     metastack.append(stack)
                     stack = []
                     i += 1
@@ -531,6 +572,7 @@ class Machine:
                         except UnicodeDecodeError:
                             break
                         stack.append(Lit(text))
+                        made += 2 + (size >> 6) if size <= SHORT_LITERAL else 2
                         i += 5 + size
                         continue
                 elif code == 0x52:  # REDUCE
@@ -542,6 +584,7 @@ class Machine:
                     call = Call(func, args, "reduce", offset)
                     invocations.append(Invocation("reduce", func, args, offset, call))
                     stack.append(call)
+                    made += 3
                     i += 1
                     continue
                 elif code == 0x74:  # TUPLE
@@ -549,7 +592,9 @@ class Machine:
                         break
                     items = stack
                     stack = metastack.pop()
+                    made -= len(stack) >> 3  # visible to the checks again
                     stack.append(Seq("tuple", items))
+                    made += 2 + (len(items) >> 3)
                     i += 1
                     continue
                 elif code == 0x86:  # TUPLE2
@@ -557,12 +602,14 @@ class Machine:
                         break
                     second = stack.pop()
                     stack[-1] = Seq("tuple", [stack[-1], second])
+                    made += 2
                     i += 1
                     continue
                 elif code == 0x85:  # TUPLE1
                     if not stack:
                         break
                     stack[-1] = Seq("tuple", [stack[-1]])
+                    made += 2
                     i += 1
                     continue
                 elif code == 0x87:  # TUPLE3
@@ -571,6 +618,7 @@ class Machine:
                     items = stack[-3:]
                     del stack[-3:]
                     stack.append(Seq("tuple", items))
+                    made += 2
                     i += 1
                     continue
                 elif code == 0x62 and inline_build:  # BUILD
@@ -581,8 +629,12 @@ class Machine:
                     offset = offset0 + r.base + i
                     builds.append((inst, state, offset))
                     if isinstance(inst, Call):
-                        inst.states.append(state)
+                        if inst.states:
+                            inst.states.append(state)  # type: ignore[union-attr]
+                        else:
+                            inst.states = [state]
                     invocations.append(Invocation("setstate", inst, state, offset, None, "BUILD"))
+                    made += 3
                     i += 1
                     continue
                 elif code == 0x89:  # NEWFALSE
@@ -594,11 +646,12 @@ class Machine:
                     i += 1
                     continue
                 elif code == 0x29:  # EMPTY_TUPLE
-                    stack.append(Seq("tuple", []))
+                    stack.append(_EMPTY_TUPLE)
                     i += 1
                     continue
                 elif code == 0x4D and i + 3 <= n:  # BININT2
                     stack.append(Lit(data[i + 1] | data[i + 2] << 8))
+                    made += 1
                     i += 3
                     continue
                 elif code == 0x51:  # BINPERSID
@@ -607,6 +660,7 @@ class Machine:
                     ref = Persistent(stack.pop(), offset0 + r.base + i)
                     persistent.append(ref)
                     stack.append(ref)
+                    made += 2
                     i += 1
                     continue
                 elif code == 0x71 and i + 2 <= n:  # BINPUT
@@ -623,26 +677,31 @@ class Machine:
                         except UnicodeDecodeError:
                             break
                         stack.append(Lit(text))
+                        made += 2 + (size >> 6)
                         i += 2 + size
                         continue
                 elif code == 0x47 and i + 9 <= n:  # BINFLOAT
                     stack.append(Lit(_F64(data, i + 1)[0]))
+                    made += 1
                     i += 9
                     continue
                 elif code == 0x43 and i + 2 <= n:  # SHORT_BINBYTES
                     size = data[i + 1]
                     if i + 2 + size <= n:
                         stack.append(Lit(data[i + 2 : i + 2 + size]))
+                        made += 2 + (size >> 6)
                         i += 2 + size
                         continue
                 elif code == 0x42 and i + 5 <= n:  # BINBYTES
                     size = _U32(data, i + 1)[0]
                     if i + 5 + size <= n and (size <= SHORT_LITERAL or _keep_whole(trace, size)):
                         stack.append(Lit(data[i + 5 : i + 5 + size]))
+                        made += 2 + (size >> 6) if size <= SHORT_LITERAL else 2
                         i += 5 + size
                         continue
                 elif code == 0x7D:  # EMPTY_DICT
                     stack.append(Map([]))
+                    made += 2
                     i += 1
                     continue
                 elif code == 0x75:  # SETITEMS on a dict (anything else calls a method)
@@ -650,10 +709,14 @@ class Machine:
                     if type(target) is Map:
                         items = stack
                         stack = metastack.pop()
-                        if len(target.items) + len(items) // 2 <= MAX_CONTAINER_ITEMS:
+                        made -= len(stack) >> 3  # visible to the checks again
+                        pairs = len(items) >> 1
+                        made += pairs  # a unit each; past the budget they are not made
+                        if made + len(memo) * 3 // 2 + len(metastack) >= max_values:
+                            stop = i + 1  # the check before the next opcode stops the run
+                        elif len(target.items) + pairs <= MAX_CONTAINER_ITEMS:
                             # an odd item out is dropped, as _container_add does
-                            pairs = zip(items[::2], items[1::2], strict=False)
-                            target.items.extend(pairs)
+                            target.items.extend(zip(items[::2], items[1::2], strict=False))
                         i += 1
                         continue
                 elif code == 0x6A and i + 5 <= n:  # LONG_BINGET
@@ -665,6 +728,7 @@ class Machine:
                     continue
                 elif code == 0x4A and i + 5 <= n:  # BININT
                     stack.append(Lit(_I32(data, i + 1)[0]))
+                    made += 1
                     i += 5
                     continue
                 elif code == 0x81:  # NEWOBJ
@@ -676,6 +740,7 @@ class Machine:
                     call = Call(cls, args, "new", offset)
                     invocations.append(Invocation("new", cls, args, offset, call))
                     stack.append(call)
+                    made += 3
                     i += 1
                     continue
                 elif code == 0x95 and i + 9 <= n:  # FRAME whose bytes are all in the window
@@ -684,6 +749,7 @@ class Machine:
                         continue
                 elif code == 0x5D:  # EMPTY_LIST
                     stack.append(Seq("list", []))
+                    made += 2
                     i += 1
                     continue
                 elif code == 0x65:  # APPENDS on a list (anything else calls a method)
@@ -691,8 +757,10 @@ class Machine:
                     if type(target) is Seq and target.kind == "list":
                         items = stack
                         stack = metastack.pop()
+                        made -= len(stack) >> 3  # visible to the checks again
                         if len(target.items) + len(items) <= MAX_CONTAINER_ITEMS:
                             target.items.extend(items)
+                            made += len(items) >> 2  # the list grows while ``items`` lives
                         i += 1
                         continue
                 elif code == 0x88:  # NEWTRUE
@@ -705,6 +773,7 @@ class Machine:
                 if handler is None:
                     raise PickleError(f"invalid load key {bytes([code])!r}")
                 trace.ops = ops
+                trace.values = made
                 self.stack = stack
                 try:
                     handler(self)
@@ -715,12 +784,14 @@ class Machine:
                 finally:
                     stack = self.stack
                 ops = trace.ops
+                made = trace.values
                 data, n, i = r.data, r.n, r.i
-                stop = min(n, i + max_ops - ops)
+                stop = i  # check both budgets before the next opcode
             # an inline opcode found an error: let its handler raise the usual message
             self.op_offset = offset0 + r.base + i
             r.i = i + 1
             self.stack = stack
+            trace.values = made
             try:
                 dispatch[code](self)
             except (IndexError, KeyError) as exc:
@@ -730,11 +801,35 @@ class Machine:
             self.stack = stack
             if trace.ops < ops:
                 trace.ops = ops
+            # what was held when the run ended (as the check counts it: see held())
+            self.stack, trace.values = stack, max(trace.values, made)
+            trace.values = self.held()
 
     # ------------------------------------------------------------ helpers
 
     def push(self, value: Value) -> None:
+        """Push a value just made (counted: a value and what it wraps, see PickleTrace.values)."""
         self.stack.append(value)
+        self.trace.values += 2
+
+    def held(self) -> int:
+        """Units held so far, as the budget check counts them (for hooks: only while the
+        machine runs; when it has stopped, ``trace.values`` says what it held)."""
+        # a memo entry (a dict slot and an int key) weighs about a unit and a half
+        memo = len(self.memo) * 3 // 2
+        return self.trace.values + memo + len(self.metastack) + (len(self.stack) >> 3)
+
+    def room(self, units: int) -> bool:
+        """Whether ``units`` more fit the value budget; if not, they are counted anyway
+        (without being made) so that the check before the next opcode stops the run."""
+        if self.held() + units <= self.max_values:
+            return True
+        self.trace.values += units
+        return False
+
+    def hold(self, units: int) -> None:
+        """Count ``units`` more held (a value budget check comes before the next opcode)."""
+        self.trace.values += units
 
     def pop(self) -> Value:
         if not self.stack:
@@ -751,6 +846,7 @@ class Machine:
             raise PickleError("could not find MARK")
         items = self.stack
         self.stack = self.metastack.pop()
+        self.trace.values -= len(self.stack) >> 3  # op_mark counted it while it was hidden
         return items
 
     def find_class(self, module: str, name: str, opcode: str) -> Global:
@@ -759,6 +855,7 @@ class Machine:
         else:
             glob = Global(module, name, self.op_offset, opcode)
         self.trace.globals.append(glob)
+        self.trace.values += 1
         return glob
 
     def invoke(
@@ -766,6 +863,7 @@ class Machine:
     ) -> Call:
         call = Call(callee, args, kind, self.op_offset, kwargs)
         self.trace.invocations.append(Invocation(kind, callee, args, self.op_offset, call, detail))
+        self.trace.values += 1  # the Invocation (push counts the Call)
         return call
 
 
@@ -896,6 +994,8 @@ def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
     if size < 0:
         raise PickleError("negative byte count")
     if _keep_whole(m.trace, size):
+        if size <= SHORT_LITERAL:  # longer ones count in ``kept``
+            m.hold(size >> 6)
         return m.read(size)
     offset = m.r.tell()
     keep = MAX_LITERAL if m.trace.kept + MAX_LITERAL <= KEPT_BYTES else SHORT_LITERAL
@@ -912,7 +1012,7 @@ def op_binint(m: Machine) -> None:
 
 
 def op_binint1(m: Machine) -> None:
-    m.push(_SMALL_INTS[m.read(1)[0]])
+    m.stack.append(_SMALL_INTS[m.read(1)[0]])
 
 
 def op_binint2(m: Machine) -> None:
@@ -991,15 +1091,15 @@ def op_readonly_buffer(m: Machine) -> None:
 
 
 def op_none(m: Machine) -> None:
-    m.push(_NONE)
+    m.stack.append(_NONE)
 
 
 def op_true(m: Machine) -> None:
-    m.push(_TRUE)
+    m.stack.append(_TRUE)
 
 
 def op_false(m: Machine) -> None:
-    m.push(_FALSE)
+    m.stack.append(_FALSE)
 
 
 def op_proto(m: Machine) -> None:
@@ -1021,11 +1121,11 @@ def op_frame(m: Machine) -> None:
 
 
 def op_tuple(m: Machine) -> None:
-    m.push(Seq("tuple", m.pop_mark()))
+    m.push(_seq_from_mark(m, "tuple"))
 
 
 def op_empty_tuple(m: Machine) -> None:
-    m.push(Seq("tuple", []))
+    m.stack.append(_EMPTY_TUPLE)
 
 
 def _tuple_n(n: int) -> Callable[[Machine], None]:
@@ -1052,17 +1152,27 @@ def op_empty_set(m: Machine) -> None:
 
 
 def op_frozenset(m: Machine) -> None:
-    m.push(Seq("frozenset", m.pop_mark()))
+    m.push(_seq_from_mark(m, "frozenset"))
 
 
 def op_list(m: Machine) -> None:
-    m.push(Seq("list", m.pop_mark()))
+    m.push(_seq_from_mark(m, "list"))
+
+
+def _seq_from_mark(m: Machine, kind: str) -> Seq:
+    items = m.pop_mark()
+    m.hold(len(items) >> 3)
+    return Seq(kind, items)
 
 
 def op_dict(m: Machine) -> None:
     items = m.pop_mark()
     if len(items) % 2:
         raise PickleError("odd number of items for DICT")
+    if not m.room(len(items) >> 1):
+        m.push(Map([]))  # the check before the next opcode stops the run
+        return
+    m.hold(len(items) >> 1)
     m.push(Map([(items[i], items[i + 1]) for i in range(0, len(items), 2)]))
 
 
@@ -1179,7 +1289,7 @@ def op_pop_mark(m: Machine) -> None:
 
 
 def op_dup(m: Machine) -> None:
-    m.push(m.top())
+    m.stack.append(m.top())
 
 
 def op_get(m: Machine) -> None:
@@ -1193,7 +1303,7 @@ def op_get(m: Machine) -> None:
 def _get(m: Machine, idx: int) -> None:
     if idx not in m.memo:
         raise PickleError(f"memo value not found at index {idx}")
-    m.push(m.memo[idx])
+    m.stack.append(m.memo[idx])
 
 
 def op_binget(m: Machine) -> None:
@@ -1234,14 +1344,18 @@ def _container_add(m: Machine, target: Value, kind: str, items: list[Value]) -> 
     if kind == "list" and isinstance(target, Seq) and target.kind == "list":
         if len(target.items) + len(items) <= MAX_CONTAINER_ITEMS:
             target.items.extend(items)
+            m.hold(len(items) >> 2)
         return
     if kind == "dict" and isinstance(target, Map):
-        if len(target.items) + len(items) // 2 <= MAX_CONTAINER_ITEMS:
+        pairs = len(items) >> 1
+        if len(target.items) + pairs <= MAX_CONTAINER_ITEMS and m.room(pairs):
             target.items.extend((items[i], items[i + 1]) for i in range(0, len(items) - 1, 2))
+            m.hold(pairs)
         return
     if kind == "set" and isinstance(target, Seq) and target.kind == "set":
         if len(target.items) + len(items) <= MAX_CONTAINER_ITEMS:
             target.items.extend(items)
+            m.hold(len(items) >> 2)
         return
     method = {"list": "extend", "dict": "__setitem__", "set": "add"}[kind]
     if isinstance(target, Call):
@@ -1249,6 +1363,7 @@ def _container_add(m: Machine, target: Value, kind: str, items: list[Value]) -> 
     m.trace.invocations.append(
         Invocation("method", target, Seq("tuple", items[:8]), m.op_offset, None, method)
     )
+    m.hold(3)
 
 
 def op_append(m: Machine) -> None:
@@ -1282,13 +1397,15 @@ def op_build(m: Machine) -> None:
     inst = m.top()
     m.trace.builds.append((inst, state, m.op_offset))
     if isinstance(inst, Call):
-        inst.states.append(state)
+        inst.add_state(state)
+    m.trace.values += 3
     m.trace.invocations.append(Invocation("setstate", inst, state, m.op_offset, None, "BUILD"))
     if m.build_hook is not None:
         m.build_hook(m, inst, state)
 
 
 def op_mark(m: Machine) -> None:
+    m.hold(len(m.stack) >> 3)
     m.metastack.append(m.stack)
     m.stack = []
 
@@ -1392,11 +1509,23 @@ def run_stream(
     *,
     base_offset: int = 0,
     max_ops: int = MAX_OPS,
+    max_values: int = MAX_VALUES,
     build_hook: BuildHook | None = None,
     trace: PickleTrace | None = None,
 ) -> PickleTrace:
-    """Run one pickle from ``fh``'s position; errors are recorded on the trace, not raised."""
-    machine = Machine(fh, trace, base_offset=base_offset, max_ops=max_ops, build_hook=build_hook)
+    """Run one pickle from ``fh``'s position; errors are recorded on the trace, not raised.
+
+    ``max_values`` bounds the units the run holds (see :attr:`PickleTrace.values`),
+    counting what ``trace`` already holds.
+    """
+    machine = Machine(
+        fh,
+        trace,
+        base_offset=base_offset,
+        max_ops=max_ops,
+        max_values=max_values,
+        build_hook=build_hook,
+    )
     result = machine.trace
     # the machine makes many small objects and few cycles: the cyclic collector, run
     # over an ever larger memo, costs more than the machine itself on big pickles
@@ -1408,6 +1537,7 @@ def run_stream(
         result.error = str(exc)
         result.error_offset = machine.op_offset
         result.over_budget = isinstance(exc, OpBudgetError)
+        result.over_value_budget = isinstance(exc, ValueBudgetError)
     except (RecursionError, MemoryError, OverflowError, ValueError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         result.error_offset = machine.op_offset
@@ -1423,6 +1553,7 @@ def run_all(
     *,
     max_streams: int = 64,
     max_ops: int = MAX_OPS,
+    max_values: int = MAX_VALUES,
     build_hook: BuildHook | None = None,
     more_is_pickle: bool = True,
 ) -> PickleTrace:
@@ -1430,13 +1561,14 @@ def run_all(
 
     Loaders such as legacy ``torch.load`` read several pickles from one file;
     a trailing stream that does not parse is only noted (``trailing`` bytes).
-    ``max_ops`` is for all streams together. Data left after ``max_streams`` streams
+    ``max_ops`` and ``max_values`` are for all streams together. Data left after ``max_streams`` streams
     is noted (``more_streams_at``) unless ``more_is_pickle`` is False: a loader that
     reads a known number of pickles (legacy torch: raw storage bytes follow).
     """
     total = PickleTrace()
     offset = 0
-    budget_error = f"more than {max_ops} opcodes"  # for all streams, whatever one was left
+    # worded for all streams together, whatever one stream had left
+    ops_error, values_error = ops_message(max_ops), values_message(max_values)
     for index in range(max_streams):
         start = fh.tell() if fh.seekable() else offset
         probe = fh.read(1)
@@ -1446,13 +1578,16 @@ def run_all(
             fh.seek(start)
         else:  # pragma: no cover - every source here is seekable
             break
-        if total.ops >= max_ops:
-            total.error, total.error_offset, total.over_budget = budget_error, start, True
+        if total.ops >= max_ops or total.values >= max_values:
+            total.over_value_budget = total.ops < max_ops
+            total.error = values_error if total.over_value_budget else ops_error
+            total.error_offset, total.over_budget = start, True
             break
         trace = run_stream(
             fh,
             base_offset=start,
             max_ops=max_ops - total.ops,
+            max_values=max_values - total.values,
             build_hook=build_hook,
             trace=PickleTrace(kept=total.kept),
         )
@@ -1461,11 +1596,13 @@ def run_all(
             total.trailing = _remaining(fh, start)
             break
         total.add(trace)
-        total.ops = total.ops
         if trace.error is not None:
-            total.error = budget_error if trace.over_budget else trace.error
+            total.error = trace.error
+            if trace.over_budget:
+                total.error = values_error if trace.over_value_budget else ops_error
             total.error_offset = trace.error_offset
             total.over_budget = trace.over_budget
+            total.over_value_budget = trace.over_value_budget
             total.end_offset = trace.end_offset
             break
         if index == 0:
@@ -1485,6 +1622,7 @@ def _remaining(fh: BinaryIO, start: int) -> int:
 
 __all__ = [
     "MAX_LITERAL",
+    "MAX_VALUES",
     "Call",
     "CutBytes",
     "Global",
@@ -1498,6 +1636,7 @@ __all__ = [
     "PickleTrace",
     "Seq",
     "Value",
+    "ValueBudgetError",
     "python2_global",
     "run_all",
     "run_stream",
