@@ -682,3 +682,23 @@ def test_torch_datapipe_wrapper_unpickles_its_state(kind: str) -> None:
 )
 def test_payload_behind_a_long_number_line(head: bytes) -> None:
     unsafe(head + call("os", "system", "true") + b".")
+
+
+# found in this project's review (2026-11-27): the machine gave up on lines longer than
+# 1 MiB ("malformed; a loader stops here"), but the unpickler reads a line of any
+# length, and strtol skips blanks, so a payload after a padded number, memo index or
+# string ran unseen (`safe`)
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        b"(V" + b"a" * 1_100_000 + b"\n0",
+        b"V" + b"a" * 1_100_000 + b"\n0",
+        b"I" + b" " * 1_200_000 + b"1\n0",
+        b"Np" + b" " * 1_200_000 + b"0\n0",
+        b"S'" + b"a" * 1_100_000 + b"'\n0",
+    ],
+    ids=["unicode-in-mark", "unicode", "padded-int", "padded-put", "string"],
+)
+def test_a_payload_after_a_line_longer_than_a_mebibyte(prefix: bytes) -> None:
+    result = scan_bytes(prefix + call("os", "system", "true") + b".", "long-line.pkl")
+    assert result.verdict is Verdict.UNSAFE, [f.message for f in result.findings]

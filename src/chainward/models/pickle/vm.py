@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from typing import BinaryIO
 
 MAX_LINE = 1 << 20
+LINE_TAIL = 1 << 16  # what is kept of the end of a line longer than MAX_LINE
 MAX_OPS = 10_000_000
 MAX_CONTAINER_ITEMS = 1 << 24
 # What the machine may hold, in units of roughly 64 bytes (see PickleTrace.values): the
@@ -462,9 +463,23 @@ class Machine:
         line = self.r.readline(MAX_LINE)
         if not line.endswith(b"\n"):
             if len(line) >= MAX_LINE:
-                raise PickleError(f"line longer than {MAX_LINE} bytes")
+                return self._rest_of_long_line(line)
             raise PickleError("pickle data was truncated")
         return line[:-1]
+
+    def _rest_of_long_line(self, head: bytes) -> bytes:
+        """The unpickler reads a line of any length (``I`` + a million blanks + ``1``
+        is the number 1), so the machine reads on to the newline too, keeping the
+        line's first ``MAX_LINE`` and last ``LINE_TAIL`` bytes: a string's value is
+        cut, a padded number keeps its digits, a quoted string its closing quote."""
+        tail = b""
+        while True:
+            chunk = self.r.readline(MAX_LINE)
+            if not chunk:
+                raise PickleError("pickle data was truncated")
+            if chunk.endswith(b"\n"):
+                return head + (tail + chunk[:-1])[-LINE_TAIL:]
+            tail = (tail + chunk)[-LINE_TAIL:]
 
     def skip(self, n: int) -> None:
         """Skip ``n`` raw bytes that are not pickle opcodes (joblib array data)."""
@@ -938,7 +953,10 @@ def op_float(m: Machine) -> None:
 
 def _decode_string(data: bytes) -> bytes:
     if len(data) >= 2 and data[0] == data[-1] and data[:1] in (b"'", b'"'):
-        return codecs.escape_decode(data[1:-1])[0]
+        try:
+            return codecs.escape_decode(data[1:-1])[0]
+        except ValueError as exc:  # a bad \x escape: the unpickler raises too
+            raise PickleError(f"invalid STRING escape: {exc}") from None
     raise PickleError("the STRING opcode argument must be quoted")
 
 
