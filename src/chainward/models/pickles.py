@@ -185,10 +185,21 @@ def scan_npy(fh: BinaryIO, ctx: ScanContext, where: str, reader: Reader | None =
         report_trace(trace, ctx, where, reader)
 
 
+_DATETIME_UNITS = re.compile(r"\[[^\]]*\]")
+
+
 def _descr_has_object(descr: object) -> bool:
+    """Whether numpy's ``descr_to_dtype`` makes a dtype with an object field of it
+    (then the array data is a pickle): ``'O'``, ``'object'``, ``'i4,O'``, ``'(2,)O'``,
+    or a field of a structured descr. Field names are not dtypes."""
     if isinstance(descr, str):
-        return "O" in descr.lstrip("<>|=")[:1]
-    if isinstance(descr, list | tuple):
+        text = _DATETIME_UNITS.sub("", descr)  # "M8[ns]": units are not type codes
+        return "O" in text or "object" in text
+    if isinstance(descr, list):  # [(name, dtype), (name, dtype, shape), ...]
+        return any(
+            _descr_has_object(field[1:] if isinstance(field, tuple) else field) for field in descr
+        )
+    if isinstance(descr, tuple):  # (dtype, shape) or what a field entry holds
         return any(_descr_has_object(part) for part in descr)
     return False
 

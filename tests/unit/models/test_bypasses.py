@@ -702,3 +702,24 @@ def test_payload_behind_a_long_number_line(head: bytes) -> None:
 def test_a_payload_after_a_line_longer_than_a_mebibyte(prefix: bytes) -> None:
     result = scan_bytes(prefix + call("os", "system", "true") + b".", "long-line.pkl")
     assert result.verdict is Verdict.UNSAFE, [f.message for f in result.findings]
+
+
+# red team 2 (2026-11-27): .npy headers whose descr numpy reads as an object dtype
+# though it does not start with "O" ('object', 'i4,O', '(1,)O'): the array data is a
+# pickle that np.load(allow_pickle=True) runs, and it was not analysed
+@pytest.mark.parametrize(
+    ("descr", "expected"),
+    [
+        ("object", True),
+        ("i4,O", True),
+        ("(2,)O", True),
+        ([("a", [("b", "O")])], True),
+        ((("title", "name"), "O"), True),
+        ("<M8[ns]", False),
+        ([("Owner", "<i4"), ("b", "<f8")], False),  # a field name is not a dtype
+    ],
+)
+def test_npy_object_descrs(descr: object, expected: bool) -> None:
+    from chainward.models.pickles import _descr_has_object
+
+    assert _descr_has_object(descr) is expected
