@@ -230,6 +230,7 @@ _ATTRIBUTE_FILTERS = frozenset(
 )
 _WIDE_FIELD = re.compile(r"%[-+ #0]*(?:\d{3,}|\*|\.\d{3,}|\.\*)")
 _FOLD_LIMIT = 16  # strings one expression may fold to
+_MAX_FOLDED = 256
 _FOLD_DEPTH = 24
 _MAX_REPEAT = 64
 
@@ -271,6 +272,13 @@ def _built_dunder(node: nodes.Node, folder: _Folder) -> re.Match[str] | None:
     return None
 
 
+def _bounded(values: set[str] | frozenset[str]) -> frozenset[str]:
+    """At most ``_FOLD_LIMIT`` strings of at most ``_MAX_FOLDED`` characters (names are short;
+    a doubling chain of variables must not grow without end)."""
+    short = sorted(v for v in values if len(v) <= _MAX_FOLDED)
+    return frozenset(short[:_FOLD_LIMIT])
+
+
 def _dunder_in(values: frozenset[str]) -> re.Match[str] | None:
     for value in sorted(values):
         match = DUNDER.search(value)
@@ -282,54 +290,63 @@ def _dunder_in(values: frozenset[str]) -> re.Match[str] | None:
 class _Folder:
     """The strings an expression can evaluate to, where that follows from its constants
     and ``{% set %}`` variables alone: ``'_' * 2 ~ 'class' ~ u``, ``['_', '_']|join``,
-    ``'ssalc'|reverse``, ``dict(_=1)|first``. Anything else folds to nothing."""
+    ``'ssalc'|reverse``, ``dict(_=1)|first``. Anything else folds to nothing.
+
+    Variables are evaluated in document order, twice (a value built up in a loop gets
+    one more round), each keeping at most ``_FOLD_LIMIT`` short strings: the work is
+    linear in the template, however many assignments chain or repeat."""
 
     def __init__(self, tree: nodes.Template) -> None:
         from jinja2 import nodes
 
-        self.assigned: dict[str, list[nodes.Node]] = {}
-        for assign in tree.find_all(nodes.Assign):
-            if isinstance(assign.target, nodes.Name):
-                self.assigned.setdefault(assign.target.name, []).append(assign.node)
-        for block in tree.find_all(nodes.AssignBlock):
-            if isinstance(block.target, nodes.Name):
-                self.assigned.setdefault(block.target.name, []).append(nodes.Output(block.body))
+        assignments: list[tuple[str, nodes.Node]] = []
+        for node in tree.find_all((nodes.Assign, nodes.AssignBlock)):
+            if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
+                assignments.append((node.target.name, node.node))
+            elif isinstance(node, nodes.AssignBlock) and isinstance(node.target, nodes.Name):
+                assignments.append((node.target.name, nodes.Output(node.body)))
+        self.values: dict[str, frozenset[str]] = {}
+        for _round in range(2):
+            for name, value in assignments:
+                found = self.values.get(name, frozenset()) | self._fold(value, 0)
+                self.values[name] = _bounded(found)
         self._cache: dict[int, frozenset[str]] = {}
 
-    def strings(self, node: nodes.Node | None, depth: int = 0) -> frozenset[str]:
-        if node is None or depth > _FOLD_DEPTH:
+    def strings(self, node: nodes.Node | None) -> frozenset[str]:
+        if node is None:
             return frozenset()
         key = id(node)
         if key not in self._cache:
-            self._cache[key] = frozenset()  # a variable defined through itself folds to nothing
-            self._cache[key] = frozenset(sorted(self._fold(node, depth))[:_FOLD_LIMIT])
+            self._cache[key] = _bounded(self._fold(node, 0))
         return self._cache[key]
+
+    def _sub(self, node: nodes.Node | None, depth: int) -> frozenset[str]:
+        if node is None or depth > _FOLD_DEPTH:
+            return frozenset()
+        return _bounded(self._fold(node, depth + 1))
 
     def _fold(self, node: nodes.Node, depth: int) -> set[str]:
         from jinja2 import nodes
 
-        fold = self.strings
+        fold = self._sub
         if isinstance(node, nodes.Const):
             return {node.value} if isinstance(node.value, str) else set()
         if isinstance(node, nodes.TemplateData):
             return {node.data}
         if isinstance(node, nodes.Name):
-            found: set[str] = set()
-            for value in self.assigned.get(node.name, ()):
-                found |= fold(value, depth + 1)
-            return found
+            return set(self.values.get(node.name, ()))
         if isinstance(node, nodes.Concat | nodes.Output):
             parts = node.nodes
-            return self._join([fold(part, depth + 1) for part in parts])
+            return self._join([fold(part, depth) for part in parts])
         if isinstance(node, nodes.Add):
-            return self._join([fold(node.left, depth + 1), fold(node.right, depth + 1)])
+            return self._join([fold(node.left, depth), fold(node.right, depth)])
         if isinstance(node, nodes.Mul):
             return self._repeat(node, depth)
         if isinstance(node, nodes.Mod):
             args = node.right.items if isinstance(node.right, nodes.Tuple) else [node.right]
             return self._percent(node.left, args, depth)
         if isinstance(node, nodes.CondExpr):
-            return set(fold(node.expr1, depth + 1) | fold(node.expr2, depth + 1))
+            return set(fold(node.expr1, depth) | fold(node.expr2, depth))
         if isinstance(node, nodes.Filter):
             return self._filter(node, depth)
         if (
@@ -357,7 +374,7 @@ class _Folder:
         for text, count in ((node.left, node.right), (node.right, node.left)):
             if isinstance(count, nodes.Const) and isinstance(count.value, int):
                 times = min(max(count.value, 0), _MAX_REPEAT)
-                return {value * times for value in self.strings(text, depth + 1)}
+                return {value * times for value in self._sub(text, depth)}
         return set()
 
     def _percent(self, template: nodes.Node | None, args: list[nodes.Expr], depth: int) -> set[str]:
@@ -370,7 +387,7 @@ class _Folder:
                 return set()
             values.append(arg.value)
         found: set[str] = set()
-        for text in self.strings(template, depth + 1):
+        for text in self._sub(template, depth):
             if _WIDE_FIELD.search(text) or "%(" in text:
                 continue  # a huge width would allocate; mappings need a dict
             try:
@@ -385,11 +402,11 @@ class _Folder:
         inner = node.node
         if node.name == "join":
             if isinstance(inner, nodes.List | nodes.Tuple):
-                return self._join([self.strings(item, depth + 1) for item in inner.items])
+                return self._join([self._sub(item, depth) for item in inner.items])
             if isinstance(inner, nodes.Call):
-                return set(self.strings(inner, depth + 1))
+                return set(self._sub(inner, depth))
             return set()
-        values = self.strings(inner, depth + 1)
+        values = self._sub(inner, depth)
         if node.name in ("first", "last") and isinstance(inner, nodes.Call):
             return set(values)  # dict(a=1)|first is its key; one key folds exactly
         if node.name == "reverse":
@@ -404,8 +421,8 @@ class _Folder:
             return self._percent(inner, node.args, depth)
         if node.name == "replace" and len(node.args) >= 2:
             olds, news = (
-                self.strings(node.args[0], depth + 1),
-                self.strings(node.args[1], depth + 1),
+                self._sub(node.args[0], depth),
+                self._sub(node.args[1], depth),
             )
             return {v.replace(o, n) for v in values for o in olds for n in news}
         return set()
