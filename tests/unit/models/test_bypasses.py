@@ -723,3 +723,20 @@ def test_npy_object_descrs(descr: object, expected: bool) -> None:
     from chainward.models.pickles import _descr_has_object
 
     assert _descr_has_object(descr) is expected
+
+
+# red team (2026-11-27): legacy torch.save of a whole module refers to each module class
+# by a persistent id ('module', cls, file, source); torch's persistent_load returns cls.
+# A call on it is graded as a call of that global: allowed classes stay safe (the real
+# sample in the corpus), anything else is what it is
+def test_a_legacy_torch_module_persistent_id_is_graded_as_its_class() -> None:
+    def module_pid(module: str, name: str) -> bytes:
+        pid = b"(" + s("module") + b"c" + f"{module}\n{name}\n".encode() + s("m.py") + s("")
+        return b"\x80\x02" + pid + b"tQ"
+
+    evil = module_pid("posix", "system") + b"(" + s("true") + b"tR."
+    result = scan_bytes(evil, "legacy.pt")
+    assert result.verdict is Verdict.UNSAFE
+    assert "posix.system" in " ".join(f.message for f in result.findings)
+    linear = module_pid("torch.nn.modules.linear", "Linear") + b")\x81."
+    assert scan_bytes(linear, "legacy.pt").verdict is Verdict.SAFE

@@ -209,6 +209,9 @@ def grade(
     higher_order_graded: set[tuple[int, ...]] = set()
     for inv in trace.invocations:
         callee = inv.callee
+        if type(callee) is Persistent and (module_class := _legacy_torch_class(callee)):
+            inv = Invocation(inv.kind, module_class, inv.args, inv.offset, inv.result, inv.detail)
+            callee = module_class
         kind = inv.kind
         if type(callee) is Global:
             # what _grade_invocation concludes for the commonest calls, without the walk
@@ -256,6 +259,20 @@ def grade(
 # how much of a pickle's rest past the machine's budgets is walked opcode by opcode
 # (about 30 MB/s) to show it holds data only
 DATA_WALK_BYTES = 256 << 20
+
+
+def _legacy_torch_class(value: Persistent) -> Global | None:
+    """The class a legacy (non-zip) ``torch.save`` of a whole module refers to by a
+    persistent id ``('module', cls, source_file, source)``: torch's persistent_load
+    returns ``cls`` itself, so a call on it is graded as a call of that global. (A
+    loader without persistent_load raises there instead.)"""
+    pid = value.pid
+    if not isinstance(pid, Seq) or pid.kind != "tuple" or len(pid.items) < 2:
+        return None
+    tag, target = pid.items[0], pid.items[1]
+    if isinstance(tag, Lit) and tag.value in ("module", b"module") and type(target) is Global:
+        return target
+    return None
 
 
 def _grade_unread(where: int, why: str, add: _Add, reader: Reader | None) -> None:
