@@ -168,7 +168,7 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
         return "keras-config"
     if _has_trailing_zip(fh, head, size):
         return _zip_kind(fh, size) or "zip"
-    return None
+    return _text_prefixed_zip(fh, head, size)
 
 
 # ---------------------------------------------------------------- containers
@@ -230,7 +230,11 @@ def is_keras_config(head: bytes) -> bool:
 
 def _has_trailing_zip(fh: BinaryIO, head: bytes, size: int) -> bool:
     """A ZIP with bytes prepended (self-extractor or polyglot) has its directory at the end."""
-    if size < 22 or b"\x00" not in head[:1024]:
+    return b"\x00" in head[:1024] and _end_record_in_tail(fh, size)
+
+
+def _end_record_in_tail(fh: BinaryIO, size: int) -> bool:
+    if size < 22:
         return False
     try:
         fh.seek(max(0, size - 22 - 65535))
@@ -238,6 +242,25 @@ def _has_trailing_zip(fh: BinaryIO, head: bytes, size: int) -> bool:
     except OSError:
         return False
     return ZIP_END_MAGIC in tail
+
+
+def _text_prefixed_zip(fh: BinaryIO, head: bytes, size: int) -> str | None:
+    """A ZIP behind text (a shell stub, a comment): zipfile, and so Keras's load_model and
+    numpy.load, find it from the end. Only a directory that reads, with a first member
+    whose local header is in place, counts: text that merely mentions the end-record
+    signature stays text."""
+    from chainward.models import zipread
+
+    if b"\x00" in head[:1024] or not _end_record_in_tail(fh, size):
+        return None  # binary heads were handled above; no end record, no archive
+    try:
+        index = zipread.read_index(fh, size, max_entries=4096)
+        if not index.entries:
+            return None
+        zipread.read_local_header(fh, index.entries[0])
+    except (zipread.ZipFormatError, OSError, struct.error, OverflowError, ValueError):
+        return None
+    return classify_zip_names([e.name for e in index.entries])
 
 
 def _tar_kind(head: bytes) -> str:

@@ -3221,7 +3221,7 @@ def red_team2_malicious() -> None:
     for name, descr in (("object", "object"), ("comma", "i4,O"), ("subarray", "(1,)O")):
         header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), }}"
         header += " " * (-(10 + len(header) + 1) % 64) + "\n"
-        path = put(
+        put(
             "malicious",
             f"redteam2/npy_descr_{name}.npy",
             b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload,
@@ -3230,11 +3230,6 @@ def red_team2_malicious() -> None:
             "with allow_pickle=True); only a leading 'O' was taken for one",
         )
         assert np.dtype(descr).hasobject
-        _pending(
-            path,
-            "pickles.py _descr_has_object must treat any descr numpy reads as holding an "
-            "object field (an 'O' outside [...] units, or 'object') as a pickle",
-        )
 
 
 def _red_team2_torchscript() -> None:
@@ -3325,6 +3320,16 @@ def _red_team2_keras() -> None:
         "unsafe",
         "research: a .keras with config.json alone; load_model builds the model (running the "
         "Lambda) before it looks for weights, the scan wanted metadata.json or weights too",
+    )
+    archive = _raw_zip([("metadata.json", files["metadata.json"]), ("config.json", evil)])
+    put(
+        "malicious",
+        "redteam2/keras_text_prefix.keras",
+        b"#!/bin/sh\n# model card: see README\n" * 40 + archive,
+        "unsafe",
+        "research: a .keras behind 1.4 KB of text with no NUL byte; zipfile (Keras "
+        "load_model) finds the archive from the end, the sniffer wanted a binary head "
+        "(saferpickle PR #46 is the PK\\x07\\x08 variant)",
     )
     put(
         "malicious",

@@ -173,6 +173,14 @@ def test_keras_archive_with_config_alone() -> None:
     assert verdict is Verdict.UNSAFE and "keras-lambda-bytecode" in rules
 
 
+def test_zip_behind_text_is_found() -> None:
+    archive = _zip([(b"config.json", json.dumps(LAMBDA_CONFIG).encode())])
+    verdict, rules = _verdict(b"#!/bin/sh\n# no NUL byte here\n" * 60 + archive)
+    assert verdict is Verdict.UNSAFE and "keras-lambda-bytecode" in rules
+    text = b"the end record starts with PK\x05\x06 and is 22 bytes long\n" * 3
+    assert detect_bytes(text) is None
+
+
 def test_keras_model_folder_config(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps(LAMBDA_CONFIG, indent=2))
     (tmp_path / "metadata.json").write_text('{"keras_version": "3.15.1"}')
