@@ -31,6 +31,7 @@ from chainward.models.pickle.profiles import (
 )
 from chainward.models.pickle.vm import (
     MAX_OPS,
+    MAX_VALUES,
     Call,
     CutBytes,
     Global,
@@ -57,6 +58,7 @@ Reader = Callable[[int, int], "BinaryIO"]
 _NESTED_LOADERS = frozenset({"torch.storage._load_from_bytes"})
 _MAX_NESTING = 4
 _NESTED_OPS = MAX_OPS // 2  # opcodes for all nested pickles of one stream together
+_NESTED_VALUES = MAX_VALUES // 2  # and values: the outer trace is still held meanwhile
 _MAX_NESTED_ZIP_MEMBERS = 256
 _NESTED_ZIP_BYTES = 64 << 20  # pickle members read into memory from one nested zip
 
@@ -187,13 +189,14 @@ def grade(
 ) -> list[Verdict]:
     """Every unsafe or suspicious thing in ``trace`` (empty when it only holds allowed data).
 
-    ``budget`` is the opcode allowance shared by all nested pickles (one list, mutated).
+    ``budget`` is the [opcodes, values] allowance shared by all nested pickles (one list,
+    mutated).
     ``reader`` re-reads the stream the trace came from: a byte string the machine kept
     only the head of (:class:`CutBytes`) is read again from it when a loader in the
     pickle unpickles it.
     """
     if budget is None:
-        budget = [_NESTED_OPS]
+        budget = [_NESTED_OPS, _NESTED_VALUES]
     out: list[Verdict] = []
     seen: set[tuple[str, str]] = set()
 
@@ -694,17 +697,19 @@ def _grade_nested(
         )
         whole = (lambda: io.BytesIO(data), None)
     for stream, nested_reader in _nested_streams(data, whole, not_analysed):
-        if budget[0] <= 0:
+        if budget[0] <= 0 or budget[1] <= 0:
             add(
                 "pickle-nesting-budget",
                 Severity.MEDIUM,
-                f"nested pickles past the {_NESTED_OPS}-opcode budget were not analysed{where}",
+                f"nested pickles past the budget of {_NESTED_OPS} opcodes and "
+                f"{_NESTED_VALUES} values were not analysed{where}",
                 inv.offset,
             )
             return
         with stream:
-            nested = run_all(stream, max_ops=budget[0])
+            nested = run_all(stream, max_ops=budget[0], max_values=budget[1])
         budget[0] -= max(nested.ops, 1)
+        budget[1] -= max(nested.values, 1)
         for item in grade(nested, depth=depth + 1, budget=budget, reader=nested_reader):
             add(item.rule, item.severity, item.message + where, inv.offset)
 
