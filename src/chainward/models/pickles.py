@@ -86,8 +86,11 @@ class PickleScanner(FormatScanner):
     formats = ("pickle",)
 
     def scan(self, source: Source, ctx: ScanContext) -> None:
+        reader = source.range_reader()
+        # long literals (array data) need not be held when the file can be re-read
+        kept = 0 if reader is not None else None
         with source.open() as fh:
-            trace = run_all(buffered(fh), max_ops=ctx.options.max_pickle_ops)
+            trace = run_all(buffered(fh), max_ops=ctx.options.max_pickle_ops, kept_bytes=kept)
         if _writes_joblib_arrays(trace):
             # a joblib file whose first array wrapper is past the detection head (a
             # large vocabulary pickled first): raw array bytes follow each wrapper
@@ -95,7 +98,7 @@ class PickleScanner(FormatScanner):
                 scan_joblib_stream(buffered(fh), ctx, source.display, source.range_reader())
             _report_named_dangers(trace, ctx, source.display)
             return
-        report_trace(trace, ctx, source.display, source.range_reader())
+        report_trace(trace, ctx, source.display, reader)
         if trace.end_offset < source.size:
             from chainward.models.containers import scan_appended_zip
 

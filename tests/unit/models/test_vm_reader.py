@@ -135,3 +135,25 @@ def test_the_bound_holds_across_the_streams_of_one_file(monkeypatch: pytest.Monk
     # six strings whole, then heads only: two in the first stream, all eight in the
     # second, which starts where the first left the count
     assert trace.kept == 6 * 10_000 + 10 * vm.SHORT_LITERAL
+
+
+def test_a_file_that_can_be_read_again_keeps_no_long_literals(tmp_path: Path) -> None:
+    # array data of a raw pickle on disk is not held: the grader re-reads a cut literal
+    # it needs, so a payload nested deep in a long byte string is still found
+    from chainward.models import scan
+
+    inner = b"\x80\x02cposix\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03."
+    nested = inner + b"\x00" * 300_000  # the loader unpickles it; the padding is ignored
+    outer = (
+        b"\x80\x02ctorch.storage\n_load_from_bytes\n(B"
+        + len(nested).to_bytes(4, "little")
+        + nested
+        + b"tR."
+    )
+    path = tmp_path / "nested.pkl"
+    path.write_bytes(outer)
+    trace = run_all(io.BytesIO(outer), kept_bytes=0)
+    assert trace.kept <= vm.SHORT_LITERAL
+    result = scan(path)
+    assert result.verdict.value == "unsafe", [f.message for f in result.findings]
+    assert any("posix.system" in f.message for f in result.findings)

@@ -186,7 +186,7 @@ class Invocation:
 class PickleTrace:
     """Everything one run of the machine saw, in stream order."""
 
-    def __init__(self, kept: int = 0) -> None:
+    def __init__(self, kept: int = 0, kept_limit: int | None = None) -> None:
         self.globals: list[Global] = []
         self.invocations: list[Invocation] = []
         self.builds: list[tuple[Value, Value, int]] = []
@@ -201,6 +201,7 @@ class PickleTrace:
         self.trailing = 0
         self.notes: list[str] = []
         self.kept = kept  # bytes of long string literals held in memory (see KEPT_BYTES)
+        self.kept_limit = KEPT_BYTES if kept_limit is None else kept_limit
         # what the values made so far hold, in units (about 64 bytes each): one per object
         # made, per memo entry, per eight references put in a list, per 64 bytes of a
         # short literal (longer ones are bounded by KEPT_BYTES instead)
@@ -988,7 +989,7 @@ def _keep_whole(trace: PickleTrace, size: int) -> bool:
     """Whether a string of ``size`` bytes is kept whole (and counted), or cut."""
     if size <= SHORT_LITERAL:
         return True
-    if size > MAX_LITERAL or trace.kept + size > KEPT_BYTES:
+    if size > MAX_LITERAL or trace.kept + size > trace.kept_limit:
         return False
     trace.kept += size
     return True
@@ -1016,7 +1017,7 @@ def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
             m.hold(size >> 6)
         return m.read(size)
     offset = m.r.tell()
-    keep = MAX_LITERAL if m.trace.kept + MAX_LITERAL <= KEPT_BYTES else SHORT_LITERAL
+    keep = MAX_LITERAL if m.trace.kept + MAX_LITERAL <= m.trace.kept_limit else SHORT_LITERAL
     head = CutBytes(m.read(keep))
     m.trace.kept += keep
     head.offset = offset
@@ -1574,6 +1575,7 @@ def run_all(
     max_values: int = MAX_VALUES,
     build_hook: BuildHook | None = None,
     more_is_pickle: bool = True,
+    kept_bytes: int | None = None,
 ) -> PickleTrace:
     """Run every pickle in ``fh`` one after the other until the data ends.
 
@@ -1582,8 +1584,10 @@ def run_all(
     ``max_ops`` and ``max_values`` are for all streams together. Data left after ``max_streams`` streams
     is noted (``more_streams_at``) unless ``more_is_pickle`` is False: a loader that
     reads a known number of pickles (legacy torch: raw storage bytes follow).
+    ``kept_bytes`` bounds the long string literals held whole (default :data:`KEPT_BYTES`);
+    a caller that can re-read the stream passes 0, and they are read again if needed.
     """
-    total = PickleTrace()
+    total = PickleTrace(kept_limit=kept_bytes)
     offset = 0
     # worded for all streams together, whatever one stream had left
     ops_error, values_error = ops_message(max_ops), values_message(max_values)
@@ -1607,7 +1611,7 @@ def run_all(
             max_ops=max_ops - total.ops,
             max_values=max_values - total.values,
             build_hook=build_hook,
-            trace=PickleTrace(kept=total.kept),
+            trace=PickleTrace(kept=total.kept, kept_limit=kept_bytes),
         )
         total.kept = trace.kept
         if index > 0 and trace.error is not None and trace.ops <= 2 and not trace.globals:
