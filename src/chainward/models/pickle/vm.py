@@ -783,6 +783,22 @@ class Machine:
                     stack.append(_TRUE)
                     i += 1
                     continue
+                elif code == 0x61:  # APPEND on a list (anything else calls a method)
+                    if len(stack) > 1:
+                        target = stack[-2]
+                        if type(target) is Seq and target.kind == "list":
+                            items = target.items
+                            if len(items) < MAX_CONTAINER_ITEMS:
+                                items.append(stack[-1])
+                                if not len(items) & 7:
+                                    made += 1  # a unit per eight references
+                            stack.pop()
+                            i += 1
+                            continue
+                elif code == 0x32 and stack:  # DUP
+                    stack.append(stack[-1])
+                    i += 1
+                    continue
                 handler = dispatch.get(code)
                 self.op_offset = offset0 + r.base + i
                 r.i = i + 1
