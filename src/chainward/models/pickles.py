@@ -26,12 +26,16 @@ from chainward.models.pickle.vm import (
     Lit,
     Machine,
     Map,
+    OpBudgetError,
     PickleError,
     PickleTrace,
     Seq,
     Value,
+    ValueBudgetError,
+    ops_message,
     run_all,
     run_stream,
+    values_message,
 )
 from chainward.records import Severity
 
@@ -303,15 +307,25 @@ class _JoblibHook:
         fields = _wrapper_state(state)
         itemsize, has_object = _dtype_info(fields.get("dtype", Lit(None)))
         if has_object:
+            # one budget for the file: the nested pickle gets what the outer one left
+            left = machine.max_ops - machine.trace.ops
+            if left <= 0:
+                raise OpBudgetError(ops_message(machine.max_ops))
             nested = run_stream(
                 machine.fh,
                 base_offset=machine.base_offset + machine.pos,
-                max_ops=self.ctx.options.max_pickle_ops,
-                max_values=machine.max_values - machine.held(),  # one budget for both
+                max_ops=left,
+                max_values=machine.max_values - machine.held(),
                 trace=PickleTrace(),
             )
             machine.pos = nested.end_offset - machine.base_offset
             self.trace.add(nested)
+            if nested.error is not None and nested.over_budget:
+                # joblib reads on: the rest of the file is walked and searched from here
+                machine.op_offset = nested.error_offset or machine.op_offset
+                if nested.over_value_budget:
+                    raise ValueBudgetError(values_message(machine.max_values))
+                raise OpBudgetError(ops_message(machine.max_ops))
             if nested.error is not None:
                 raise PickleError(f"nested object-array pickle: {nested.error}")
             return
