@@ -63,6 +63,8 @@ def report_trace(
             where,
             None if trace.error_offset is None else f"byte {trace.error_offset}",
         )
+    for note in trace.notes:
+        ctx.add("pickle-op-budget", Severity.LOW, note, where)
     if trace.trailing:
         ctx.add(
             "pickle-trailing-data",
@@ -321,6 +323,8 @@ class _JoblibHook:
             machine.pos = nested.end_offset - machine.base_offset
             self.trace.add(nested)
             if nested.error is not None and nested.over_budget:
+                if self._walked_rest_of_array(machine, nested):
+                    return
                 # joblib reads on: the rest of the file is walked and searched from here
                 machine.op_offset = nested.error_offset or machine.op_offset
                 if nested.over_value_budget:
@@ -337,6 +341,36 @@ class _JoblibHook:
             padding = machine.read(1)[0]
             machine.skip(padding)
         machine.skip(count * itemsize)
+
+    def _walked_rest_of_array(self, machine: Machine, nested: PickleTrace) -> bool:
+        """An object array (a million strings) can outgrow the machine's budgets: when
+        the rest of its pickle is data only, step over it and go on with the file."""
+        from chainward.models.pickle.datawalk import walk_data
+        from chainward.models.pickle.policy import DATA_WALK_BYTES
+
+        if nested.error_offset is None:
+            return False
+        machine.pos = nested.error_offset - machine.base_offset
+        rest = walk_data(
+            machine.fh, base=nested.error_offset, max_bytes=DATA_WALK_BYTES, one_stream=True
+        )
+        if rest.code_op == "BUILD" and rest.code_at is not None:
+            # numpy pickles an object array as _reconstruct(...) then BUILD with its
+            # items and STOP: the one BUILD at the end sets the array made before the
+            # budget (graded there); anything after it must be data up to STOP
+            machine.pos = rest.code_at + 1 - machine.base_offset
+            rest = walk_data(
+                machine.fh, base=rest.code_at + 1, max_bytes=DATA_WALK_BYTES, one_stream=True
+            )
+        if not rest.data_only or rest.stopped != "STOP":
+            return False
+        machine.pos = rest.end - machine.base_offset
+        self.trace.notes.append(
+            f"an object array's pickle ran past the machine's budget ({nested.error}) at byte "
+            f"{nested.error_offset}; its remaining {rest.end - nested.error_offset} bytes "
+            "were walked opcode by opcode: data only, nothing imported or called"
+        )
+        return True
 
 
 class JoblibScanner(FormatScanner):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # opcode -> how to step over it, one small int so the loop does one list lookup:
 # 1..9 a fixed length (opcode and argument), 11/14/18 a size field of 1/4/8 bytes
 # then that many bytes, 20 a line, 0 an opcode that can run code, -1 invalid
-_CODE, _INVALID, _SIZED, _LINE = 0, -1, 10, 20
+_CODE, _INVALID, _END, _SIZED, _LINE = 0, -1, -2, 10, 20
 _CODE_OPS = frozenset(b"cibRo\x81\x92\x93\x82\x83\x84PQ")
 _SIGNED_SIZES = frozenset(b"T\x8b")  # BINSTRING and LONG4: a negative size is an error
 _SIZE_WIDTHS = {"len1": 1, "len4": 4, "len8": 8}
@@ -44,6 +44,7 @@ def _step(op: int) -> int:
 
 
 _STEPS = [_step(op) for op in range(256)]
+_ONE_STREAM_STEPS = [_END if op == ord(".") else step for op, step in enumerate(_STEPS)]
 WINDOW = 1 << 20
 _SLACK = 9  # the longest fixed opcode (FRAME, BINFLOAT): refill before fewer are left
 
@@ -65,16 +66,19 @@ class DataTail:
         return self.code_at is None
 
 
-def walk_data(fh: BinaryIO, *, base: int = 0, max_bytes: int = 1 << 62) -> DataTail:
+def walk_data(
+    fh: BinaryIO, *, base: int = 0, max_bytes: int = 1 << 62, one_stream: bool = False
+) -> DataTail:
     """Walk the opcodes of ``fh`` from its position to its end (several streams, each
-    ended by STOP, as a loader calling ``pickle.load`` in a loop reads them).
+    ended by STOP, as a loader calling ``pickle.load`` in a loop reads them), or with
+    ``one_stream`` to the first STOP (then ``stopped`` is ``"STOP"``).
 
     ``base`` is the stream offset of ``fh``'s position (offsets are reported in it).
     Memory stays bounded by the read window, however long a literal or a line is;
     time by ``max_bytes`` (checked once per window, so a bound, not an exact size).
     """
     out = DataTail()
-    steps = _STEPS
+    steps = _ONE_STREAM_STEPS if one_stream else _STEPS
     data = b""
     pos = 0  # index in data
     start = base  # stream offset of data[0]
@@ -134,6 +138,10 @@ def walk_data(fh: BinaryIO, *, base: int = 0, max_bytes: int = 1 << 62) -> DataT
                 data, pos, limit = b"", 0, -1
         elif step == _CODE:
             out.code_at, out.code_op = start + pos, _name(op)
+            break
+        elif step == _END:
+            pos += 1
+            out.stopped = "STOP"
             break
         else:
             out.stopped = f"invalid opcode {op:#04x}"  # the unpickler raises here
