@@ -35,6 +35,7 @@ from chainward.models.pickle.vm import (
     ops_message,
     run_all,
     run_stream,
+    values_for,
     values_message,
 )
 from chainward.records import Severity
@@ -78,11 +79,12 @@ def scan_pickle_bytes(data: bytes, ctx: ScanContext, where: str, *, max_streams:
     trace = run_all(
         io.BytesIO(data),
         max_ops=ctx.options.max_pickle_ops,
+        max_values=values_for(len(data)),
         max_streams=max_streams,
         more_is_pickle=max_streams > 1,
     )
     if _writes_joblib_arrays(trace):
-        scan_joblib_stream(io.BytesIO(data), ctx, where, bytes_reader(data))
+        scan_joblib_stream(io.BytesIO(data), ctx, where, bytes_reader(data), len(data))
         _report_named_dangers(trace, ctx, where)
         return
     report_trace(trace, ctx, where, bytes_reader(data))
@@ -96,12 +98,17 @@ class PickleScanner(FormatScanner):
         # long literals (array data) need not be held when the file can be re-read
         kept = 0 if reader is not None else None
         with source.open() as fh:
-            trace = run_all(buffered(fh), max_ops=ctx.options.max_pickle_ops, kept_bytes=kept)
+            trace = run_all(
+                buffered(fh),
+                max_ops=ctx.options.max_pickle_ops,
+                max_values=values_for(source.size),
+                kept_bytes=kept,
+            )
         if _writes_joblib_arrays(trace):
             # a joblib file whose first array wrapper is past the detection head (a
             # large vocabulary pickled first): raw array bytes follow each wrapper
             with source.open() as fh:
-                scan_joblib_stream(buffered(fh), ctx, source.display, source.range_reader())
+                scan_joblib_stream(buffered(fh), ctx, source.display, reader, source.size)
             _report_named_dangers(trace, ctx, source.display)
             return
         report_trace(trace, ctx, source.display, reader)
@@ -383,16 +390,23 @@ class JoblibScanner(FormatScanner):
             fh = _joblib_stream(raw, head, ctx)
             # positions in a decompressed stream are not positions in the file
             plain = fh is raw or getattr(fh, "raw", None) is raw
-            scan_joblib_stream(fh, ctx, source.display, source.range_reader() if plain else None)
+            reader = source.range_reader() if plain else None
+            scan_joblib_stream(fh, ctx, source.display, reader, source.size)
 
 
 def scan_joblib_stream(
-    fh: BinaryIO, ctx: ScanContext, where: str, reader: Reader | None = None
+    fh: BinaryIO, ctx: ScanContext, where: str, reader: Reader | None = None, size: int = 0
 ) -> None:
     trace = PickleTrace()
     hook = _JoblibHook(ctx, where, trace)
     try:
-        result = run_stream(fh, max_ops=ctx.options.max_pickle_ops, build_hook=hook, trace=trace)
+        result = run_stream(
+            fh,
+            max_ops=ctx.options.max_pickle_ops,
+            max_values=values_for(size),
+            build_hook=hook,
+            trace=trace,
+        )
     except BudgetError as exc:
         ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", where)
         report_trace(trace, ctx, where, reader)

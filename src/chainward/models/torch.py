@@ -24,7 +24,7 @@ from chainward.models.containers import iter_zip_members, scan_member, scan_tar
 from chainward.models.context import BudgetError, ScanContext, Source
 from chainward.models.detect import _has_trailing_zip, _pickle_kind
 from chainward.models.interface import FormatScanner
-from chainward.models.pickle.vm import run_all
+from chainward.models.pickle.vm import run_all, values_for
 from chainward.models.pickles import buffered, bytes_reader, report_trace
 from chainward.records import Severity
 
@@ -48,6 +48,7 @@ class TorchScanner(FormatScanner):
                 trace = run_all(
                     buffered(fh),
                     max_ops=ctx.options.max_pickle_ops,
+                    max_values=values_for(source.size),
                     max_streams=LEGACY_STREAMS,
                     more_is_pickle=False,
                 )
@@ -94,7 +95,11 @@ class TorchScanner(FormatScanner):
                         "stop here)",
                         member.display,
                     )
-                trace = run_all(io.BytesIO(data), max_ops=ctx.options.max_pickle_ops)
+                trace = run_all(
+                    io.BytesIO(data),
+                    max_ops=ctx.options.max_pickle_ops,
+                    max_values=values_for(len(data)),
+                )
                 if storage and (trace.error is not None or trace.trailing):
                     # tensor bytes whose first bytes happen to look like a pickle
                     # (1 in ~10,000 random storages); torch reads them as raw bytes

@@ -123,3 +123,11 @@ def test_real_pickles_stay_well_under_the_default_budget() -> None:
         # a dict entry: a key string, an int, a pair and a memo slot, about six units
         assert trace.values < 8 * (len(vocabulary) + len(state["weights"]))
         assert trace.values * 20 < vm.MAX_VALUES
+
+
+def test_the_value_budget_grows_with_the_file_up_to_a_cap() -> None:
+    # a big real pickle holds about a third of a unit per byte: a 16 MB vectorizer with
+    # 900,000 words needs 5.4 million units, more than a small file is allowed
+    assert vm.values_for(0) == vm.MAX_VALUES
+    assert vm.values_for(16_000_000) == 16_000_000 // 3
+    assert vm.values_for(10**12) == vm.MAX_SCALED_VALUES

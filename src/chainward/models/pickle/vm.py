@@ -38,6 +38,15 @@ MAX_CONTAINER_ITEMS = 1 << 24
 # What the machine may hold, in units of roughly 64 bytes (see PickleTrace.values): the
 # opcode budget alone let a crafted pickle hold over a gigabyte of small values
 MAX_VALUES = 3_000_000
+# a large real pickle holds about a third of a unit per byte (a vocabulary of a million
+# words: 20 MB, 6 million units), so a file's budget grows with its size up to this
+MAX_SCALED_VALUES = 8_000_000
+
+
+def values_for(size: int) -> int:
+    """The value budget for a pickle of ``size`` bytes: :data:`MAX_VALUES`, more for
+    larger files (a unit per three bytes), at most :data:`MAX_SCALED_VALUES`."""
+    return min(max(MAX_VALUES, size // 3), MAX_SCALED_VALUES)
 
 
 class Value:
