@@ -5,7 +5,7 @@ the gguf package):
 
     pip install torch==2.13.0 numpy joblib scikit-learn pandas onnx h5py gguf \
         safetensors keras tensorboard py7zr xgboost lightgbm statsmodels omegaconf \
-        transformers accelerate trl peft sentence-transformers lightning tables lz4
+        transformers accelerate trl peft sentence-transformers lightning tables lz4 diffusers
     pip install --no-deps keras-hub regex tokenizers sentencepiece kagglehub kagglesdk
     KERAS_BACKEND=torch python tests/assets/models/generate.py            # everything
     KERAS_BACKEND=torch python tests/assets/models/generate.py benign_breadth  # one section
@@ -3373,6 +3373,235 @@ def _red_team2_gguf() -> None:
     )
 
 
+def red_team3_benign() -> None:
+    """Whole-object pickles of real libraries the third red-team pass found misjudged:
+    torch training state, Hugging Face and diffusers models saved whole, scipy.stats
+    search spaces, numpy polynomials."""
+    import numpy as np
+    import torch
+
+    torch.manual_seed(0)
+
+    def saved(obj: object) -> bytes:
+        buf = io.BytesIO()
+        torch.save(obj, buf)
+        return buf.getvalue()
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    scaler = torch.amp.GradScaler("cpu")
+    put(
+        "benign",
+        "redteam3/amp_grad_scaler_checkpoint.pt",
+        saved({"model": net.state_dict(), "scaler": scaler, "epoch": 3}),
+        "safe",
+        "torch.save of a checkpoint holding a whole torch.amp.GradScaler (its per-optimizer "
+        "state is a defaultdict of grad_scaler._refresh_per_optimizer_state)",
+    )
+    put(
+        "benign",
+        "redteam3/spectral_norm_whole.pt",
+        saved(torch.nn.utils.spectral_norm(torch.nn.Linear(3, 3))),
+        "safe",
+        "torch.save of a module after torch.nn.utils.spectral_norm (SpectralNorm hook objects)",
+    )
+    put(
+        "benign",
+        "redteam3/weight_norm_whole.pt",
+        saved(torch.nn.utils.weight_norm(torch.nn.Linear(3, 3))),
+        "safe",
+        "torch.save of a module after the classic torch.nn.utils.weight_norm (WeightNorm hook)",
+    )
+    for mode in ("triangular", "exp_range"):
+        opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        sched = torch.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, mode=mode)
+        opt.step()
+        sched.step()
+        put(
+            "benign",
+            f"redteam3/cyclic_lr_{mode}_whole.pt",
+            saved(sched),
+            "safe",
+            f"torch.save of a whole CyclicLR(mode={mode!r}): its scale function is a static "
+            "method pickled as getattr(CyclicLR, '_..._scale_fn')"
+            + (" inside functools.partial" if mode == "exp_range" else ""),
+        )
+    _red_team3_scipy_search()
+    put(
+        "benign",
+        "redteam3/numpy_polynomials.pkl",
+        pickle.dumps(
+            {"fit": np.polynomial.Polynomial.fit([0, 1, 2], [1, 3, 7], 2),
+             "basis": np.polynomial.Chebyshev([1, 0.5]),
+             "legendre": np.polynomial.Legendre([0, 1])},
+            protocol=5,
+        ),
+        "safe",
+        "pickle of numpy.polynomial Polynomial/Chebyshev/Legendre objects",
+    )  # fmt: skip
+    _red_team3_transformers()
+    _red_team3_diffusers()
+
+
+def _red_team3_scipy_search() -> None:
+    import numpy as np
+    from scipy.stats import loguniform, randint
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import RandomizedSearchCV
+
+    rng = np.random.RandomState(0)
+    x = rng.rand(60, 4)
+    y = (x[:, 0] > 0.5).astype(int)
+    space = {"C": loguniform(1e-3, 1), "max_iter": randint(50, 100)}
+    search = RandomizedSearchCV(LogisticRegression(), space, n_iter=2, cv=3, random_state=0)
+    put(
+        "benign",
+        "redteam3/randomized_search_scipy_dists.pkl",
+        pickle.dumps(search.fit(x, y), protocol=5),
+        "safe",
+        "pickle of a fitted RandomizedSearchCV over scipy.stats randint/loguniform: the "
+        "discrete distribution keeps numpy.vectorize(self._entropy), pickled as "
+        "getattr(<randint_gen>, '_entropy')",
+    )
+
+
+def _red_team3_transformers() -> None:
+    try:
+        import torch
+        import transformers
+    except ImportError:  # the committed files stay
+        return
+    torch.manual_seed(0)
+    small = {"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+             "intermediate_size": 32, "vocab_size": 64, "max_position_embeddings": 32}  # fmt: skip
+    bert = transformers.BertForSequenceClassification(transformers.BertConfig(**small))
+    gpt2 = transformers.GPT2LMHeadModel(
+        transformers.GPT2Config(n_embd=16, n_layer=1, n_head=2, vocab_size=64, n_positions=32)
+    )
+    for name, model in (("bert", bert), ("gpt2", gpt2)):
+        buf = io.BytesIO()
+        torch.save(model, buf)
+        put(
+            "benign",
+            f"redteam3/hf_{name}_whole.pt",
+            buf.getvalue(),
+            "safe",
+            f"torch.save(model) of a whole tiny transformers {type(model).__name__} "
+            "(modeling classes rebuilt with __new__; GELUActivation keeps torch._C._nn.gelu)",
+        )
+    with torch.no_grad():
+        output = bert(input_ids=torch.tensor([[1, 2, 3]]))
+    buf = io.BytesIO()
+    torch.save({"output": output}, buf)
+    put(
+        "benign",
+        "redteam3/hf_model_output.pt",
+        buf.getvalue(),
+        "safe",
+        "torch.save of a transformers SequenceClassifierOutput (a ModelOutput dataclass)",
+    )
+
+
+def _red_team3_diffusers() -> None:
+    try:
+        import diffusers
+        import torch
+    except ImportError:  # the committed files stay
+        return
+    torch.manual_seed(0)
+    unet = diffusers.UNet2DModel(
+        sample_size=8, in_channels=3, out_channels=3, layers_per_block=1,
+        block_out_channels=(4, 8), down_block_types=("DownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "UpBlock2D"), norm_num_groups=2,
+    )  # fmt: skip
+    for name, obj in (
+        ("unet2d_whole", unet),
+        ("ddpm_scheduler_whole", diffusers.DDPMScheduler(num_train_timesteps=10)),
+    ):
+        buf = io.BytesIO()
+        torch.save(obj, buf)
+        put(
+            "benign",
+            f"redteam3/diffusers_{name}.pt",
+            buf.getvalue(),
+            "safe",
+            f"torch.save of a whole diffusers {type(obj).__name__} (config is a FrozenDict "
+            "called with no arguments)",
+        )
+
+
+def red_team3_malicious() -> None:
+    """Inert attacks the third red-team pass found not judged unsafe."""
+
+    def stack(module: str, name: str) -> bytes:
+        return s4(module) + s4(name) + b"\x93"
+
+    put(
+        "malicious",
+        "redteam3/joblib_memorized_result_mkdir.pkl",
+        p4(
+            stack("joblib.memory", "MemorizedResult")
+            + b"("
+            + s4("/nonexistent/.ssh/authorized_keys")
+            + b"("
+            + s4("f")
+            + s4("0")
+            + b"ltR"
+        ),
+        "unsafe",
+        "research: joblib MemorizedResult(location, call_id) is what its __reduce__ writes; "
+        "its constructor creates the location directory and writes a .gitignore there "
+        "(FileSystemStoreBackend.configure), then reads metadata.json under it",
+    )
+    put(
+        "malicious",
+        "redteam3/joblib_async_memorized_func.pkl",
+        p4(
+            stack("joblib.memory", "AsyncMemorizedFunc")
+            + b"("
+            + stack("numpy", "add")
+            + s4("/nonexistent/cache")
+            + b"tR"
+        ),
+        "unsafe",
+        "research: joblib AsyncMemorizedFunc(func, location) (outside the MemorizedFunc "
+        "exclusion by name) creates the cache directory, a .gitignore and the function's "
+        "folder at the pickled location when constructed",
+    )
+    put(
+        "malicious",
+        "redteam3/diffusers_frozendict_setstate.pkl",
+        p4(
+            stack("diffusers.configuration_utils", "FrozenDict")
+            + b"(}"
+            + s4("__setstate__")
+            + stack("posix", "system")
+            + b"stR"
+            + s4("true")
+            + b"b"
+        ),
+        "unsafe",
+        "research: diffusers FrozenDict(mapping) setattr()s every key, so a '__setstate__' "
+        "key makes the following BUILD call os.system (its own pickles pass no arguments)",
+    )
+    put(
+        "malicious",
+        "redteam3/hf_model_class_called.pkl",
+        p4(
+            stack("transformers.models.timm_backbone.modeling_timm_backbone", "TimmBackbone")
+            + b"("
+            + stack("transformers.models.timm_backbone.configuration_timm_backbone",
+                    "TimmBackboneConfig")
+            + b"("
+            + s4("resnet18")
+            + b"tRtR"
+        ),
+        "unsafe",
+        "research: calling a transformers modeling class (rebuilt only through __new__ in "
+        "whole-model pickles); TimmBackbone's constructor creates a timm model, "
+        "pretrained weights downloaded when the config asks",
+    )  # fmt: skip
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -3398,6 +3627,8 @@ SECTIONS = {
     "red_team_malicious": lambda: red_team_malicious(),
     "red_team2_benign": lambda: red_team2_benign(),
     "red_team2_malicious": lambda: red_team2_malicious(),
+    "red_team3_benign": lambda: red_team3_benign(),
+    "red_team3_malicious": lambda: red_team3_malicious(),
 }
 
 

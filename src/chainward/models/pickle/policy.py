@@ -75,6 +75,30 @@ def _class_modules() -> re.Pattern[str] | None:
     return re.compile(modules) if modules else None
 
 
+@functools.cache
+def _new_only_modules() -> re.Pattern[str] | None:
+    modules = "|".join(f"(?:{m})" for p in PROFILES for m in p.new_only_modules)
+    return re.compile(modules) if modules else None
+
+
+def is_new_only(glob: Global) -> bool:
+    """A class the unpickler may rebuild with ``cls.__new__`` and its ``__setstate__``,
+    never call: listed by name, or a CapWords class directly in a listed module
+    (a whole pickled Hugging Face model: ``nn.Module.__setstate__`` only updates its
+    ``__dict__``, while some model constructors download weights)."""
+    if glob.dotted in _NEW_ONLY:
+        return True
+    pattern = _new_only_modules()
+    return (
+        pattern is not None
+        and not glob.computed
+        and glob.name.isidentifier()
+        and not _is_dunder(glob.name)
+        and _looks_like_class(glob.name)
+        and pattern.fullmatch(glob.module) is not None
+    )
+
+
 _SAFE_BASES = frozenset(
     {
         "builtins.object",
@@ -333,7 +357,12 @@ def _plain_allowed_call(module: str, name: str) -> bool:
     call (not a prefix-allowed class, whose arguments are graded), none of the callees
     with argument rules, no dunder hop in its qualname."""
     dotted = f"{module}.{name}"
-    if dotted in _SPECIAL_CALLEES or dotted in HIGHER_ORDER or dotted in _STATE_ARGUMENTS:
+    if (
+        dotted in _SPECIAL_CALLEES
+        or dotted in HIGHER_ORDER
+        or dotted in _STATE_ARGUMENTS
+        or dotted in _BARE_CONSTRUCTORS
+    ):
         return False
     if any(_is_dunder(p) for p in name.split(".")[:-1]):
         return False
@@ -362,7 +391,12 @@ def _plain_higher_order_call(
     (none of the special callees, not a profile class or a user class, nothing to say
     about the callee itself)."""
     dotted = f"{module}.{name}"
-    if dotted not in HIGHER_ORDER or dotted in _SPECIAL_CALLEES or dotted in _STATE_ARGUMENTS:
+    if (
+        dotted not in HIGHER_ORDER
+        or dotted in _SPECIAL_CALLEES
+        or dotted in _STATE_ARGUMENTS
+        or dotted in _BARE_CONSTRUCTORS
+    ):
         return False
     glob = Global(module, name, 0, "GLOBAL", written, computed)
     if _called_profile_class(glob) or _user_class_call(glob, Seq("tuple", [])):
@@ -375,7 +409,12 @@ def _plain_allowed_new(module: str, name: str) -> bool:
     """NEWOBJ on this global is allowed whatever its arguments: an allowlisted call
     (as _grade_invocation checks it for ``new``) with no argument rules."""
     dotted = f"{module}.{name}"
-    if dotted in _SPECIAL_CALLEES or dotted in HIGHER_ORDER or dotted in _STATE_ARGUMENTS:
+    if (
+        dotted in _SPECIAL_CALLEES
+        or dotted in HIGHER_ORDER
+        or dotted in _STATE_ARGUMENTS
+        or dotted in _BARE_CONSTRUCTORS
+    ):
         return False
     return is_allowed_call(Global(module, name, 0, "GLOBAL"))
 
@@ -404,12 +443,45 @@ def _bound_method(value: Value) -> Global | None:
     return bound if bound.dotted in _ALL_CALLS else None
 
 
+# scipy.stats distributions keep numpy.vectorize wrappers of their own bound methods
+# (rv_discrete._attach_methods: vecentropy = vectorize(self._entropy)), which pickle
+# writes as getattr(instance, name); rv_generic defines no __getattr__, and calling the
+# method later is still graded as a computed callee
+_DISTRIBUTION_METHODS = frozenset(
+    {"_entropy", "_cdf_single", "_ppf_single", "_mom0_sc", "_mom1_sc"}
+)
+_DISTRIBUTION_MODULES = (
+    "scipy.stats._continuous_distns",
+    "scipy.stats._discrete_distns",
+    "scipy.stats._distn_infrastructure",
+)
+
+
+def _distribution_method(args: Value) -> bool:
+    """``getattr(<a scipy.stats distribution>, '_entropy')``: a bound method as data."""
+    if not (isinstance(args, Seq) and len(args.items) == 2):
+        return False
+    owner, attr = args.items
+    if not (isinstance(attr, Lit) and attr.value in _DISTRIBUTION_METHODS):
+        return False
+    if not (isinstance(owner, Call) and owner.kind == "new" and isinstance(owner.callee, Global)):
+        return False
+    cls = owner.callee
+    return (
+        not cls.computed
+        and cls.module in _DISTRIBUTION_MODULES
+        and is_profile_class(cls, known_class=True)
+    )
+
+
 def _partial_of_allowed(callee: Value, args: Value) -> bool:
     if not (isinstance(callee, Global) and callee.dotted == "functools.partial"):
         return False
     if callee.computed or not isinstance(args, Seq) or not args.items:
         return False
     func = args.items[0]
+    if isinstance(func, Call) and isinstance(func.args, Seq):
+        func = _method_reference(func.callee, func.args) or func
     if not isinstance(func, Global) or func.computed or danger_of(func.dotted) is not None:
         return False
     return is_allowed_ref(func) or is_profile_class(func, known_class=True)
@@ -429,8 +501,13 @@ def _method_reference(callee: Value, args: Value) -> Global | None:
     if not (isinstance(owner, Global) and isinstance(attr, Lit) and isinstance(attr.value, str)):
         return None
     name = attr.value
-    if owner.computed or not name.isidentifier() or name.startswith("_"):
+    if owner.computed or not name.isidentifier() or _is_dunder(name):
         return None
+    if name.startswith("_"):
+        # a private static method stored as an attribute (CyclicLR._triangular_scale_fn):
+        # only when a profile lists that exact name as a reference
+        private = Global(owner.module, f"{owner.name}.{name}", callee.offset, "getattr")
+        return private if private.dotted in _ALL_REFS else None
     if not (is_allowed_ref(owner) or is_profile_class(owner, known_class=True)):
         return None
     if not _looks_like_class(owner.name.split(".")[-1]) and owner.dotted not in _ALL_REFS:
@@ -511,7 +588,7 @@ def _check_global_callee(glob: Global, kind: str, offset: int, add: _Add, via: s
             )
             return
         allowed = is_allowed_ref(glob) or is_profile_class(glob, known_class=kind == "new")
-        if allowed or (kind == "new" and glob.dotted in _NEW_ONLY):
+        if allowed or (kind == "new" and is_new_only(glob)):
             return
         if danger is not None:
             add(
@@ -560,6 +637,7 @@ def _new_runs_code(glob: Global) -> bool:
         glob.module != "builtins"
         and glob.dotted not in _ALL_CALLS
         and not is_profile_class(glob, known_class=True)
+        and not is_new_only(glob)
     )
 
 
@@ -578,6 +656,9 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
     if inv.kind == "reduce" and _partial_of_allowed(callee, inv.args):
         # functools.partial(f1_score, beta=2) only stores its function; calling the
         # partial later (REDUCE on it, a higher-order argument) is a computed callee
+        consumed.add(id(callee))
+        return
+    if getattr_call and inv.kind == "reduce" and _distribution_method(inv.args):
         consumed.add(id(callee))
         return
     method = _method_reference(callee, inv.args)
@@ -622,6 +703,18 @@ def _grade_invocation(inv: Invocation, add: _Add, consumed: set[int]) -> None:
             index = _STATE_ARGUMENTS[callee.dotted]
             if isinstance(inv.args, Seq) and index < len(inv.args.items):
                 _grade_state(inv.args.items[index], callee.dotted, inv.offset, add)
+        if (
+            isinstance(callee, Global)
+            and callee.dotted in _BARE_CONSTRUCTORS
+            and not (isinstance(inv.args, Seq) and not inv.args.items)
+        ):
+            add(
+                "pickle-state-smuggling",
+                Severity.HIGH,
+                f"calls {callee.dotted} with arguments: its constructor setattr()s every "
+                "key it is given (its own pickles pass none and add items afterwards)",
+                inv.offset,
+            )
         return
     if inv.kind == "setstate":
         _grade_build(inv, add, consumed)
@@ -920,7 +1013,7 @@ def _grade_wrapped_callables(callee: Global, inv: Invocation, add: _Add) -> None
     """
     if is_allowed_ref(callee) or is_profile_class(callee, known_class=True):
         return
-    if callee.dotted in _NEW_ONLY:
+    if is_new_only(callee):
         return
     for item in _walk(inv.args, 64):
         if not isinstance(item, Global) or is_allowed_ref(item):
@@ -1024,8 +1117,13 @@ _STATE_ARGUMENTS = {
     "torch._tensor._rebuild_from_type_v2": 3,
 }
 
+# allowed calls only without arguments: diffusers' FrozenDict(*args) setattr()s each
+# key of its arguments (a '__setstate__' key would then run on BUILD)
+_BARE_CONSTRUCTORS = frozenset({"diffusers.configuration_utils.FrozenDict"})
 
-_DATA_DUNDERS = frozenset({"__doc__"})
+
+# statsmodels results keep __doc__ in __dict__, numpy.vectorize keeps __name__
+_DATA_DUNDERS = frozenset({"__doc__", "__name__"})
 # joblib < 0.10 stored each array in a file beside the pickle; on load the wrapper runs
 # np.load(os.path.join(folder, filename), allow_pickle=True) (numpy_pickle_compat.py)
 _JOBLIB_FILE_WRAPPERS = frozenset({"NDArrayWrapper", "ZNDArrayWrapper"})

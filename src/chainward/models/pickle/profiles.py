@@ -23,7 +23,16 @@ class Profile:
     """Names one framework's pickles call, instantiate or refer to."""
 
     # a plain class: a frozen dataclass costs about a millisecond at every start-up
-    __slots__ = ("calls", "class_modules", "classes", "excluded", "name", "new_only", "refs")
+    __slots__ = (
+        "calls",
+        "class_modules",
+        "classes",
+        "excluded",
+        "name",
+        "new_only",
+        "new_only_modules",
+        "refs",
+    )
 
     def __init__(
         self,
@@ -35,6 +44,7 @@ class Profile:
         excluded: tuple[str, ...] = (),
         class_modules: tuple[str, ...] = (),  # regular expressions a class's module must match
         new_only: frozenset[str] = frozenset(),  # allowed through cls.__new__ only, never called
+        new_only_modules: tuple[str, ...] = (),  # regular expressions, the same through modules
     ) -> None:
         self.name = name
         self.calls = calls
@@ -43,6 +53,7 @@ class Profile:
         self.excluded = excluded
         self.class_modules = class_modules
         self.new_only = new_only
+        self.new_only_modules = new_only_modules
 
     def __repr__(self) -> str:
         return f"Profile({self.name!r})"
@@ -58,6 +69,7 @@ _TORCH_ACTIVATIONS = (
     "selu",
     "celu",
     "leaky_relu",
+    "tanhshrink",
     "hardswish",
     "hardsigmoid",
     "hardtanh",
@@ -219,6 +231,16 @@ TORCH = Profile(
         "torch.optim.",
         "torch.nn.utils.parametrize.",
         "torch.nn.utils.rnn.PackedSequence",
+        # the hook objects a whole module keeps after spectral_norm()/weight_norm()
+        # (plain attribute holders, no __setstate__)
+        "torch.nn.utils.spectral_norm.",
+        "torch.nn.utils.weight_norm.WeightNorm",
+        # a whole AMP GradScaler (its __setstate__ is __dict__.update), old and new homes
+        "torch.amp.grad_scaler.GradScaler",
+        "torch.amp.grad_scaler.OptState",
+        "torch.cuda.amp.grad_scaler.GradScaler",
+        "torch.cuda.amp.grad_scaler.OptState",
+        "torch.cpu.amp.grad_scaler.GradScaler",
         "torch.ao.nn.",
         "torch.nn.quantized.",
         "torch.distributions.",
@@ -245,6 +267,18 @@ TORCH = Profile(
             # activations a whole pickled module holds as attributes (TransformerEncoderLayer)
             *(f"torch.nn.functional.{name}" for name in _TORCH_ACTIVATIONS),
             *(f"torch.{name}" for name in ("relu", "sigmoid", "tanh")),
+            # F.gelu, F.softplus and F.logsigmoid are C functions that pickle by these names
+            # (transformers' GELUActivation keeps nn.functional.gelu)
+            *(f"torch._C._nn.{name}" for name in ("gelu", "softplus", "log_sigmoid")),
+            # GradScaler's per-optimizer state is a defaultdict with this factory
+            "torch.amp.grad_scaler._refresh_per_optimizer_state",
+            "torch.cuda.amp.grad_scaler._refresh_per_optimizer_state",
+            # a whole CyclicLR keeps its scale function, a static method, pickled as
+            # getattr(CyclicLR, name) (exp_range wraps it in functools.partial)
+            *(
+                f"torch.optim.lr_scheduler.CyclicLR._{mode}_scale_fn"
+                for mode in ("triangular", "triangular2", "exp_range")
+            ),
         }
     ),
     excluded=("torch.nn.modules.lazy",),
@@ -309,7 +343,12 @@ NUMPY = Profile(
         "numpy.char.",
         "numpy._core.defchararray.",
         "numpy.core.defchararray.",
+        # Polynomial, Chebyshev, Legendre...: __setstate__ assigns __dict__
+        "numpy.polynomial.",
     ),
+    # numpy.vectorize(f) objects that scipy.stats distributions hold: __dict__ only
+    # (no __setstate__); the function is called when the wrapper is, never at load
+    new_only=frozenset({"numpy.vectorize", "numpy.lib._function_base_impl.vectorize"}),
     refs=frozenset(
         {
             "numpy.ndarray",
@@ -553,7 +592,12 @@ SKLEARN = Profile(
             for name in ("NumpyArrayWrapper", "NDArrayWrapper", "ZNDArrayWrapper")
         ),
         "xgboost.core.",
-        "joblib.memory.",
+        # Memory(location=None).cache(f) pickles these (they only hold the function or
+        # value); MemorizedResult and (Async)MemorizedFunc take a location and create
+        # the directory and a .gitignore in it when constructed (FileSystemStoreBackend)
+        "joblib.memory.NotMemorizedFunc",
+        "joblib.memory.AsyncNotMemorizedFunc",
+        "joblib.memory.NotMemorizedResult",
         "umap.umap_.",
         "hdbscan.hdbscan_.",
     ),
@@ -571,8 +615,6 @@ SKLEARN = Profile(
         "sklearn.utils.tests",
         "sklearn.utils.parallel",
         "sklearn.experimental",
-        "joblib.memory.MemorizedFunc",
-        "joblib.memory.Memory",
         "scipy.sparse.linalg",
         # sklearn 1.9 callbacks: multiprocessing.connection.Client/Listener connect or bind
         "sklearn.callback",
@@ -824,6 +866,8 @@ HF = Profile(
         "transformers.tokenization_python.",
         "transformers.tokenization_utils.",
         "transformers.trainer_pt_utils.AcceleratorConfig",
+        # ModelOutput dataclasses (a saved forward output): __init__ stores its fields
+        "transformers.modeling_outputs.",
         "accelerate.utils.dataclasses.",
         "tokenizers.",
     ),
@@ -841,6 +885,15 @@ HF = Profile(
     # TrainingArguments keeps its accelerate state; pickle rebuilds it with __new__ and
     # its __dict__ (its __init__, which would set up torch.distributed, never runs)
     new_only=frozenset({"accelerate.state.PartialState", "accelerate.state.AcceleratorState"}),
+    # torch.save(model) of a whole transformers model: its nn.Module classes are rebuilt
+    # with __new__ and nn.Module.__setstate__ (none of these modules defines another);
+    # never called, since some constructors load weights (TimmBackbone, pretrained=True)
+    new_only_modules=(
+        r"transformers\.models\.[a-z0-9_]+\.modeling_[a-z0-9_]+",
+        r"transformers\.modeling_utils",
+        r"transformers\.activations",
+        r"transformers\.pytorch_utils",
+    ),
     excluded=(
         # SpmConverter(tokenizer) opens tokenizer.vocab_file while it is constructed
         "transformers.tokenization_utils_tokenizers.SpmConverter",
@@ -849,6 +902,19 @@ HF = Profile(
         # constructing these sets up torch.distributed (process groups, rendezvous)
         "transformers.training_args.PartialState",
         "transformers.training_args.AcceleratorState",
+    ),
+)
+
+DIFFUSERS = Profile(
+    "diffusers",
+    # torch.save of a whole diffusers model or scheduler: nn.Modules and ConfigMixin
+    # classes rebuilt with __new__ and __dict__ (the only __new__ overrides in these
+    # modules build the replacement processor of a deprecated name); never called.
+    # The config is a FrozenDict, an OrderedDict that copies its items to attributes.
+    calls=frozenset({"diffusers.configuration_utils.FrozenDict"}),
+    new_only_modules=(
+        r"diffusers\.models(\.[a-z0-9_]+)+",
+        r"diffusers\.schedulers\.scheduling_[a-z0-9_]+",
     ),
 )
 
@@ -947,6 +1013,7 @@ PROFILES = (
     STATSMODELS,
     CONFIGS,
     HF,
+    DIFFUSERS,
     PYARROW,
     PYTABLES,
 )
