@@ -408,7 +408,7 @@ def test_text_saved_model(tmp_path: Path, spelling: bytes) -> None:
     [
         b'"Const" # was op: "ReadFile"',  # a comment is not a field
         b'"Const" attr { key: "note" value { s: "op: \'ReadFile\'" } }',  # nor a string
-        b'"Const" attr { value { s: "op: \'Const\' op: \'ReadFile\'" } }',
+        b"\"Const\" attr { value { s: \"op: 'Const' op: 'ReadFile'\" } }",
     ],
 )
 def test_text_saved_model_ops_in_comments_or_strings_are_not_ops(spelling: bytes) -> None:
