@@ -357,12 +357,7 @@ def _plain_allowed_call(module: str, name: str) -> bool:
     call (not a prefix-allowed class, whose arguments are graded), none of the callees
     with argument rules, no dunder hop in its qualname."""
     dotted = f"{module}.{name}"
-    if (
-        dotted in _SPECIAL_CALLEES
-        or dotted in HIGHER_ORDER
-        or dotted in _STATE_ARGUMENTS
-        or dotted in _BARE_CONSTRUCTORS
-    ):
+    if dotted in _ARGUMENT_RULES or dotted in HIGHER_ORDER:
         return False
     if any(_is_dunder(p) for p in name.split(".")[:-1]):
         return False
@@ -391,12 +386,7 @@ def _plain_higher_order_call(
     (none of the special callees, not a profile class or a user class, nothing to say
     about the callee itself)."""
     dotted = f"{module}.{name}"
-    if (
-        dotted not in HIGHER_ORDER
-        or dotted in _SPECIAL_CALLEES
-        or dotted in _STATE_ARGUMENTS
-        or dotted in _BARE_CONSTRUCTORS
-    ):
+    if dotted not in HIGHER_ORDER or dotted in _ARGUMENT_RULES:
         return False
     glob = Global(module, name, 0, "GLOBAL", written, computed)
     if _called_profile_class(glob) or _user_class_call(glob, Seq("tuple", [])):
@@ -409,12 +399,7 @@ def _plain_allowed_new(module: str, name: str) -> bool:
     """NEWOBJ on this global is allowed whatever its arguments: an allowlisted call
     (as _grade_invocation checks it for ``new``) with no argument rules."""
     dotted = f"{module}.{name}"
-    if (
-        dotted in _SPECIAL_CALLEES
-        or dotted in HIGHER_ORDER
-        or dotted in _STATE_ARGUMENTS
-        or dotted in _BARE_CONSTRUCTORS
-    ):
+    if dotted in _ARGUMENT_RULES or dotted in HIGHER_ORDER:
         return False
     return is_allowed_call(Global(module, name, 0, "GLOBAL"))
 
@@ -1120,6 +1105,9 @@ _STATE_ARGUMENTS = {
 # allowed calls only without arguments: diffusers' FrozenDict(*args) setattr()s each
 # key of its arguments (a '__setstate__' key would then run on BUILD)
 _BARE_CONSTRUCTORS = frozenset({"diffusers.configuration_utils.FrozenDict"})
+# callees whose arguments have rules of their own (HIGHER_ORDER's too): never taken
+# by the short cuts that allow a call whatever its arguments
+_ARGUMENT_RULES = _SPECIAL_CALLEES | _STATE_ARGUMENTS.keys() | _BARE_CONSTRUCTORS
 
 
 # statsmodels results keep __doc__ in __dict__, numpy.vectorize keeps __name__
