@@ -100,9 +100,8 @@ def test_transformers_modeling_classes_are_new_only() -> None:
     assert verdict(stack(*BERT) + b"N\x85R") is Verdict.UNSAFE
     nested = stack("transformers.models.bert.modeling_bert", "BertModel.from_pretrained")
     assert verdict(nested + b")\x81") is Verdict.UNSAFE
-    assert verdict(stack("transformers.models.bert.tokenization_bert", "X") + b")\x81") is (
-        Verdict.UNSAFE
-    )
+    # tokenizers are new-only too (test_hf_whole.py); a pipeline module is not
+    assert verdict(stack("transformers.pipelines.base", "Pipeline") + b")\x81") is (Verdict.UNSAFE)
 
 
 def test_model_output_dataclasses_may_be_called() -> None:

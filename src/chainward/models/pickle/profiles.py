@@ -851,6 +851,8 @@ HF = Profile(
     # accelerate's config dataclasses; configs and fast tokenizers pickle the same way
     # (the Rust tokenizer's state is its JSON). Modeling, pipeline, agent and
     # hub modules are not included: only configuration and argument modules.
+    # An image processor holds its resampling filter as a PIL enum: Resampling(3)
+    calls=frozenset({"PIL.Image.Resampling"}),
     classes=(
         "transformers.training_args.",
         "transformers.training_args_seq2seq.",
@@ -893,6 +895,13 @@ HF = Profile(
         r"transformers\.modeling_utils",
         r"transformers\.activations",
         r"transformers\.pytorch_utils",
+        # tokenizers and image processors held by a whole pickled pipeline or
+        # SentenceTransformer (their __setstate__ only sets attributes, at most loading
+        # the sentencepiece/MeCab files named in them); never called, so nothing downloads
+        r"transformers\.models\.[a-z0-9_]+\.(?:tokenization|image_processing)_[a-z0-9_]+",
+        r"transformers\.image_utils",
+        # a whole SentenceTransformer: nn.Modules and its model card dataclass
+        r"sentence_transformers(?:\.[a-z0-9_]+)+",
     ),
     excluded=(
         # SpmConverter(tokenizer) opens tokenizer.vocab_file while it is constructed
