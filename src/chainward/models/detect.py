@@ -653,6 +653,8 @@ _ONNX_FIELDS = {1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25
 _SAVEDMODEL_FIELDS = {1: 0, 2: 2}
 _METAGRAPH_FIELDS = {1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2}
 _GRAPHDEF_FIELDS = {1: 2, 2: 2, 3: 0, 4: 2}
+_NODEDEF_FIELDS = frozenset(range(1, 8))
+_LIBRARY_FIELDS = frozenset({1, 2, 3})
 
 
 # saved_model.pbtxt: TensorFlow loads the text format when saved_model.pb is absent
@@ -686,11 +688,25 @@ def _protobuf_kind(head: bytes, size: int) -> str | None:
     ):
         return "onnx"
     graph = [f for f in fields if f[0] in _GRAPHDEF_FIELDS]
-    if graph and graph[0][0] == 1 and all(_GRAPHDEF_FIELDS[f[0]] == f[1] for f in graph):
-        sub = _top_fields(graph[0][2], graph[0][3])
-        if sub and sub[0][0] == 1 and any(f[0] == 2 for f in sub):
-            return "tf-graphdef"
+    if graph and all(_GRAPHDEF_FIELDS[f[0]] == f[1] for f in graph) and _graph_body(graph):
+        return "tf-graphdef"
     return None
+
+
+def _graph_body(graph: list[tuple[int, int, bytes, int]]) -> bool:
+    """The first node (or function library) of a GraphDef looks like one. TensorFlow
+    parses fields in any order, so ``versions`` or the library may come first and a
+    NodeDef may give its ``op`` before its ``name``."""
+    body = next((f for f in graph if f[0] in (1, 2)), None)
+    if body is None:
+        return False
+    sub = _top_fields(body[2], body[3])
+    if body[0] == 1:  # NodeDef: every field it knows is length-delimited; op = 2
+        known = [f for f in sub if f[0] in _NODEDEF_FIELDS]
+        return all(f[1] == 2 for f in known) and any(f[0] == 2 for f in known)
+    # FunctionDefLibrary: function = 1, gradient = 2, registered_gradients = 3
+    known = [f for f in sub if f[0] in _LIBRARY_FIELDS]
+    return bool(known) and all(f[1] == 2 for f in known)
 
 
 def _top_fields(data: bytes, total: int) -> list[tuple[int, int, bytes, int]]:

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import codecs
 import json
+import mmap
+import os
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from chainward.models.context import ScanContext, Source
 from chainward.models.detect import is_text_saved_model
@@ -22,6 +26,10 @@ from chainward.models.interface import FormatScanner
 from chainward.models.onnx import open_buffer
 from chainward.models.protobuf import Buffer, ProtobufError, iter_fields, text
 from chainward.records import Severity
+
+# PrintV2 writes where its output_stream attr says; "file://PATH" appends to any file
+PRINT_TO_FILE = "PrintV2 to a file"
+_FILE_STREAM = "file://"
 
 DANGEROUS_OPS: dict[str, tuple[Severity, str]] = {
     "PyFunc": (Severity.CRITICAL, "calls back into Python (tf.py_function/numpy_function)"),
@@ -86,6 +94,16 @@ DANGEROUS_OPS: dict[str, tuple[Severity, str]] = {
     "WriteGraphSummary": (Severity.MEDIUM, "writes summary files"),
     "CreateSummaryDbWriter": (Severity.MEDIUM, "writes a summary database"),
     "SaveSlices": (Severity.LOW, "writes a checkpoint (TF1 savers use it)"),
+    "MatchingFilesDataset": (Severity.HIGH, "lists files on disk"),
+    "ExperimentalMatchingFilesDataset": (Severity.HIGH, "lists files on disk"),
+    "DatasetFromGraph": (
+        Severity.HIGH,
+        "runs a graph held in a string tensor (its operations are not in the graph scanned)",
+    ),
+    PRINT_TO_FILE: (
+        Severity.HIGH,
+        "appends to any file (tf.print with output_stream='file://...')",
+    ),
 }
 
 
@@ -117,29 +135,57 @@ def _graph_def(buf: Buffer, a: int, b: int, ops: set[str]) -> None:
 
 
 def _node_def(buf: Buffer, a: int, b: int, ops: set[str]) -> None:
+    op = ""
+    to_file = False
     for n, w, x, y in iter_fields(buf, a, b):
         if n == 2 and w == 2:
-            ops.add(text(buf, x, y, 256))
+            op = text(buf, x, y, 256)
+            ops.add(op)
+        elif n == 5 and w == 2:  # attr: map<string, AttrValue>
+            to_file = to_file or _stream_is_file(buf, x, y)
+    if to_file and op == "PrintV2":
+        ops.add(PRINT_TO_FILE)
 
 
-def keras_metadata_configs(buf: Buffer) -> list[object]:
-    """JSON layer metadata from keras_metadata.pb (SavedMetadata.nodes[].metadata)."""
-    out: list[object] = []
+def _stream_is_file(buf: Buffer, a: int, b: int) -> bool:
+    """An attr map entry ``output_stream`` whose AttrValue.s (2) starts with file://."""
+    key = ""
+    value: tuple[int, int] | None = None
+    for n, w, x, y in iter_fields(buf, a, b):
+        if n == 1 and w == 2:
+            key = text(buf, x, y, 64)
+        elif n == 2 and w == 2:
+            value = (x, y)
+    if key != "output_stream" or value is None:
+        return False
+    return any(
+        n == 2 and w == 2 and text(buf, x, y, 64).startswith(_FILE_STREAM)
+        for n, w, x, y in iter_fields(buf, *value)
+    )
+
+
+def keras_metadata_configs(buf: Buffer, limit: int) -> Iterator[object]:
+    """JSON layer metadata from keras_metadata.pb: SavedMetadata.nodes (1) [].metadata (5);
+    field 4 is the identifier ("_tf_keras_layer"). ``None`` for metadata over ``limit``
+    bytes, which is not decoded."""
     for n, w, a, b in iter_fields(buf, 0, len(buf)):
         if n == 1 and w == 2:
             for n2, w2, x, y in iter_fields(buf, a, b):
-                if n2 == 4 and w2 == 2:
+                if n2 == 5 and w2 == 2:
+                    if y - x > limit:
+                        yield None
+                        continue
                     try:
-                        out.append(json.loads(bytes(buf[x:y]).decode("utf-8")))
+                        yield json.loads(bytes(buf[x:y]).decode("utf-8"))
                     except (ValueError, UnicodeDecodeError, RecursionError):
                         continue
-    return out
 
 
 # text format: `op: "ReadFile"`, with adjacent literals concatenated ("Read" 'File')
 _GAP = rb"(?:\s|#[^\n]*)*"  # the text-format tokenizer skips comments like whitespace
 _STRING = rb"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
 _TEXT_OP = re.compile(rb"\bop\s*:" + _GAP + rb"((?:" + _STRING + _GAP + rb")+)")
+_TEXT_S = re.compile(rb"\bs\s*:" + _GAP + rb"((?:" + _STRING + _GAP + rb")+)")
 _TEXT_LITERAL = re.compile(rb"""#[^\n]*|"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
 _QUOTE_OR_COMMENT = re.compile(rb"[#\"']")
 _ONE_STRING = re.compile(_STRING)
@@ -171,6 +217,10 @@ def collect_text_ops(buf: Buffer) -> set[str]:
         clean = pos
         ops.add(names[raw])
         dangerous.discard(raw)
+    if "PrintV2" in ops and any(  # over-reports a file:// string that is not the stream
+        _op_name(raw).startswith(_FILE_STREAM) for raw in _TEXT_S.findall(buf)
+    ):
+        ops.add(PRINT_TO_FILE)
     return ops
 
 
@@ -239,16 +289,34 @@ class SavedModelScanner(FormatScanner):
         if source.path is not None:
             meta = source.path.parent / "keras_metadata.pb"
             if meta.is_file():
-                from chainward.models.keras import check_config
+                _check_keras_metadata(meta, ctx)
 
-                with meta.open("rb") as fh:
-                    data = fh.read(ctx.options.max_header_bytes)
-                try:
-                    configs = keras_metadata_configs(data)
-                except ProtobufError:
-                    configs = []
-                for config in configs:
-                    check_config(config, ctx, str(meta))
+
+def _check_keras_metadata(meta: Path, ctx: ScanContext) -> None:
+    """The layer configs Keras rebuilds from keras_metadata.pb (read in place: the file
+    holds every layer's config and may be far larger than a header)."""
+    from chainward.models.keras import check_config
+
+    where = str(meta)
+    with meta.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return
+        view = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+    try:
+        for config in keras_metadata_configs(view, ctx.options.max_header_bytes):
+            if config is None:
+                ctx.add(
+                    "keras-config-too-large",
+                    Severity.MEDIUM,
+                    "a layer's metadata in keras_metadata.pb is too large to analyse",
+                    where,
+                )
+            else:
+                check_config(config, ctx, where)
+    except ProtobufError as exc:
+        ctx.add("tf-malformed", Severity.MEDIUM, f"keras_metadata.pb is malformed: {exc}", where)
+    finally:
+        view.release()
 
 
 __all__ = ["DANGEROUS_OPS", "SavedModelScanner", "collect_ops", "collect_text_ops"]

@@ -3602,6 +3602,186 @@ def red_team3_malicious() -> None:
     )  # fmt: skip
 
 
+def _pb(number: int, data: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    return _varint(number << 3 | 2) + _varint(len(data)) + data
+
+
+def _tf_node(name: str, op: str, *attrs: tuple[str, bytes]) -> bytes:
+    """NodeDef{name = 1, op = 2, attr = 5 (map entry: key 1, AttrValue 2)}."""
+    return (
+        _pb(1, name.encode())
+        + _pb(2, op.encode())
+        + b"".join(_pb(5, _pb(1, key.encode()) + _pb(2, value)) for key, value in attrs)
+    )
+
+
+def _tf_saved_model(nodes: list[bytes], library: bytes = b"") -> bytes:
+    """SavedModel{1: schema 1, 2: MetaGraphDef{1: meta_info{tags: serve}, 2: GraphDef}}
+    with the checkpoint nodes every SavedModel has, in TensorFlow's field order."""
+    saver = ["Placeholder", "Const", "SaveV2", "RestoreV2", "MergeV2Checkpoints"]
+    graph = b"".join(_pb(1, _tf_node(f"n{i}", op)) for i, op in enumerate(saver))
+    graph += b"".join(_pb(1, node) for node in nodes)
+    graph += _pb(2, library) if library else b""
+    graph += _pb(4, b"\x08\x8d\x08\x10\x0c")  # versions {producer: 1165, min_consumer: 12}
+    meta = _pb(1, _pb(4, b"serve")) + _pb(2, graph)
+    return b"\x08\x01" + _pb(2, meta)
+
+
+def _keras_metadata(layers: list[dict[str, object]]) -> bytes:
+    """keras_metadata.pb: SavedMetadata{nodes = 1: SavedObject{version 1, node_id 2,
+    node_path 3, identifier 4, metadata 5 (the layer's JSON)}} (keras saved_metadata.proto)."""
+    nodes = b""
+    for i, layer in enumerate(layers, start=1):
+        nodes += _pb(
+            1,
+            _pb(1, b"\x08\x02\x10\x01")  # VersionDef{producer: 2, min_consumer: 1}
+            + b"\x10" + _varint(i)
+            + _pb(3, f"root.layer_with_weights-{i}".encode())
+            + _pb(4, b"_tf_keras_layer")
+            + _pb(5, json.dumps(layer).encode()),
+        )  # fmt: skip
+    return nodes
+
+
+def _keras_layer_metadata(class_name: str, config: dict[str, object]) -> dict[str, object]:
+    """The metadata TF-Keras 2.x writes for a layer (keras/saving/legacy/saved_model)."""
+    return {
+        "name": config["name"],
+        "trainable": True,
+        "expects_training_arg": False,
+        "dtype": "float32",
+        "batch_input_shape": None,
+        "stateful": False,
+        "must_restore_from_config": False,
+        "preserve_input_structure_in_config": False,
+        "autocast": True,
+        "class_name": class_name,
+        "config": config,
+    }
+
+
+def red_team4_benign() -> None:
+    """Guards for the fourth red-team pass (TensorFlow): tf.print to stderr, and Dense layers
+    in keras_metadata.pb, laid out as TF 2.15 writes them."""
+    folder = BENIGN / "redteam4/tf_print_keras_dense"
+    folder.mkdir(parents=True, exist_ok=True)
+    stream = _pb(2, b"stderr")  # AttrValue.s
+    (folder / "keras_metadata.pb").write_bytes(
+        _keras_metadata(
+            [
+                _keras_layer_metadata(
+                    "Dense",
+                    {"name": "dense", "units": 2, "activation": "relu", "use_bias": True},
+                )
+            ]
+        )
+    )
+    put(
+        "benign",
+        "redteam4/tf_print_keras_dense/saved_model.pb",
+        _tf_saved_model([_tf_node("print", "PrintV2", ("output_stream", stream))]),
+        "safe",
+        "TF-Keras 2.x SavedModel layout: tf.print(output_stream=sys.stderr) and a Dense "
+        "layer's metadata (identifier in field 4, JSON in field 5)",
+    )
+
+
+def red_team4_malicious() -> None:
+    """Inert attacks the fourth red-team pass (TensorFlow protobufs) found not unsafe."""
+    import base64
+    import marshal
+
+    read = _tf_node("read", "ReadFile")
+    versions = _pb(4, b"\x08\x8d\x08\x10\x0c")
+    placeholder = _pb(1, _tf_node("path", "Placeholder"))
+    put(
+        "malicious",
+        "redteam4/graph_versions_first.pb",
+        versions + placeholder + _pb(1, read),
+        "unsafe",
+        "research: a frozen GraphDef with versions before its nodes (TensorFlow parses any "
+        "field order; sniffed as not a model) reading any file with ReadFile",
+    )
+    put(
+        "malicious",
+        "redteam4/graph_node_op_first.pb",
+        _pb(1, _pb(2, b"ReadFile") + _pb(1, b"read")) + placeholder + versions,
+        "unsafe",
+        "research: a frozen GraphDef whose first NodeDef gives op before name (sniffed as "
+        "not a model), op ReadFile",
+    )
+    function = _pb(1, _pb(1, b"__inference_read_7")) + _pb(3, read)  # signature, node_def
+    put(
+        "malicious",
+        "redteam4/graph_library_first.pb",
+        _pb(2, _pb(1, function)) + _pb(1, _tf_node("call", "StatefulPartitionedCall")),
+        "unsafe",
+        "research: a frozen GraphDef with its function library first (sniffed as not a "
+        "model); the library function reads any file, called by StatefulPartitionedCall",
+    )
+    stream = _pb(2, b"file:///nonexistent/.bashrc")
+    put(
+        "malicious",
+        "redteam4/tf_print_to_file/saved_model.pb",
+        _tf_saved_model([_tf_node("print", "PrintV2", ("output_stream", stream))]),
+        "unsafe",
+        "research: tf.print(..., output_stream='file:///.../.bashrc') appends the printed "
+        "tensors (attacker text) to any file; PrintV2 was LOW whatever its stream",
+    )
+    inner = _pb(1, _tf_node("read", "ReadFile"))  # a GraphDef in a string constant
+    tensor = b"\x08\x07" + _pb(8, inner)  # TensorProto{dtype: DT_STRING, string_val}
+    put(
+        "malicious",
+        "redteam4/tf_dataset_from_graph/saved_model.pb",
+        _tf_saved_model(
+            [
+                _tf_node("graph", "Const", ("value", _pb(8, tensor))),
+                _tf_node("ds", "DatasetFromGraph"),
+            ]
+        ),
+        "unsafe",
+        "research: tf.data DatasetFromGraph runs a GraphDef held in a string Const, so the "
+        "ReadFile in it is not among the graph's nodes",
+    )
+    put(
+        "malicious",
+        "redteam4/tf_matching_files_dataset/saved_model.pb",
+        _tf_saved_model([_tf_node("files", "MatchingFilesDataset")]),
+        "unsafe",
+        "research: tf.data.Dataset.list_files (MatchingFilesDataset) lists any directory; "
+        "MatchingFiles was flagged, its dataset form was not",
+    )
+    code = compile("lambda x: __import__('os').system('true') or x", "<stdin>", "eval")
+    function = base64.b64encode(marshal.dumps(code.co_consts[0])).decode()
+    lambda_config = {
+        "name": "lambda",
+        "trainable": True,
+        "dtype": "float32",
+        "function": {"class_name": "__tuple__", "items": [function, None, None]},
+        "function_type": "lambda",
+        "module": "__main__",
+        "output_shape": None,
+        "output_shape_type": "raw",
+        "output_shape_module": None,
+        "arguments": {},
+    }
+    folder = MALICIOUS / "redteam4/tf_keras_metadata_lambda"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "keras_metadata.pb").write_bytes(
+        _keras_metadata([_keras_layer_metadata("Lambda", lambda_config)])
+    )
+    put(
+        "malicious",
+        "redteam4/tf_keras_metadata_lambda/saved_model.pb",
+        _tf_saved_model([]),
+        "unsafe",
+        "research: a TF-Keras SavedModel whose keras_metadata.pb holds a Lambda layer with "
+        "marshalled bytecode (os.system); the scan read the identifier (field 4), not the "
+        "metadata JSON (field 5)",
+    )
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -3629,6 +3809,8 @@ SECTIONS = {
     "red_team2_malicious": lambda: red_team2_malicious(),
     "red_team3_benign": lambda: red_team3_benign(),
     "red_team3_malicious": lambda: red_team3_malicious(),
+    "red_team4_benign": lambda: red_team4_benign(),
+    "red_team4_malicious": lambda: red_team4_malicious(),
 }
 
 

@@ -328,7 +328,8 @@ def test_keras_metadata_beside_a_saved_model(tmp_path: Path) -> None:
         "class_name": "Lambda",
         "config": {"name": "l", "function": ["4wEA", None, None], "function_type": "lambda"},
     }
-    saved_object = b"\x08\x01" + _ld(4, json.dumps(layer).encode())
+    # SavedObject: node_id = 2, identifier = 4, metadata = 5 (keras saved_metadata.proto)
+    saved_object = b"\x10\x01" + _ld(4, b"_tf_keras_layer") + _ld(5, json.dumps(layer).encode())
     (tmp_path / "keras_metadata.pb").write_bytes(_ld(1, saved_object))
     result = scan(tmp_path)
     assert result.verdict is Verdict.UNSAFE

@@ -1,0 +1,7 @@
+*
+(
+
+__inference_read_7
+readReadFile
+
+callStatefulPartitionedCall

@@ -1,0 +1,5 @@
+
+ReadFile
+read
+
+pathPlaceholder"ç

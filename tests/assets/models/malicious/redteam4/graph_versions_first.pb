@@ -1,0 +1,5 @@
+"ç
+
+pathPlaceholder
+
+readReadFile

@@ -1,0 +1,15 @@
+Æ
+"serve¢
+
+n0Placeholder
+
+n1Const
+
+n2SaveV2
+
+n3	RestoreV2
+
+n4MergeV2Checkpoints
+@
+printPrintV2*.
+output_streamfile:///nonexistent/.bashrc"ç
