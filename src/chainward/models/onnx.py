@@ -82,6 +82,8 @@ def _function(buf: Buffer, a: int, b: int, facts: OnnxFacts) -> None:
             domain = text(buf, x, y)
         elif n == 7:
             _node(buf, x, y, facts, 1)
+        elif n == 11:  # attribute_proto: attribute defaults, which may hold tensors
+            _attribute(buf, x, y, facts, 1)
     facts.local_functions.add((domain, name))
 
 
@@ -95,10 +97,8 @@ def _graph(buf: Buffer, a: int, b: int, facts: OnnxFacts, depth: int) -> None:
             _node(buf, x, y, facts, depth)
         elif n == 5:
             _tensor(buf, x, y, facts)
-        elif n == 15:  # SparseTensorProto: values (1) and indices (2) are tensors
-            for n2, w2, x2, y2 in iter_fields(buf, x, y):
-                if n2 in (1, 2) and w2 == 2:
-                    _tensor(buf, x2, y2, facts)
+        elif n == 15:
+            _sparse_tensor(buf, x, y, facts)
 
 
 def _node(buf: Buffer, a: int, b: int, facts: OnnxFacts, depth: int) -> None:
@@ -122,6 +122,15 @@ def _attribute(buf: Buffer, a: int, b: int, facts: OnnxFacts, depth: int) -> Non
         if n in (6, 11):  # g, graphs
             _graph(buf, x, y, facts, depth + 1)
         elif n in (5, 10):  # t, tensors
+            _tensor(buf, x, y, facts)
+        elif n in (22, 23):  # sparse_tensor, sparse_tensors (a Constant's sparse_value)
+            _sparse_tensor(buf, x, y, facts)
+
+
+def _sparse_tensor(buf: Buffer, a: int, b: int, facts: OnnxFacts) -> None:
+    """SparseTensorProto: values (1) and indices (2) are tensors, external data too."""
+    for n, w, x, y in iter_fields(buf, a, b):
+        if n in (1, 2) and w == 2:
             _tensor(buf, x, y, facts)
 
 

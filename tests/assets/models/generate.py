@@ -3780,6 +3780,54 @@ def red_team4_malicious() -> None:
         "marshalled bytecode (os.system); the scan read the identifier (field 4), not the "
         "metadata JSON (field 5)",
     )
+    _red_team4_onnx()
+
+
+def _red_team4_onnx() -> None:
+    """ONNX tensors whose external data reads any file, in places the walk skipped: a
+    Constant's sparse_value and a local function's attribute default."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from onnx.external_data_helper import set_external_data
+
+    def external(name: str, location: str) -> onnx.TensorProto:
+        tensor = numpy_helper.from_array(np.zeros(2, np.float32), name)
+        set_external_data(tensor, location, offset=0, length=8)
+        tensor.ClearField("raw_data")
+        return tensor
+
+    def model(nodes: list[onnx.NodeProto], **kwargs: object) -> bytes:
+        out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [8])
+        graph = helper.make_graph(nodes, "g", [], [out])
+        opsets = [helper.make_opsetid("", 17), helper.make_opsetid("local", 1)]
+        made = helper.make_model(graph, producer_name="pytorch", opset_imports=opsets, **kwargs)
+        return made.SerializeToString()
+
+    indices = numpy_helper.from_array(np.array([0, 3], np.int64), "i")
+    sparse = helper.make_sparse_tensor(external("v", "../../../../etc/passwd"), indices, [8])
+    put(
+        "malicious",
+        "redteam4/onnx_sparse_constant_external.onnx",
+        model([helper.make_node("Constant", [], ["y"], sparse_value=sparse)]),
+        "unsafe",
+        "research: a Constant node's sparse_value whose values tensor loads its data from "
+        "../../../../etc/passwd (onnxruntime densifies it at load); attribute sparse "
+        "tensors were not walked",
+    )
+    default = helper.make_attribute("w", external("w", "/etc/passwd"))
+    body = helper.make_node("Constant", [], ["y"], value_float=0.0)
+    function = helper.make_function(
+        "local", "F", [], ["y"], [body], [helper.make_opsetid("", 17)], attribute_protos=[default]
+    )
+    put(
+        "malicious",
+        "redteam4/onnx_function_default_external.onnx",
+        model([helper.make_node("F", [], ["y"], domain="local")], functions=[function]),
+        "unsafe",
+        "research: a model-local function whose attribute default is a tensor with external "
+        "data at /etc/passwd; FunctionProto.attribute_proto was not walked",
+    )
 
 
 SECTIONS = {

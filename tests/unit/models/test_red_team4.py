@@ -138,3 +138,35 @@ def test_malformed_keras_metadata_is_reported(tmp_path: Path) -> None:
     result = scan(_folder(tmp_path, _keras_metadata(DENSE)[:-3]))
     assert result.verdict is Verdict.SUSPICIOUS
     assert {f.rule for f in result.findings} == {"tf-malformed"}
+
+
+def _onnx_external(location: bytes) -> bytes:
+    """TensorProto{dims 2, FLOAT, name, external_data [location], data_location EXTERNAL}."""
+    entry = _pb(13, _pb(1, b"location") + _pb(2, location))
+    return b"\x08\x02\x10\x01" + _pb(8, b"v") + entry + b"\x70\x01"
+
+
+def _onnx_model(graph: bytes, *functions: bytes) -> bytes:
+    graph += _pb(2, b"g")
+    extra = b"".join(_pb(25, f) for f in functions)
+    return b"\x08\x08" + _pb(2, b"pytorch") + _pb(7, graph) + _pb(8, b"\x08\x11") + extra
+
+
+def test_onnx_sparse_attribute_external_data() -> None:
+    sparse = _pb(1, _onnx_external(b"/etc/passwd")) + _pb(2, b"\x08\x01\x10\x07")
+    for field in (22, 23):  # sparse_tensor, sparse_tensors
+        attr = _pb(1, b"sparse_value") + _pb(field, sparse)
+        node = _pb(2, b"y") + _pb(4, b"Constant") + _pb(5, attr)
+        assert scan_bytes(_onnx_model(_pb(1, node)), "m.onnx").verdict is Verdict.UNSAFE
+    inside = _pb(1, _onnx_external(b"weights.bin"))
+    node = _pb(2, b"y") + _pb(4, b"Constant") + _pb(5, _pb(1, b"sparse_value") + _pb(22, inside))
+    assert scan_bytes(_onnx_model(_pb(1, node)), "m.onnx").verdict is Verdict.SAFE
+
+
+def test_onnx_function_attribute_default_external_data() -> None:
+    default = _pb(1, b"w") + _pb(5, _onnx_external(b"..\\..\\secret"))
+    function = _pb(1, b"F") + _pb(10, b"local") + _pb(11, default)
+    node = _pb(2, b"y") + _pb(4, b"F") + _pb(7, b"local")
+    result = scan_bytes(_onnx_model(_pb(1, node), function), "m.onnx")
+    assert result.verdict is Verdict.UNSAFE
+    assert "onnx-external-data-escape" in {f.rule for f in result.findings}
