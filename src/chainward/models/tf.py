@@ -185,7 +185,24 @@ def keras_metadata_configs(buf: Buffer, limit: int) -> Iterator[object]:
 _GAP = rb"(?:\s|#[^\n]*)*"  # the text-format tokenizer skips comments like whitespace
 _STRING = rb"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
 _TEXT_OP = re.compile(rb"\bop\s*:" + _GAP + rb"((?:" + _STRING + _GAP + rb")+)")
-_TEXT_S = re.compile(rb"\bs\s*:" + _GAP + rb"((?:" + _STRING + _GAP + rb")+)")
+# an attr entry `key: "output_stream" value { s: "file://..." }` (pieces concatenated)
+_TEXT_STREAM_ATTR = re.compile(
+    rb"\bkey\s*:"
+    + _GAP
+    + rb"((?:"
+    + _STRING
+    + _GAP
+    + rb")+)value\s*:?"
+    + _GAP
+    + rb"\{"
+    + _GAP
+    + rb"s\s*:"
+    + _GAP
+    + rb"((?:"
+    + _STRING
+    + _GAP
+    + rb")+)"
+)
 _TEXT_LITERAL = re.compile(rb"""#[^\n]*|"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'""")
 _QUOTE_OR_COMMENT = re.compile(rb"[#\"']")
 _ONE_STRING = re.compile(_STRING)
@@ -217,8 +234,9 @@ def collect_text_ops(buf: Buffer) -> set[str]:
         clean = pos
         ops.add(names[raw])
         dangerous.discard(raw)
-    if "PrintV2" in ops and any(  # over-reports a file:// string that is not the stream
-        _op_name(raw).startswith(_FILE_STREAM) for raw in _TEXT_S.findall(buf)
+    if "PrintV2" in ops and any(  # only PrintV2 has an output_stream attr
+        _op_name(key) == "output_stream" and _op_name(value).startswith(_FILE_STREAM)
+        for key, value in _TEXT_STREAM_ATTR.findall(buf)
     ):
         ops.add(PRINT_TO_FILE)
     return ops

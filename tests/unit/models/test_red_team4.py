@@ -170,3 +170,12 @@ def test_onnx_function_attribute_default_external_data() -> None:
     result = scan_bytes(_onnx_model(_pb(1, node), function), "m.onnx")
     assert result.verdict is Verdict.UNSAFE
     assert "onnx-external-data-escape" in {f.rule for f in result.findings}
+
+
+def test_a_file_url_elsewhere_in_a_text_graph_is_not_a_print_to_a_file() -> None:
+    text = (
+        b'saved_model_schema_version: 1\nmeta_graphs { graph_def { node { name: "p" '
+        b'op: "PrintV2" attr { key: "output_stream" value { s: "stderr" } } } '
+        b'node { name: "c" op: "Const" attr { key: "note" value { s: "file:///docs" } } } } }\n'
+    )
+    assert _rules(text, "saved_model.pbtxt")[0] is Verdict.SAFE
