@@ -142,7 +142,7 @@ def detect_stream(fh: BinaryIO, head: bytes, size: int) -> str | None:
         return "lz4"
     if len(head) >= 8 and head[1:4] == b"\x2a\x4d\x18" and head[0] & 0xF0 == 0x50:
         return _after_skippable(head)
-    if len(head) >= 263 and head[257:262] == b"ustar":
+    if is_tar_header(head):
         return _tar_kind(head)
     if len(head) >= 8 and head[4:8] == b"TFL3":
         return "tflite"
@@ -261,6 +261,22 @@ def _text_prefixed_zip(fh: BinaryIO, head: bytes, size: int) -> str | None:
     except (zipread.ZipFormatError, OSError, struct.error, OverflowError, ValueError):
         return None
     return classify_zip_names([e.name for e in index.entries])
+
+
+def is_tar_header(head: bytes) -> bool:
+    """A tar header: the ustar magic, or (pre-POSIX V7 and old GNU tars, which
+    :mod:`tarfile` and so torch's legacy loader read) a header whose checksum holds."""
+    if len(head) >= 263 and head[257:262] == b"ustar":
+        return True
+    if len(head) < 512 or not head[:1].strip(b"\x00"):
+        return False
+    field = head[148:156].split(b"\x00", 1)[0].strip()
+    if not field or not all(48 <= c <= 55 for c in field):
+        return False
+    block = head[:148] + b" " * 8 + head[156:512]
+    unsigned = sum(block)
+    signed = unsigned - 256 * sum(1 for c in block if c >= 128)
+    return int(field, 8) in (unsigned, signed)
 
 
 def _tar_kind(head: bytes) -> str:
@@ -775,4 +791,11 @@ def _varint(data: bytes, pos: int) -> tuple[int | None, int]:
     return None, pos
 
 
-__all__ = ["CONTAINER_FORMATS", "FORMATS", "classify_zip_names", "detect_bytes", "detect_format"]
+__all__ = [
+    "CONTAINER_FORMATS",
+    "FORMATS",
+    "classify_zip_names",
+    "detect_bytes",
+    "detect_format",
+    "is_tar_header",
+]

@@ -72,8 +72,10 @@ class SafetensorsScanner(FormatScanner):
 def check_header(header_bytes: bytes, data_len: int) -> list[str]:
     """Problems with a safetensors header (empty when the reference loader would accept it)."""
     try:
-        header = json.loads(header_bytes.decode("utf-8").rstrip(" "))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        header = json.loads(header_bytes.decode("utf-8").rstrip(" "), parse_constant=_not_json)
+        # serde_json (the reference loader) refuses lone surrogate escapes that json accepts
+        json.dumps(header, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError):
         return ["header is not valid UTF-8 JSON; loaders refuse the file"]
     if not isinstance(header, dict):
         return ["header is not a JSON object"]
@@ -107,7 +109,10 @@ def check_header(header_bytes: bytes, data_len: int) -> list[str]:
             continue
         begin, end = offsets
         nbits = math.prod(shape) * DTYPE_BITS[dtype]
-        if nbits % 8 or nbits // 8 > 1 << 62:
+        if nbits // 8 > 1 << 62:
+            problems.append(f"tensor {name!r}: dtype x shape overflows a 64-bit size")
+            continue
+        if nbits % 8:
             problems.append(f"tensor {name!r}: dtype x shape is not a whole number of bytes")
             continue
         if not 0 <= begin <= end <= data_len:
@@ -136,6 +141,10 @@ def check_header(header_bytes: bytes, data_len: int) -> list[str]:
             "the header (room for a hidden payload)"
         )
     return problems
+
+
+def _not_json(constant: str) -> object:
+    raise ValueError(f"{constant} is not JSON")
 
 
 __all__ = ["SafetensorsScanner", "check_header"]

@@ -22,7 +22,7 @@ import zlib
 
 from chainward.models.containers import iter_zip_members, scan_member, scan_tar
 from chainward.models.context import BudgetError, ScanContext, Source
-from chainward.models.detect import _has_trailing_zip, _pickle_kind
+from chainward.models.detect import _has_trailing_zip, _pickle_kind, is_tar_header
 from chainward.models.interface import FormatScanner
 from chainward.models.pickle.vm import run_all, values_for
 from chainward.models.pickles import buffered, bytes_reader, report_trace
@@ -41,7 +41,7 @@ class TorchScanner(FormatScanner):
         head = source.head(512)
         if head.startswith(b"PK"):
             self._scan_zip(source, ctx)
-        elif len(head) >= 263 and head[257:262] == b"ustar":
+        elif is_tar_header(head):
             scan_tar(source, ctx)
         else:
             with source.open() as fh:

@@ -3830,6 +3830,110 @@ def _red_team4_onnx() -> None:
     )
 
 
+def _tar_checksummed(header: bytearray) -> bytes:
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\x00 " % sum(header)
+    return bytes(header)
+
+
+def _tar_block(name: str, data: bytes, *, v7: bool = False) -> bytes:
+    """A tar member; ``v7``: a pre-POSIX header without the ustar magic (tarfile reads it)."""
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime = len(data), 0
+    header = bytearray(info.tobuf(tarfile.GNU_FORMAT)[:512])
+    if v7:
+        header[257:265] = bytes(8)
+    return _tar_checksummed(header) + data + bytes(-len(data) % 512)
+
+
+def _tar_sparse_block(name: str, chunks: list[tuple[int, bytes]], real_size: int) -> bytes:
+    """An old-GNU sparse member: stored chunks (offset, bytes); extraction fills the holes."""
+    import tarfile
+
+    data = b"".join(chunk for _offset, chunk in chunks)
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.type = len(data), 0, tarfile.GNUTYPE_SPARSE
+    header = bytearray(info.tobuf(tarfile.GNU_FORMAT)[:512])
+    for i, (offset, chunk) in enumerate(chunks):
+        header[386 + 24 * i : 410 + 24 * i] = b"%011o\x00%011o\x00" % (offset, len(chunk))
+    header[483:495] = b"%011o\x00" % real_size
+    return _tar_checksummed(header) + data + bytes(-len(data) % 512)
+
+
+def _legacy_torch_tar(storages: bytes, *, v7: bool = False, sparse_hole: int = 0) -> bytes:
+    """torch's pre-0.4 tar checkpoint (sys_info, pickle, storages, tensors). ``sparse_hole``:
+    ``storages`` is a sparse member whose first pickle's BINBYTES argument is that hole."""
+    sys_info = pickle.dumps({"protocol_version": 1001, "little_endian": True}, protocol=2)
+    if sparse_hole:
+        lead = b"\x80\x02B" + struct.pack("<I", sparse_hole)
+        # stored, BINBYTES swallows the payload; extracted, it swallows the hole's zeros
+        rest = b"0" + storages + bytes(sparse_hole - 1 - len(storages)) + b"}."
+        chunks = [(0, lead), (len(lead) + sparse_hole, rest)]
+        storages_block = _tar_sparse_block("storages", chunks, len(lead) + sparse_hole + len(rest))
+    else:
+        storages_block = _tar_block("storages", pickle.dumps(0, protocol=2) + storages, v7=v7)
+    return (
+        _tar_block("sys_info", sys_info, v7=v7)
+        + _tar_block("pickle", pickle.dumps({"epoch": 3}, protocol=2), v7=v7)
+        + storages_block
+        + _tar_block("tensors", pickle.dumps(0, protocol=2), v7=v7)
+        + bytes(10240)
+    )
+
+
+def red_team5_benign() -> None:
+    """Guards for the fifth red-team pass (tar, safetensors): a legacy torch tar with
+    V7 headers, one with a sparse storages member, and safetensors non-ASCII names."""
+    import numpy as np
+    from safetensors.numpy import save as st_save
+
+    empty_views = pickle.dumps([], protocol=2)
+    put(
+        "benign",
+        "redteam5/legacy_v7.tar",
+        _legacy_torch_tar(empty_views, v7=True),
+        "safe",
+        "torch pre-0.4 tar checkpoint layout with V7 (no ustar magic) headers",
+    )
+    put(
+        "benign",
+        "redteam5/legacy_sparse.tar",
+        _legacy_torch_tar(b"N.", sparse_hole=1024),
+        "safe",
+        "torch pre-0.4 tar checkpoint layout, storages stored as a GNU sparse member",
+    )
+    put(
+        "benign",
+        "redteam5/unicode_names.safetensors",
+        st_save({"emb.\u00e9\U0001f600": np.zeros(4, dtype=np.float32)}),
+        "safe",
+        "safetensors.numpy.save with non-ASCII and non-BMP tensor names",
+    )
+
+
+def red_team5_malicious() -> None:
+    """Inert attacks the fifth red-team pass (tar members) found not unsafe."""
+    system = glob0("posix", "system") + s4("true") + b"\x85R."
+    put(
+        "malicious",
+        "redteam5/legacy_v7_storages.tar",
+        _legacy_torch_tar(b"\x80\x02" + system, v7=True),
+        "unsafe",
+        "torch pre-0.4 tar checkpoint with V7 headers (no ustar magic; tarfile and "
+        "torch's legacy loader read it), payload in storages: was error (unknown format)",
+    )
+    put(
+        "malicious",
+        "redteam5/legacy_sparse_storages.tar",
+        _legacy_torch_tar(system, sparse_hole=1024),
+        "unsafe",
+        "torch pre-0.4 tar checkpoint whose storages is a GNU sparse member: stored bytes "
+        "hide the payload in a BINBYTES argument, the extracted hole frees it: was safe",
+    )
+
+
 SECTIONS = {
     "benign_pickles": lambda: benign_pickles(),
     "benign_sklearn": lambda: benign_sklearn(),
@@ -3859,6 +3963,8 @@ SECTIONS = {
     "red_team3_malicious": lambda: red_team3_malicious(),
     "red_team4_benign": lambda: red_team4_benign(),
     "red_team4_malicious": lambda: red_team4_malicious(),
+    "red_team5_benign": lambda: red_team5_benign(),
+    "red_team5_malicious": lambda: red_team5_malicious(),
 }
 
 
