@@ -223,6 +223,17 @@ DANGERS: dict[str, str] = {
     "pathlib.Path.mkdir": "creates directories",
     "pathlib.Path.open": "opens a file",
     "pathlib.Path.rename": "moves a file",
+    # classes whose own __new__ or __setstate__ does harm, so that pickle's default path
+    # (NEWOBJ + BUILD, no call at all) is enough; tests/unit/models/test_setstate_gadgets.py
+    "_multiprocessing": "creates or opens named semaphores (SemLock.__new__)",
+    "_posixshmem": "opens or removes shared memory",
+    "joblib.externals.loky": "starts processes or opens named semaphores (loky SemLock.__setstate__)",
+    "fsspec.implementations.local.LocalFileOpener": "opens the file its state names (__setstate__)",
+    "fsspec.caching.MMapCache": "creates and maps the file its state names (__setstate__)",
+    "fontTools.ttLib.sfnt.SFNTReader": "opens the file its state names (__setstate__)",
+    "matplotlib.dviread.PsfontsMap": "opens the file named by its argument (__new__)",
+    "matplotlib.dviread._LuatexKpsewhich": "starts a program, luatex (__new__)",
+    "blosc2.remote_ctable.RemoteCTable": "opens the remote URL named by its argument (__new__)",
 }
 
 # fix_imports names Python 2 pickles use for the same modules

@@ -22,6 +22,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 
+from chainward.models.pickle.argparser import TEMPLATE_KEY, template_problem
 from chainward.models.pickle.denylist import DANGERS, danger_of
 from chainward.models.pickle.profiles import (
     CONTAINER_TYPES,
@@ -1070,6 +1071,7 @@ def _grade_build(
         _grade_wrapper_filename(state, inv.offset, add)
     if _is_statsmodels_object(target):
         _grade_restored_formula(state, inv.offset, add)
+    _grade_distribution_template(state, inv.offset, add)
     if plain_keys is None or _has_unknown_keys(state, plain_keys):
         _grade_state(state, "BUILD", inv.offset, add)
     if isinstance(target, Persistent):
@@ -1180,6 +1182,24 @@ def _grade_restored_formula(state: Value, offset: int, add: _Add) -> None:
             "Python code when the model is loaded",
             offset,
         )
+
+
+def _grade_distribution_template(state: Value, offset: int, add: _Add) -> None:
+    """scipy.stats distributions exec() the ``_parse_arg_template`` of their state on load
+    (see :mod:`chainward.models.pickle.argparser`); checked whatever the class, so the
+    path that rebuilds it (NEWOBJ, copyreg._reconstructor, a re-export) does not matter."""
+    for key, value in _state_items(state):
+        if key != TEMPLATE_KEY:
+            continue
+        problem = template_problem(value.value if isinstance(value, Lit) else None)
+        if problem is not None:
+            add(
+                "pickle-distribution-code",
+                Severity.HIGH,
+                f"a scipy.stats distribution's argument-parser template holds {problem}: "
+                "the template is executed as Python code when the distribution is loaded",
+                offset,
+            )
 
 
 def _has_unknown_keys(state: Value, plain_keys: set[Value]) -> bool:
