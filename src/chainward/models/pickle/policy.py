@@ -22,7 +22,6 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 
-from chainward.models.pickle.argparser import TEMPLATE_KEY, template_problem
 from chainward.models.pickle.denylist import DANGERS, danger_of
 from chainward.models.pickle.profiles import (
     CONTAINER_TYPES,
@@ -1189,8 +1188,10 @@ def _grade_distribution_template(state: Value, offset: int, add: _Add) -> None:
     (see :mod:`chainward.models.pickle.argparser`); checked whatever the class, so the
     path that rebuilds it (NEWOBJ, copyreg._reconstructor, a re-export) does not matter."""
     for key, value in _state_items(state):
-        if key != TEMPLATE_KEY:
+        if key != "_parse_arg_template":  # argparser.TEMPLATE_KEY (ast: imported only here)
             continue
+        from chainward.models.pickle.argparser import template_problem
+
         problem = template_problem(value.value if isinstance(value, Lit) else None)
         if problem is not None:
             add(
