@@ -286,6 +286,7 @@ def grade(
 # how much of a pickle's rest past the machine's budgets is walked opcode by opcode
 # (about 30 MB/s) to show it holds data only
 DATA_WALK_BYTES = 256 << 20
+NAME_CONTEXT = 1024  # covers the two name literals (and memo ops) before a STACK_GLOBAL
 
 
 def _legacy_torch_class(value: Persistent) -> Global | None:
@@ -310,6 +311,7 @@ def _grade_unread(where: int, why: str, add: _Add, reader: Reader | None) -> Non
     Otherwise it is searched for imported names, and the file is at least suspicious.
     """
     found = ""
+    search_from = where
     if reader is not None:
         from chainward.models.pickle.datawalk import walk_data
 
@@ -326,6 +328,9 @@ def _grade_unread(where: int, why: str, add: _Add, reader: Reader | None) -> Non
             return
         if tail.code_at is not None:
             found = f" (it has {tail.code_op} at byte {tail.code_at})"
+            # nothing before the first import or call imports a name: search from there,
+            # less the literals a STACK_GLOBAL takes (the walk already read that part)
+            search_from = max(where, tail.code_at - NAME_CONTEXT)
     add(
         "pickle-op-budget",
         Severity.MEDIUM,
@@ -341,8 +346,8 @@ def _grade_unread(where: int, why: str, add: _Add, reader: Reader | None) -> Non
         return
     from chainward.models.pickle.tail import imported_names
 
-    with reader(where, 1 << 62) as rest:
-        for module, name, offset, opcode in imported_names(rest, base=where):
+    with reader(search_from, 1 << 62) as rest:
+        for module, name, offset, opcode in imported_names(rest, base=search_from):
             if opcode == "STACK_GLOBAL":  # protocol 4 and later
                 glob = Global(module, name, offset, opcode)
             else:  # GLOBAL/INST lines: maybe protocol 0-2, where find_class maps names
