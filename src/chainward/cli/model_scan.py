@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +86,7 @@ def _with_dynamic(result: Any, paths: tuple[Path, ...]) -> Any:
             extra = list(dynamic.analyze_model(Path(file.path)))
         findings = (*file.findings, *extra)
         verdict = file.verdict if not extra else verdict_of(list(findings))
-        files.append(replace(file, findings=findings, verdict=verdict))
+        files.append(file.replace(findings=findings, verdict=verdict))
     return ScanResult(tuple(files), result.skipped)
 
 

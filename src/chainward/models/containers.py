@@ -12,10 +12,8 @@ reported; over-budget expansion is reported as a bomb, not followed.
 
 from __future__ import annotations
 
-import bz2
 import functools
 import io
-import lzma
 import zlib
 from collections.abc import Iterator
 
@@ -23,7 +21,7 @@ from chainward.models import zipread
 from chainward.models.context import BudgetError, ScanContext, Source
 from chainward.models.detect import HEAD_SIZE, detect_stream
 from chainward.models.interface import FormatScanner
-from chainward.models.zipread import zstd_module
+from chainward.models.zipread import lzma_error, zstd_module
 from chainward.records import Severity
 
 TYPE_CHECKING = False
@@ -160,7 +158,7 @@ def _member_source(
         except zipread.BudgetExceeded:
             pass
         head = head[:HEAD_SIZE]
-    except (zipread.ZipFormatError, zlib.error, lzma.LZMAError, OSError, EOFError) as exc:
+    except (zipread.ZipFormatError, zlib.error, lzma_error(), OSError, EOFError) as exc:
         ctx.error(display, f"cannot decompress member: {exc}")
         return None, b""
 
@@ -232,7 +230,7 @@ def scan_member(member: Source, head: bytes, ctx: ScanContext) -> None:
         ctx.scan_nested(member)
     except BudgetError as exc:
         ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", member.display)
-    except (zipread.ZipFormatError, zlib.error, lzma.LZMAError, OSError, EOFError) as exc:
+    except (zipread.ZipFormatError, zlib.error, lzma_error(), OSError, EOFError) as exc:
         ctx.error(member.display, f"cannot read member: {exc}")
 
 
@@ -373,7 +371,11 @@ def _decompressor(kind: str) -> Any:
     if kind == "zlib":
         return zlib.decompressobj()
     if kind == "bz2":
+        import bz2
+
         return bz2.BZ2Decompressor()
+    import lzma
+
     if kind == "xz":
         return lzma.LZMADecompressor(lzma.FORMAT_XZ)
     if kind == "lzma":
@@ -511,7 +513,7 @@ class CompressedScanner(FormatScanner):
                 source.display,
             )
             return
-        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        except (OSError, EOFError, zlib.error, lzma_error(), ValueError) as exc:
             ctx.error(source.display, f"cannot decompress {kind} data: {exc}")
             return
         if len(data) > limit:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 
 from chainward.errors import InputError
-from chainward.records import Finding, Location, Severity, Verdict
+from chainward.records import Finding, Location, Record, Severity, Verdict
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,9 +19,8 @@ class ModelScanError(InputError):
 class ScanOptions:
     """Budgets that keep hostile files from exhausting the scanner."""
 
-    # ScanOptions and ScanResult are plain classes: building a frozen dataclass costs
-    # about a millisecond at every start-up (FileResult stays one: it is copied with
-    # dataclasses.replace)
+    # not a dataclass: building a frozen dataclass costs about a millisecond at every
+    # start-up (see chainward.records.Record)
     __slots__ = (
         "follow_symlinks",
         "jobs",
@@ -60,15 +58,31 @@ class ScanOptions:
         return f"ScanOptions({shown})"
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(Record):
     """The verdict on one file (an archive's members report into their archive)."""
 
+    __slots__ = ("findings", "format", "path", "size", "verdict")
+    FIELDS = ("path", "format", "verdict", "findings", "size")
     path: str
     format: str | None
     verdict: Verdict
-    findings: tuple[Finding, ...] = ()
-    size: int | None = None
+    findings: tuple[Finding, ...]
+    size: int | None
+
+    def __init__(
+        self,
+        path: str,
+        format: str | None,
+        verdict: Verdict,
+        findings: tuple[Finding, ...] = (),
+        size: int | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "path", path)
+        set_field(self, "format", format)
+        set_field(self, "verdict", verdict)
+        set_field(self, "findings", findings)
+        set_field(self, "size", size)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -13,9 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -72,8 +70,8 @@ def scan_in_pool(
             workers, mp_context=context, initializer=_init, initargs=(options,)
         ) as pool:
             tasks = [(i, str(jobs[i][0]), jobs[i][1]) for i in order]
-            for index, packed in pool.map(_work, tasks, chunksize=chunk):
-                out[index] = _unpack(packed)
+            for index, result in pool.map(_work, tasks, chunksize=chunk):
+                out[index] = result
                 done[index] = True
     except BrokenProcessPool:
         pass
@@ -101,24 +99,7 @@ def _work(task: tuple[int, str, str]) -> tuple[int, FileResult | None]:
 
     index, path, display = task
     assert _OPTIONS is not None
-    return index, _pack(scan_walked(Path(path), display, _OPTIONS))
-
-
-def _pack(result: FileResult | None) -> FileResult | None:
-    # a Finding's properties are a mappingproxy, which pickle cannot send
-    if result is None:
-        return None
-    findings = tuple(replace(f, properties=dict(f.properties)) for f in result.findings)
-    return replace(result, findings=findings)
-
-
-def _unpack(result: FileResult | None) -> FileResult | None:
-    if result is None:
-        return None
-    findings = tuple(
-        replace(f, properties=MappingProxyType(dict(f.properties))) for f in result.findings
-    )
-    return replace(result, findings=findings)
+    return index, scan_walked(Path(path), display, _OPTIONS)
 
 
 __all__ = [

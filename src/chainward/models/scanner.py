@@ -16,7 +16,6 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from chainward.models.context import BudgetError, ScanContext, Source
@@ -29,6 +28,7 @@ from chainward.models.interface import (
     ScanResult,
     verdict_of,
 )
+from chainward.models.zipread import lzma_error
 from chainward.records import Severity
 
 # format -> "module:Class"
@@ -94,13 +94,6 @@ def _ends_like_a_zip(source: Source) -> bool:
         return ZIP_END_MAGIC in fh.read()
 
 
-def _lzma_error() -> type[Exception]:
-    # evaluated only when an exception is being matched: lzma stays off start-up
-    import lzma
-
-    return lzma.LZMAError
-
-
 def dispatch(source: Source, ctx: ScanContext) -> None:
     """Scan ``source`` with the scanner of its (already detected) format."""
     fmt = source.format or source.detect()
@@ -122,7 +115,7 @@ def dispatch(source: Source, ctx: ScanContext) -> None:
     except BudgetError as exc:
         ctx.add("decompression-bomb", Severity.MEDIUM, f"not fully scanned: {exc}", source.display)
     except (OSError, EOFError, ValueError, MemoryError, RecursionError, IndexError, KeyError,
-            struct.error, zlib.error, _lzma_error(), OverflowError) as exc:  # fmt: skip
+            struct.error, zlib.error, lzma_error(), OverflowError) as exc:  # fmt: skip
         ctx.error(source.display, f"could not be scanned: {type(exc).__name__}: {exc}")
 
 
@@ -326,16 +319,15 @@ def _repath(result: FileResult, old: str, new: str) -> FileResult:
         return text
 
     findings = tuple(
-        replace(
-            f,
+        f.replace(
             subject=moved(f.subject),
             location=None
             if f.location is None
-            else replace(f.location, path=moved(f.location.path)),
+            else f.location.replace(path=moved(f.location.path)),
         )
         for f in result.findings
     )
-    return replace(result, path=new, findings=findings)
+    return result.replace(path=new, findings=findings)
 
 
 def _scan_file(path: Path, options: ScanOptions, display: str, fmt: str | None) -> FileResult:

@@ -10,12 +10,9 @@ is read eagerly, and member data is decompressed with an output budget.
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,20 +38,50 @@ class ZipFormatError(ValueError):
     """The bytes are not a readable ZIP archive."""
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ costs ~1 us per member of a big zip
+# plain classes: a dataclass costs most of a millisecond at every start-up, and a frozen
+# one's __init__ about a microsecond per member of a big zip
 class ZipEntry:
     """One central-directory record."""
 
-    name: str
-    raw_name: bytes
-    method: int
-    flags: int
-    crc: int
-    compressed_size: int
-    size: int
-    header_offset: int
-    external_attr: int
-    create_system: int
+    __slots__ = (
+        "compressed_size",
+        "crc",
+        "create_system",
+        "external_attr",
+        "flags",
+        "header_offset",
+        "method",
+        "name",
+        "raw_name",
+        "size",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        raw_name: bytes,
+        method: int,
+        flags: int,
+        crc: int,
+        compressed_size: int,
+        size: int,
+        header_offset: int,
+        external_attr: int,
+        create_system: int,
+    ) -> None:
+        self.name = name
+        self.raw_name = raw_name
+        self.method = method
+        self.flags = flags
+        self.crc = crc
+        self.compressed_size = compressed_size
+        self.size = size
+        self.header_offset = header_offset
+        self.external_attr = external_attr
+        self.create_system = create_system
+
+    def __repr__(self) -> str:
+        return f"ZipEntry({self.name!r}, method={self.method}, size={self.size})"
 
     @property
     def is_dir(self) -> bool:
@@ -69,15 +96,24 @@ class ZipEntry:
         return bool(self.flags & 0x1)
 
 
-@dataclass
 class ZipIndex:
     """The central directory of an archive, plus what was odd about it."""
 
-    entries: list[ZipEntry]
-    prefix: int  # bytes before the archive (self-extractors, polyglots)
-    comment: bytes
-    truncated: bool  # the central directory was cut short
-    ambiguous: bool = False  # zipfile and miniz find different directories (both read)
+    __slots__ = ("ambiguous", "comment", "entries", "prefix", "truncated")
+
+    def __init__(
+        self,
+        entries: list[ZipEntry],
+        prefix: int,  # bytes before the archive (self-extractors, polyglots)
+        comment: bytes,
+        truncated: bool,  # the central directory was cut short
+        ambiguous: bool = False,  # zipfile and miniz find different directories (both read)
+    ) -> None:
+        self.entries = entries
+        self.prefix = prefix
+        self.comment = comment
+        self.truncated = truncated
+        self.ambiguous = ambiguous
 
 
 def _find_eocd(fh: BinaryIO, size: int) -> tuple[int, bytes]:
@@ -252,12 +288,14 @@ def _zip64_extra(extra: bytes, usize: int, csize: int, offset: int) -> tuple[int
     return usize, csize, offset
 
 
-@dataclass(slots=True)
 class LocalHeader:
     """A member's local header: its stored name and where its data starts."""
 
-    raw_name: bytes
-    data_offset: int
+    __slots__ = ("data_offset", "raw_name")
+
+    def __init__(self, raw_name: bytes, data_offset: int) -> None:
+        self.raw_name = raw_name
+        self.data_offset = data_offset
 
 
 def read_local_header(fh: BinaryIO, entry: ZipEntry) -> LocalHeader:
@@ -344,6 +382,8 @@ def _decompressor(method: int) -> _Decompressor | None:
     if method == 8:
         return _Decompressor(zlib.decompressobj(-15))
     if method == 12:
+        import bz2  # rare in model archives: not imported at start-up
+
         return _Decompressor(bz2.BZ2Decompressor())
     if method == 14:
         # ZIP's LZMA: 2-byte version, 2-byte properties size, then raw LZMA1 properties
@@ -357,6 +397,14 @@ def _decompressor(method: int) -> _Decompressor | None:
             )
         return _Decompressor(_ZipZstd(zstd))
     raise ZipFormatError(f"unsupported compression method {method}")
+
+
+def lzma_error() -> type[Exception]:
+    """``lzma.LZMAError``, for ``except`` clauses: evaluated only when an exception is
+    matched, so lzma stays off start-up."""
+    import lzma
+
+    return lzma.LZMAError
 
 
 def zstd_module() -> Any:
@@ -400,7 +448,7 @@ class _ZipLzma:
 
     def __init__(self) -> None:
         self._header = b""
-        self._inner: lzma.LZMADecompressor | None = None
+        self._inner: Any = None  # an lzma.LZMADecompressor once the header is read
         self.eof = False
         self.needs_input = True
 
@@ -413,10 +461,12 @@ class _ZipLzma:
             if len(self._header) < 4 + psize:
                 return b""
             props = self._header[4 : 4 + psize]
+            import lzma
+
             filters = [lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)]  # type: ignore[attr-defined]
             self._inner = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=filters)
             data = self._header[4 + psize :]
-        result = self._inner.decompress(data, max_length)
+        result: bytes = self._inner.decompress(data, max_length)
         self.eof = self._inner.eof
         self.needs_input = self._inner.needs_input
         return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chainward.packages.archive.scan import scan_archive
@@ -147,7 +147,7 @@ class Checker:
         if self.dynamic is not None:
             findings.extend(self.dynamic(Path(path)))
         canon = canonical_name(name) if name else None
-        findings = [replace(f, subject=f.subject or canon or str(path)) for f in findings]
+        findings = [f.replace(subject=f.subject or canon or str(path)) for f in findings]
         return self._result(target or str(path), findings, canon, version, report.sha256, skipped)
 
     def _result(

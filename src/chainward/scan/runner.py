@@ -173,9 +173,7 @@ def run_packages(inventory: Inventory, db_path: Path | None) -> CheckPart:
 
 
 def _with_location(finding: Finding, location: Location | None) -> Finding:
-    from dataclasses import replace
-
-    return finding if location is finding.location else replace(finding, location=location)
+    return finding if location is finding.location else finding.replace(location=location)
 
 
 def run_models(inventory: Inventory) -> CheckPart:

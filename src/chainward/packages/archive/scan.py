@@ -472,12 +472,9 @@ def _pth_findings(member: Member) -> list[Finding]:
         for item in analysis.findings:
             location = item.location
             if location is not None and location.line in numbers:
-                from dataclasses import replace
-
                 from chainward.records import Location
 
-                item = replace(
-                    item,
+                item = item.replace(
                     location=Location(location.path, numbers[location.line]),
                     evidence=lines[location.line][:200],
                 )
