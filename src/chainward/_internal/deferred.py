@@ -13,9 +13,10 @@ program that imports chainward as a library keeps its modules as they are.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
+
+from chainward._internal import import_module
 
 DEFERRED = ("inspect", "ipaddress")
 
@@ -25,7 +26,7 @@ class _Placeholder(types.ModuleType):
         name = self.__name__
         if sys.modules.get(name) is self:
             del sys.modules[name]
-        real = importlib.import_module(name)
+        real = import_module(name)
         # whoever already holds the placeholder sees the real module's names from now on
         self.__dict__.update(real.__dict__)
         return getattr(real, attribute)

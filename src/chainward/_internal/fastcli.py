@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from chainward.errors import ChainwardError, InputError
 from chainward.exitcodes import EXIT_ERROR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 GLOBAL_FLAGS = ("-q", "--quiet", "--debug")

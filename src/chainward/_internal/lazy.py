@@ -4,8 +4,9 @@ the command line's hot paths."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
+
+from chainward._internal import import_module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def lazy_exports(
         module_name = names.get(name)
         if module_name is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        return getattr(importlib.import_module(module_name), name)
+        return getattr(import_module(module_name), name)
 
     def __dir__() -> list[str]:
         return sorted(public)

@@ -15,7 +15,6 @@ the same result and the usual messages.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from chainward._internal.fastcli import (
     FORMATS,
@@ -101,7 +100,7 @@ def fast_main(argv: Sequence[str]) -> int | None:
     return run_guarded(action, debug=debug)
 
 
-_Parsed = tuple[bool, bool, list[Path], str, str, bool, bool, int]
+_Parsed = tuple[bool, bool, list[str], str, str, bool, bool, int]
 _VALUED = {
     "--format": "--format",
     "-f": "--format",
@@ -127,7 +126,7 @@ def _parse(args: list[str]) -> _Parsed | None:
     if not jobs.isdigit() or not jobs.isascii() or not positional:
         return None
     strict, follow = "--strict" in options, "--follow-symlinks" in options
-    paths = [Path(p) for p in positional]
+    paths = positional
     return debug, quiet, paths, fmt, fail_on, strict, follow, int(jobs)
 
 

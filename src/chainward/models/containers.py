@@ -18,10 +18,10 @@ import zlib
 from collections.abc import Iterator
 
 from chainward.models import zipread
-from chainward.models.context import BudgetError, ScanContext, Source
+from chainward.models.context import BudgetError, ScanContext, Source, lzma_error
 from chainward.models.detect import HEAD_SIZE, detect_stream
 from chainward.models.interface import FormatScanner
-from chainward.models.zipread import lzma_error, zstd_module
+from chainward.models.zipread import zstd_module
 from chainward.records import Severity
 
 TYPE_CHECKING = False

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
-from pathlib import Path
 
-from chainward.models.detect import HEAD_SIZE, detect_stream
+from chainward.models.detect import HEAD_SIZE, detect_stream, path_text
 from chainward.models.interface import ScanOptions, finding
 from chainward.records import Finding, Severity
 
@@ -14,9 +14,19 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from chainward.models.detect import StrPath
+
 
 class BudgetError(Exception):
     """A decompression/size/depth budget ran out (reported as a finding)."""
+
+
+def lzma_error() -> type[Exception]:
+    """``lzma.LZMAError``, for ``except`` clauses: evaluated only when an exception is
+    matched, so lzma stays off start-up."""
+    import lzma
+
+    return lzma.LZMAError
 
 
 class Source:
@@ -30,7 +40,7 @@ class Source:
         display: str,
         size: int,
         opener: Callable[[], BinaryIO],
-        path: Path | None = None,  # on-disk location (external data, directories)
+        path: str | None = None,  # on-disk location (external data, directories)
         format: str | None = None,
         cheap: bool = True,  # opening does not decompress the whole thing
     ) -> None:
@@ -84,9 +94,10 @@ class Source:
         return cls(display, len(data), lambda: io.BytesIO(data), None, fmt)
 
     @classmethod
-    def from_path(cls, path: Path, display: str | None = None) -> Source:
-        size = path.stat().st_size
-        return cls(display or str(path), size, lambda: path.open("rb"), path)
+    def from_path(cls, path: StrPath, display: str | None = None) -> Source:
+        text = os.fspath(path)
+        size = os.stat(text).st_size
+        return cls(display or path_text(text), size, lambda: open(text, "rb"), text)
 
 
 class _Range(io.RawIOBase):
@@ -178,4 +189,4 @@ class ScanContext:
             self.depth -= 1
 
 
-__all__ = ["BudgetError", "ScanContext", "Source"]
+__all__ = ["BudgetError", "ScanContext", "Source", "lzma_error"]

@@ -33,7 +33,6 @@ import os
 import re
 import struct
 import zlib
-from pathlib import Path
 
 from chainward.models.protobuf import ProtobufError, ProtobufTruncated, skip_group
 
@@ -89,19 +88,46 @@ CONTAINER_FORMATS = frozenset(
 )
 
 
-def detect_format(path: Path) -> str | None:
+# a path as callers give it; the scanner works on plain strings (pathlib is a fifth of
+# a one-file scan's start-up)
+StrPath = str | os.PathLike[str]
+
+
+def path_text(path: StrPath) -> str:
+    """``str(pathlib.Path(path))`` without importing pathlib: repeated and trailing
+    slashes and ``.`` components dropped (``..`` kept), ``.`` for an empty path."""
+    text = os.fspath(path)
+    if os.sep != "/":
+        from pathlib import Path
+
+        return str(Path(text))
+    if (
+        "//" not in text
+        and "/." not in text
+        and not text.startswith("./")
+        and (len(text) < 2 or not text.endswith("/"))
+    ):
+        return text or "."
+    root = ""
+    if text.startswith("/"):
+        root = "//" if text.startswith("//") and not text.startswith("///") else "/"
+    parts = [p for p in text.split("/") if p and p != "."]
+    return root + "/".join(parts) or "."
+
+
+def detect_format(path: StrPath) -> str | None:
     """The model format of ``path`` by content, or None if it is not a model file.
 
     A directory holding ``saved_model.pb`` is ``tf-savedmodel``; other directories,
     unreadable and special files are None. Never raises for I/O problems.
     """
     try:
-        if path.is_dir():
-            saved = any((path / name).is_file() for name in SAVED_MODEL_FILES)
+        if os.path.isdir(path):
+            saved = any(os.path.isfile(os.path.join(path, name)) for name in SAVED_MODEL_FILES)
             return "tf-savedmodel" if saved else None
-        if not path.is_file():
+        if not os.path.isfile(path):
             return None
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             head = fh.read(HEAD_SIZE)
             return detect_stream(fh, head, size)

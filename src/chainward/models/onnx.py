@@ -173,7 +173,7 @@ def escapes(location: str, model_dir: Path | None) -> str | None:
 
 def open_buffer(source: Source, ctx: ScanContext) -> Buffer:
     if source.path is not None and source.size > 0:
-        with source.path.open("rb") as fh:
+        with open(source.path, "rb") as fh:
             return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
     return source.read_all(ctx)
 
@@ -199,7 +199,7 @@ class OnnxScanner(FormatScanner):
         finally:
             if isinstance(buf, memoryview):
                 buf.release()
-        model_dir = source.path.parent if source.path is not None else None
+        model_dir = Path(source.path).parent if source.path is not None else None
         for name, location in facts.external:
             reason = escapes(location, model_dir)
             if reason is not None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ def workers_for(count: int, requested: int) -> int:
 
 
 def scan_in_pool(
-    jobs: list[tuple[Path, str]], options: ScanOptions, workers: int
+    jobs: list[tuple[str, str]], options: ScanOptions, workers: int
 ) -> list[FileResult | None]:
     """``scan_walked`` on every (path, display) in ``workers`` processes, in input order."""
     import multiprocessing  # only here: the pool machinery costs ~20 ms to import
@@ -82,9 +81,9 @@ def scan_in_pool(
     return out
 
 
-def file_size(path: Path) -> int:
+def file_size(path: str) -> int:
     try:
-        return path.stat().st_size
+        return os.stat(path).st_size
     except OSError:
         return 0
 
@@ -99,7 +98,7 @@ def _work(task: tuple[int, str, str]) -> tuple[int, FileResult | None]:
 
     index, path, display = task
     assert _OPTIONS is not None
-    return index, scan_walked(Path(path), display, _OPTIONS)
+    return index, scan_walked(path, display, _OPTIONS)
 
 
 __all__ = [

@@ -10,16 +10,15 @@ links leading elsewhere are reported and not followed unless
 from __future__ import annotations
 
 import gc
-import importlib
 import os
 import struct
 import time
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 
-from chainward.models.context import BudgetError, ScanContext, Source
-from chainward.models.detect import SAVED_MODEL_FILES, ZIP_END_MAGIC, detect_format
+from chainward._internal import import_module
+from chainward.models.context import BudgetError, ScanContext, Source, lzma_error
+from chainward.models.detect import SAVED_MODEL_FILES, ZIP_END_MAGIC, detect_format, path_text
 from chainward.models.interface import (
     FileResult,
     FormatScanner,
@@ -28,8 +27,11 @@ from chainward.models.interface import (
     ScanResult,
     verdict_of,
 )
-from chainward.models.zipread import lzma_error
 from chainward.records import Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from chainward.models.detect import StrPath
 
 # format -> "module:Class"
 _REGISTRY: dict[str, str] = {
@@ -76,7 +78,7 @@ def scanner_for(fmt: str) -> FormatScanner | None:
         return None
     if target not in _CACHE:
         module_name, _, attr = target.partition(":")
-        _CACHE[target] = getattr(importlib.import_module(module_name), attr)()
+        _CACHE[target] = getattr(import_module(module_name), attr)()
     return _CACHE[target]
 
 
@@ -150,9 +152,7 @@ def scan_bytes(
     return scan_source(Source.from_bytes(name, data), options)
 
 
-def scan(
-    path: Path | str | list[Path] | tuple[Path, ...], options: ScanOptions | None = None
-) -> ScanResult:
+def scan(path: StrPath | Sequence[StrPath], options: ScanOptions | None = None) -> ScanResult:
     """Scan model files, directories (recursively) and archives; never loads anything.
 
     Raises :class:`ModelScanError` for a path that does not exist or cannot be
@@ -161,7 +161,7 @@ def scan(
     the result is the same, in the same order, as a scan in one process.
     """
     options = options or ScanOptions()
-    paths = [Path(p) for p in path] if isinstance(path, list | tuple) else [Path(path)]
+    paths = [path_text(p) for p in path] if isinstance(path, list | tuple) else [path_text(path)]  # type: ignore[arg-type]
     collecting = gc.isenabled()
     gc.disable()  # scanning allocates much and frees it by reference counting
     try:
@@ -173,7 +173,7 @@ def scan(
 
 # A planned entry: a finished result, or a walked file to detect and scan
 # (path, display, key); key is the (device, inode) of what the path leads to.
-_Job = tuple[Path, str, tuple[int, int] | None]
+_Job = tuple[str, str, tuple[int, int] | None]
 _Planned = FileResult | _Job
 
 # formats whose scan does not look at neighbouring files: a second path to the same
@@ -184,33 +184,41 @@ PATH_INDEPENDENT = frozenset(
 )
 
 
-def _scan_paths(paths: list[Path], options: ScanOptions) -> ScanResult:
+def _scan_paths(paths: list[str], options: ScanOptions) -> ScanResult:
     plan: list[_Planned] = []
     for root in paths:
-        if not root.exists() and not root.is_symlink():
-            raise ModelScanError("no such file or directory", path=str(root))
-        if root.is_dir():
-            saved = next((root / n for n in SAVED_MODEL_FILES if (root / n).is_file()), None)
+        if not os.path.lexists(root):
+            raise ModelScanError("no such file or directory", path=root)
+        if os.path.isdir(root):
+            saved = next(
+                (
+                    os.path.join(root, n)
+                    for n in SAVED_MODEL_FILES
+                    if os.path.isfile(os.path.join(root, n))
+                ),
+                None,
+            )
             if saved is not None:
-                plan.append(_scan_file(saved, options, str(root), "tf-savedmodel"))
+                plan.append(_scan_file(saved, options, root, "tf-savedmodel"))
             for file, problem in _walk(root, options):
                 if problem is not None:
                     plan.append(problem)
                     continue
-                if file.name in SAVED_MODEL_FILES and file.parent == root:
+                folder, name = os.path.split(file)
+                if name in SAVED_MODEL_FILES and folder == root:
                     continue
-                plan.append((file, str(file), _file_key(file)))
+                plan.append((file, file, _file_key(file)))
         else:
-            if not root.is_file():
-                raise ModelScanError("not a regular file or directory", path=str(root))
+            if not os.path.isfile(root):
+                raise ModelScanError("not a regular file or directory", path=root)
             fmt = detect_format(root)
             if fmt is None:
                 try:
-                    with root.open("rb"):
+                    with open(root, "rb"):
                         pass
                 except OSError as exc:
-                    raise ModelScanError(f"cannot read: {exc.strerror}", path=str(root)) from None
-            plan.append(_scan_file(root, options, str(root), fmt))
+                    raise ModelScanError(f"cannot read: {exc.strerror}", path=root) from None
+            plan.append(_scan_file(root, options, root, fmt))
     jobs = [item for item in plan if isinstance(item, tuple)]
     results = _run_jobs(jobs, options)
     files: list[FileResult] = []
@@ -227,16 +235,17 @@ def _scan_paths(paths: list[Path], options: ScanOptions) -> ScanResult:
     return ScanResult(tuple(files), tuple(skipped))
 
 
-def _file_key(path: Path) -> tuple[int, int] | None:
+def _file_key(path: str) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_dev, st.st_ino)
 
 
-def scan_walked(path: Path, display: str, options: ScanOptions) -> FileResult | None:
+def scan_walked(path: StrPath, display: str, options: ScanOptions) -> FileResult | None:
     """Detect and scan one file found in a folder; None if it is not a model file."""
+    path = os.fspath(path)
     fmt = detect_format(path)
     if fmt is None:
         return None
@@ -330,7 +339,7 @@ def _repath(result: FileResult, old: str, new: str) -> FileResult:
     return result.replace(path=new, findings=findings)
 
 
-def _scan_file(path: Path, options: ScanOptions, display: str, fmt: str | None) -> FileResult:
+def _scan_file(path: str, options: ScanOptions, display: str, fmt: str | None) -> FileResult:
     try:
         source = Source.from_path(path, display)
     except OSError as exc:
@@ -352,11 +361,15 @@ def _scan_file(path: Path, options: ScanOptions, display: str, fmt: str | None) 
     return scan_source(source, options)
 
 
-def _hf_repo_root(path: Path) -> Path | None:
-    for parent in (path, *path.parents):
-        if parent.name.startswith(("models--", "datasets--", "spaces--")):
-            return parent
-    return None
+def _hf_repo_root(path: str) -> str | None:
+    """The ``models--org--name`` folder ``path`` (a resolved path) lies in, if any."""
+    while True:
+        parent, name = os.path.split(path)
+        if name.startswith(("models--", "datasets--", "spaces--")):
+            return path
+        if parent == path:
+            return None
+        path = parent
 
 
 def _link_target(path: str, real_dirs: dict[str, str], hops: int = 0) -> str:
@@ -390,17 +403,17 @@ def _link_target(path: str, real_dirs: dict[str, str], hops: int = 0) -> str:
     return _link_target(os.path.join(base, *rest), real_dirs, hops + 1)
 
 
-def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult | None]]:
+def _walk(root: str, options: ScanOptions) -> Iterator[tuple[str, FileResult | None]]:
     """Files under ``root`` (sorted), following links that stay in bounds."""
-    root_real = root.resolve()
-    hf_root = _hf_repo_root(root_real)
-    # plain strings below: a Hugging Face cache has a link per file, and pathlib's
+    # plain strings: a Hugging Face cache has a link per file, and pathlib's
     # resolve()/parents cost more than scanning the small files they point to
-    allowed = [str(root_real)] + ([str(hf_root.resolve())] if hf_root else [])
+    root_real = os.path.realpath(root)
+    hf_root = _hf_repo_root(root_real)
+    allowed = [root_real] + ([hf_root] if hf_root else [])
     prefixes = tuple(a.rstrip(os.sep) + os.sep for a in allowed)
     seen_dirs: set[tuple[int, int]] = set()
     real_dirs: dict[str, str] = {}
-    stack = [str(root)]
+    stack = [root]
     while stack:
         directory = stack.pop()
         try:
@@ -425,10 +438,10 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
                         Severity.LOW,
                         f"symbolic link to {target} leaves the scanned tree; not followed "
                         "(use --follow-symlinks)",
-                        str(Path(entry.path)),
+                        entry.path,
                     )
                     yield (
-                        Path(entry.path),
+                        entry.path,
                         FileResult(item.subject, None, verdict_of([item]), (item,)),
                     )
                     continue
@@ -438,7 +451,7 @@ def _walk(root: Path, options: ScanOptions) -> Iterator[tuple[Path, FileResult |
                 if entry.name not in (".git", "__pycache__"):
                     subdirs.append(entry.path)
             elif entry.is_file(follow_symlinks=True):
-                yield Path(entry.path), None
+                yield entry.path, None
         stack.extend(reversed(subdirs))
 
 

@@ -305,7 +305,7 @@ class SavedModelScanner(FormatScanner):
                     "tf-dangerous-op", severity, f"graph uses operation {op}, which {what}", where
                 )
         if source.path is not None:
-            meta = source.path.parent / "keras_metadata.pb"
+            meta = Path(source.path).parent / "keras_metadata.pb"
             if meta.is_file():
                 _check_keras_metadata(meta, ctx)
 

@@ -399,14 +399,6 @@ def _decompressor(method: int) -> _Decompressor | None:
     raise ZipFormatError(f"unsupported compression method {method}")
 
 
-def lzma_error() -> type[Exception]:
-    """``lzma.LZMAError``, for ``except`` clauses: evaluated only when an exception is
-    matched, so lzma stays off start-up."""
-    import lzma
-
-    return lzma.LZMAError
-
-
 def zstd_module() -> Any:
     """The standard library's ``compression.zstd`` (3.14+), its backport, or None.
 

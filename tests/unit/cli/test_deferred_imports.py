@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
@@ -73,15 +75,24 @@ def test_modules_already_imported_are_left_alone() -> None:
     assert out.strip() == "True"
 
 
-def test_a_model_scan_loads_none_of_the_modules_it_does_not_need() -> None:
-    sample = ASSETS / "models" / "benign"
-    target = next(p for p in sorted(sample.rglob("*.pkl")) if p.is_file())
+@pytest.mark.parametrize(
+    "target",
+    [
+        next(p for p in sorted((ASSETS / "models" / "benign").rglob("*.pkl")) if p.is_file()),
+        ASSETS / "models" / "benign" / "torch" / "state_dict.pt",
+        ASSETS / "models" / "benign" / "safetensors" / "model.safetensors",
+    ],
+    ids=["pickle", "torch-zip", "safetensors"],
+)
+def test_a_model_scan_loads_none_of_the_modules_it_does_not_need(target: Path) -> None:
     out = _python(
         """
         import sys
-        # typing and the inventory records are kept off this path too (start-up cost)
+        # typing, pathlib, dataclasses, the decompressors, importlib and the inventory
+        # records are kept off this path too (start-up cost)
         names = (
-            "inspect", "ast", "dis", "tokenize", "ipaddress", "typing",
+            "inspect", "ast", "dis", "tokenize", "ipaddress", "typing", "pathlib",
+            "urllib.parse", "dataclasses", "lzma", "bz2", "importlib",
             "chainward._inventory_records",
         )
         # some site set-ups (.pth files) import pathlib, and so ipaddress, at start-up

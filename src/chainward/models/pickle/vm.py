@@ -20,7 +20,6 @@ garbage still ran its payload when it was loaded.
 
 from __future__ import annotations
 
-import _compat_pickle
 import codecs
 import gc
 import io
@@ -406,6 +405,8 @@ def values_message(max_values: int) -> str:
 
 def python2_global(module: str, name: str, offset: int, opcode: str) -> Global:
     """``find_class`` below protocol 3: Python 2 names mapped through ``_compat_pickle``."""
+    import _compat_pickle  # only pickles below protocol 3 need it: off start-up
+
     if (module, name) in _compat_pickle.NAME_MAPPING:
         mapped = _compat_pickle.NAME_MAPPING[(module, name)]
         return Global(*mapped, offset, opcode, (module, name))
