@@ -1075,9 +1075,9 @@ def _grade_build(
         _grade_wrapper_filename(state, inv.offset, add)
     if _is_statsmodels_object(target):
         _grade_restored_formula(state, inv.offset, add)
-    _grade_distribution_template(state, inv.offset, add)
     if plain_keys is None or _has_unknown_keys(state, plain_keys):
         _grade_state(state, "BUILD", inv.offset, add)
+        _grade_distribution_template(state, inv.offset, add)
     if isinstance(target, Persistent):
         add(
             "pickle-computed-callee",
@@ -1188,12 +1188,15 @@ def _grade_restored_formula(state: Value, offset: int, add: _Add) -> None:
         )
 
 
+_TEMPLATE_KEY = "_parse_arg_template"  # argparser.TEMPLATE_KEY (ast: imported only when found)
+
+
 def _grade_distribution_template(state: Value, offset: int, add: _Add) -> None:
     """scipy.stats distributions exec() the ``_parse_arg_template`` of their state on load
     (see :mod:`chainward.models.pickle.argparser`); checked whatever the class, so the
     path that rebuilds it (NEWOBJ, copyreg._reconstructor, a re-export) does not matter."""
     for key, value in _state_items(state):
-        if key != "_parse_arg_template":  # argparser.TEMPLATE_KEY (ast: imported only here)
+        if key != _TEMPLATE_KEY:
             continue
         from chainward.models.pickle.argparser import template_problem
 
@@ -1214,7 +1217,8 @@ def _has_unknown_keys(state: Value, plain_keys: set[Value]) -> bool:
     ``__``; the keys of such dicts are added to it.
 
     Objects of one class are rebuilt with the same memoized key objects, so after the
-    first state of a class this is one set lookup per key.
+    first state of a class this is one set lookup per key. scipy's argument-parser
+    template key counts as unknown, so that its state is checked.
     """
     if isinstance(state, Map):
         maps: list[Value] | tuple[Value, ...] = (state,)
@@ -1229,7 +1233,7 @@ def _has_unknown_keys(state: Value, plain_keys: set[Value]) -> bool:
             if key in plain_keys:
                 continue
             name = key.value if isinstance(key, Lit) else None
-            if not isinstance(name, str) or name.startswith("__"):
+            if not isinstance(name, str) or name.startswith("__") or name == _TEMPLATE_KEY:
                 return True
             plain_keys.add(key)
     return False
