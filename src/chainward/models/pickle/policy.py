@@ -1113,7 +1113,7 @@ _STATE_ARGUMENTS = {
 _BARE_CONSTRUCTORS = frozenset({"diffusers.configuration_utils.FrozenDict"})
 # callees whose arguments have rules of their own (HIGHER_ORDER's too): never taken
 # by the short cuts that allow a call whatever its arguments
-_ARGUMENT_RULES = _SPECIAL_CALLEES | _STATE_ARGUMENTS.keys() | _BARE_CONSTRUCTORS
+_ARGUMENT_RULES = frozenset({*_SPECIAL_CALLEES, *_STATE_ARGUMENTS, *_BARE_CONSTRUCTORS})
 
 
 # statsmodels results keep __doc__ in __dict__, numpy.vectorize keeps __name__

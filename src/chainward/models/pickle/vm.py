@@ -26,6 +26,8 @@ import io
 import struct
 from collections.abc import Callable
 
+from chainward.models.pickle.cutbytes import CutBytes
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
@@ -1019,18 +1021,6 @@ def _keep_whole(trace: PickleTrace, size: int) -> bool:
         return False
     trace.kept += size
     return True
-
-
-class CutBytes(bytes):
-    """The first bytes of a longer string literal (see :data:`KEPT_BYTES`).
-
-    ``offset`` and ``size`` say where the whole string lies in the stream the machine
-    read, so that a grader can read it again (a pickle nested in it) without the
-    machine holding it in memory.
-    """
-
-    offset: int
-    size: int
 
 
 def _read_sized(m: Machine, width: int, signed: bool = False) -> bytes:
