@@ -19,8 +19,8 @@ safetensors) in a temporary folder that is deleted afterwards (never committed):
 * ``big.pt`` / ``big.safetensors``: ``--big-gb`` GB files (only with ``--big-gb``).
 
 Every tool runs as a subprocess on the same input in the same run; wall time is
-the best of ``--repeat`` runs and includes interpreter start-up. The ratio column
-is the tool's time over chainward's.
+the best of ``--repeat`` runs (taken in turns: tool A, B, C, A, B, C...) and includes
+interpreter start-up. The ratio column is the tool's time over chainward's.
 """
 
 from __future__ import annotations
@@ -161,6 +161,29 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+def _runner(
+    cmd: list[str], tool: str, path: Path, files: list[Path], env: dict[str, str]
+) -> Callable[[], int]:
+    """One run of ``tool`` over ``path``; its exit code."""
+    if tool == "fickling" and path.is_dir():  # no folder mode: a process per file
+
+        def each_file() -> int:
+            worst = 0
+            for f in files:
+                p = subprocess.run([*cmd, str(f)], capture_output=True, env=env)
+                worst = max(worst, p.returncode)
+            return worst
+
+        return each_file
+
+    def whole() -> int:
+        return subprocess.run(
+            [*cmd, str(path)], capture_output=True, env=env, timeout=3600
+        ).returncode
+
+    return whole
+
+
 def best_of(repeat: int, run: Callable[[], int]) -> tuple[float, int]:
     times = []
     code = 0
@@ -235,33 +258,27 @@ def main() -> None:
         for name, path in workloads:
             files = _files(path) if path.is_dir() else [path]
             size = sum(f.stat().st_size for f in files) / 1e6
-            base = None
+            runs = {tool: _runner(cmds[tool], tool, path, files, env) for tool in tools}
+            # warm-up (page cache, bytecode caches); minutes-long runs (modelaudit,
+            # fickling's process per file, any warm-up over 10 s) are timed only once
+            timed = {tool: best_of(1, run) for tool, run in runs.items()}
+            again = [
+                tool
+                for tool in tools
+                if tool != "modelaudit"
+                and not (tool == "fickling" and path.is_dir())
+                and timed[tool][0] < 10
+            ]
+            # the repeats go round the tools, so that a noisy moment of the machine
+            # falls on all of them rather than on one tool's whole series
+            for _ in range(args.repeat):
+                for tool in again:
+                    wall, code = best_of(1, runs[tool])
+                    if wall < timed[tool][0]:
+                        timed[tool] = (wall, code)
+            base = timed["chainward"][0] if "chainward" in timed else None
             for tool in tools:
-                cmd = cmds[tool]
-                if tool == "fickling" and path.is_dir():
-
-                    def run(cmd: list[str] = cmd, files: list[Path] = files) -> int:
-                        worst = 0
-                        for f in files:
-                            p = subprocess.run([*cmd, str(f)], capture_output=True, env=env)
-                            worst = max(worst, p.returncode)
-                        return worst
-                else:
-
-                    def run(cmd: list[str] = cmd, path: Path = path) -> int:
-                        p = subprocess.run(
-                            [*cmd, str(path)], capture_output=True, env=env, timeout=3600
-                        )
-                        return p.returncode
-
-                # minutes-long runs once: modelaudit, fickling's process per file, and
-                # any run whose warm-up took over 10 s (start-up noise is irrelevant there)
-                slow = tool == "modelaudit" or (tool == "fickling" and path.is_dir())
-                wall, code = best_of(1, run)  # warm-up: page cache and bytecode caches
-                if not slow and wall < 10:
-                    wall, code = best_of(args.repeat, run)
-                if tool == "chainward":
-                    base = wall
+                wall, code = timed[tool]
                 rate = (
                     f"{len(files) / wall:.0f} files/s"
                     if path.is_dir()
