@@ -78,6 +78,16 @@ def _db_rows(db: Path) -> dict[int, tuple[str, str, str]]:
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
+def _finished_catch_ups(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(
+            conn.execute(
+                "SELECT COUNT(*) FROM sync_runs "
+                "WHERE source = 'startup catch-up' AND finished_at IS NOT NULL"
+            ).fetchone()[0]
+        )
+
+
 def _db_findings(db: Path) -> set[tuple[str, str, str]]:
     return set(_db_rows(db).values())
 
@@ -131,14 +141,10 @@ def test_kill_during_reevaluation_then_restart(
     partial = _db_findings(db)
     assert partial != before  # some batches were committed, the run was not finished
 
+    catch_ups = _finished_catch_ups(db)  # the first start ran one already
     server.start()  # startup catch-up resumes from the last committed watermark
     with server.client(token) as client:
-        _wait(
-            lambda: any(
-                r["source"] == "startup catch-up" and r["finished_at"]
-                for r in client.get("/api/v1/sync").json()["runs"]
-            )
-        )
+        _wait(lambda: _finished_catch_ups(db) > catch_ups)
         _wait(lambda: _pending(client) == 0)
         final = _db_findings(db)
         # Same answer as a clean re-evaluation of every project against the final data.
