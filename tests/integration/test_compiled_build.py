@@ -55,14 +55,17 @@ def wheel_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-def _run(site: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(site)}
+def _run(site: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` on the wheel's modules (``site``), or on the editable install (None)."""
+    env = {**os.environ}
+    if site is not None:
+        env["PYTHONPATH"] = str(site)
     return subprocess.run(
         [sys.executable, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=timeout,
+        timeout=600,
         check=False,
         env=env,
     )
@@ -103,18 +106,7 @@ def test_the_model_scanner_tests_pass_on_the_compiled_machine(
 
 
 def _scan_json(site: Path | None, folder: Path) -> object:
-    env = {**os.environ}
-    if site is not None:
-        env["PYTHONPATH"] = str(site)
-    done = subprocess.run(
-        [sys.executable, "-m", "chainward", "model", "scan", "-f", "json", "-j", "1", str(folder)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        check=False,
-        env=env,
-    )
+    done = _run(site, "-m", "chainward", "model", "scan", "-f", "json", "-j", "1", str(folder))
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout)["files"]
 
